@@ -1,0 +1,29 @@
+import type { RedisNode } from '../node.js';
+import { describeValue } from '../validate.js';
+
+/**
+ * The part of an ioredis `Redis` or `Cluster` (v5, v6; also iovalkey) that this library uses.
+ * Typed structurally so the library never imports the driver.
+ */
+export interface IoredisClient {
+  evalsha(sha1: string, numkeys: number, ...keysAndArgs: string[]): Promise<unknown>;
+  eval(script: string, numkeys: number, ...keysAndArgs: string[]): Promise<unknown>;
+}
+
+/**
+ * Wraps an ioredis client as a {@link RedisNode}. The client stays yours: connect, configure and
+ * close it yourself. For locks, prefer settings that fail fast over ones that queue
+ * (`enableOfflineQueue: false`, a small `maxRetriesPerRequest`): the library bounds every call by
+ * its per-node timeout anyway, but a queued command can still land later. ioredis's `keyPrefix`
+ * applies to lock keys too; do not combine it with the Redsync `prefix` unless you mean both.
+ * @throws TypeError when `client` lacks `evalsha`/`eval`.
+ */
+export function fromIoredis(client: IoredisClient): RedisNode {
+  if (typeof client !== 'object' || client === null || typeof client.evalsha !== 'function' || typeof client.eval !== 'function') {
+    throw new TypeError(`fromIoredis(client) needs an ioredis client, got ${describeValue(client)}`);
+  }
+  return {
+    evalsha: (sha, keys, args) => client.evalsha(sha, keys.length, ...keys, ...args),
+    eval: (source, keys, args) => client.eval(source, keys.length, ...keys, ...args),
+  };
+}

@@ -1,0 +1,33 @@
+import type { RedisNode } from '../node.js';
+import { describeValue } from '../validate.js';
+
+/** The script options node-redis takes for EVAL and EVALSHA. */
+export interface NodeRedisEvalOptions {
+  keys: string[];
+  arguments: string[];
+}
+
+/**
+ * The part of a node-redis client (`createClient()` or `createCluster()`, v4 and v5 API) that this
+ * library uses. Typed structurally so the library never imports the driver.
+ */
+export interface NodeRedisClient {
+  evalSha(sha1: string, options: NodeRedisEvalOptions): Promise<unknown>;
+  eval(script: string, options: NodeRedisEvalOptions): Promise<unknown>;
+}
+
+/**
+ * Wraps a node-redis client as a {@link RedisNode}. The client stays yours: connect, configure and
+ * close it yourself. For locks, prefer `disableOfflineQueue: true` so that a command sent while
+ * disconnected fails at once instead of landing later.
+ * @throws TypeError when `client` lacks `evalSha`/`eval`.
+ */
+export function fromNodeRedis(client: NodeRedisClient): RedisNode {
+  if (typeof client !== 'object' || client === null || typeof client.evalSha !== 'function' || typeof client.eval !== 'function') {
+    throw new TypeError(`fromNodeRedis(client) needs a node-redis client, got ${describeValue(client)}`);
+  }
+  return {
+    evalsha: (sha, keys, args) => client.evalSha(sha, { keys: [...keys], arguments: [...args] }),
+    eval: (source, keys, args) => client.eval(source, { keys: [...keys], arguments: [...args] }),
+  };
+}

@@ -1,0 +1,153 @@
+/**
+ * Error classes. Every class has a stable `code` so callers can branch without `instanceof`
+ * (which fails across duplicate copies of the package). Lock values never appear in messages.
+ */
+
+/** Stable codes carried by {@link LockError} and its subclasses. */
+export type LockErrorCode =
+  | 'LOCK_NOT_ACQUIRED'
+  | 'LOCK_TAKEN'
+  | 'LOCK_LOST'
+  | 'LOCK_RELEASE_FAILED'
+  | 'NODE_ERROR';
+
+/** What one node said during one quorum round. */
+export type NodeVerdict = 'ok' | 'taken' | 'expired' | 'error';
+
+/** One node's outcome in a quorum round: its index in the node list given to `Redsync`. */
+export interface NodeOutcome {
+  /** Index of the node in the array passed to the `Redsync` constructor. */
+  readonly node: number;
+  /** `ok`: voted for us; `taken`: the key holds another value; `expired`: the key is missing; `error`: no answer. */
+  readonly verdict: NodeVerdict;
+  /** The failure, when `verdict` is `error`. */
+  readonly error?: NodeError;
+}
+
+/** Base class of every error this library throws for a lock outcome or a Redis fault. */
+export class LockError extends Error {
+  override name = 'LockError';
+  /** Stable machine-readable code. */
+  readonly code: LockErrorCode;
+
+  /** @param code - stable code; @param message - human text; @param options - standard `cause` */
+  constructor(code: LockErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/**
+ * One node failed to answer: a transport error, a Redis error reply or the per-node timeout
+ * (`ttl * timeoutFactor`). `cause` holds the driver's error (or a `TimeoutError` DOMException).
+ */
+export class NodeError extends LockError {
+  override name = 'NodeError';
+  /** Index of the node in the array passed to the `Redsync` constructor. */
+  readonly node: number;
+
+  /** @param node - node index; @param cause - what the node or driver reported */
+  constructor(node: number, cause: unknown) {
+    super('NODE_ERROR', `node #${node}: ${describe(cause)}`, { cause });
+    this.node = node;
+  }
+}
+
+/**
+ * `acquire()` gave up: tries exhausted, no quorum reachable, or the quorum came too late to leave
+ * any validity. `outcomes` is the last attempt's per-node picture; `cause` is an `AggregateError`
+ * of that attempt's {@link NodeError}s when any node failed.
+ */
+export class LockNotAcquiredError extends LockError {
+  override name = 'LockNotAcquiredError';
+  /** How many attempts were made. */
+  readonly attempts: number;
+  /** Per-node outcomes of the last attempt. */
+  readonly outcomes: readonly NodeOutcome[];
+
+  /** @internal */
+  constructor(
+    message: string,
+    attempts: number,
+    outcomes: readonly NodeOutcome[],
+    code: 'LOCK_NOT_ACQUIRED' | 'LOCK_TAKEN' = 'LOCK_NOT_ACQUIRED',
+  ) {
+    const failures = nodeErrorsOf(outcomes);
+    super(code, message, failures.length > 0 ? { cause: new AggregateError(failures, 'node failures') } : undefined);
+    this.attempts = attempts;
+    this.outcomes = outcomes;
+  }
+}
+
+/**
+ * A quorum of nodes holds the key for another value: someone else owns the lock
+ * (go-redsync's `ErrTaken`). `nodes` lists the indexes of the nodes that hold it.
+ */
+export class LockTakenError extends LockNotAcquiredError {
+  override name = 'LockTakenError';
+  /** Indexes of the nodes on which the key belongs to another value. */
+  readonly nodes: readonly number[];
+
+  /** @internal */
+  constructor(attempts: number, outcomes: readonly NodeOutcome[]) {
+    const nodes = outcomes.filter((o) => o.verdict === 'taken').map((o) => o.node);
+    super(`lock is held by another owner on ${nodes.length} node(s)`, attempts, outcomes, 'LOCK_TAKEN');
+    this.nodes = nodes;
+  }
+}
+
+/**
+ * The lock could not be confirmed on a quorum within its validity: it may now belong to someone
+ * else. Stop working on the protected resource.
+ */
+export class LockLostError extends LockError {
+  override name = 'LockLostError';
+  /** Per-node outcomes of the round that found the loss (empty when found locally). */
+  readonly outcomes: readonly NodeOutcome[];
+
+  /** @internal */
+  constructor(message: string, outcomes: readonly NodeOutcome[] = []) {
+    const failures = nodeErrorsOf(outcomes);
+    super('LOCK_LOST', message, failures.length > 0 ? { cause: new AggregateError(failures, 'node failures') } : undefined);
+    this.outcomes = outcomes;
+  }
+}
+
+/**
+ * `release()` could not reach a quorum at all (nodes down or timing out), so it cannot tell
+ * whether the lock was released. The key still expires by its TTL.
+ */
+export class LockReleaseError extends LockError {
+  override name = 'LockReleaseError';
+  /** Per-node outcomes of the release round. */
+  readonly outcomes: readonly NodeOutcome[];
+
+  /** @internal */
+  constructor(outcomes: readonly NodeOutcome[]) {
+    const failures = nodeErrorsOf(outcomes);
+    super('LOCK_RELEASE_FAILED', `release reached too few nodes (${failures.length} failed)`, {
+      cause: new AggregateError(failures, 'node failures'),
+    });
+    this.outcomes = outcomes;
+  }
+}
+
+/**
+ * True when `error` is a {@link LockError} (optionally with the given code), also for errors
+ * thrown by another copy of this package.
+ */
+export function isLockError(error: unknown, code?: LockErrorCode): error is LockError {
+  if (typeof error !== 'object' || error === null) return false;
+  const actual = (error as { code?: unknown }).code;
+  const known = ['LOCK_NOT_ACQUIRED', 'LOCK_TAKEN', 'LOCK_LOST', 'LOCK_RELEASE_FAILED', 'NODE_ERROR'];
+  return error instanceof Error && typeof actual === 'string' && known.includes(actual) && (code === undefined || actual === code);
+}
+
+function nodeErrorsOf(outcomes: readonly NodeOutcome[]): NodeError[] {
+  return outcomes.flatMap((o) => (o.error === undefined ? [] : [o.error]));
+}
+
+function describe(cause: unknown): string {
+  if (cause instanceof Error) return cause.message;
+  return String(cause);
+}

@@ -1,0 +1,124 @@
+import { delay } from './delay.js';
+import { LockNotAcquiredError, LockTakenError } from './errors.js';
+import { Lock } from './lock.js';
+import { acquireRound, isWon, releaseRound, type LockContext, type TimedRound } from './lock-ops.js';
+import { checkDelay, checkName, checkOptionsObject, checkSignal, describeValue } from './validate.js';
+
+/** Per-call options of `acquire()` and `tryAcquire()`. */
+export interface AcquireOptions {
+  /**
+   * Cancels the wait: the call rejects with `signal.reason`, after cleaning up any key the
+   * attempt in flight may have set (bounded by the per-node timeout).
+   * @default undefined (no cancellation)
+   */
+  readonly signal?: AbortSignal;
+}
+
+const ACQUIRE_OPTION_KEYS = ['signal'];
+
+/**
+ * A named lock over the nodes of a `Redsync`. Cheap to create; holds no state between calls, so
+ * one mutex can hand out many successive locks (and concurrent calls compete like separate
+ * processes would).
+ */
+export class Mutex {
+  readonly #ctx: LockContext;
+
+  /** @internal Built by `Redsync.mutex()`. */
+  constructor(ctx: LockContext) {
+    this.#ctx = ctx;
+  }
+
+  /** The lock name (without the prefix). */
+  get name(): string {
+    return this.#ctx.name;
+  }
+
+  /** The Redis key: prefix + name. */
+  get key(): string {
+    return this.#ctx.key;
+  }
+
+  /**
+   * Takes the lock, retrying up to `tries` times with `retryDelay` between attempts. After every
+   * failed attempt the key is deleted on all nodes, so nothing of ours is left behind.
+   * @throws LockTakenError when the last attempt found the lock held by someone else on a quorum.
+   * @throws LockNotAcquiredError when the tries ran out otherwise (nodes down, split votes, no validity left).
+   * @throws `signal.reason` when `signal` aborts.
+   * @throws TypeError for invalid options, or when `genValue` returns something other than a non-empty string.
+   */
+  async acquire(options?: AcquireOptions): Promise<Lock> {
+    const signal = readSignal(options, 'acquire');
+    signal?.throwIfAborted();
+    const value = this.#newValue();
+    const { tries, retryDelay } = this.#ctx.options;
+    for (let attempt = 1; ; attempt++) {
+      const result = await this.#attempt(value, signal);
+      if (result instanceof Lock) return result;
+      if (attempt >= tries) throw failureOf(this.#ctx, result, attempt);
+      await delay(checkDelay('retryDelay(attempt)', retryDelay(attempt)), signal);
+    }
+  }
+
+  /**
+   * Makes one attempt.
+   * @returns the lock, or `null` when someone else holds it.
+   * @throws LockNotAcquiredError when the attempt failed for another reason: too many nodes failed
+   *   to answer, or the quorum came too late to leave any validity.
+   * @throws `signal.reason` when `signal` aborts.
+   */
+  async tryAcquire(options?: AcquireOptions): Promise<Lock | null> {
+    const signal = readSignal(options, 'tryAcquire');
+    signal?.throwIfAborted();
+    const result = await this.#attempt(this.#newValue(), signal);
+    if (result instanceof Lock) return result;
+    const { round } = result;
+    const contended = round.taken > 0 && round.errors <= this.#ctx.nodes.length - this.#ctx.quorum;
+    if (contended && round.ok < this.#ctx.quorum) return null;
+    throw failureOf(this.#ctx, result, 1);
+  }
+
+  /**
+   * A handle on a lock that was acquired elsewhere (another process, a previous run), given its
+   * value: it can `extend()` and `release()` like the original (go-redsync's `WithValue`). Its
+   * `validUntil` is 0 until `extend()` confirms it. No I/O.
+   * @throws TypeError or RangeError when `value` is not a non-empty string.
+   */
+  adopt(value: string): Lock {
+    return new Lock(this.#ctx, checkName('value', value, false), 0);
+  }
+
+  /** One attempt; on failure the key is cleaned up on every node before this returns. */
+  async #attempt(value: string, signal: AbortSignal | undefined): Promise<Lock | TimedRound> {
+    const result = await acquireRound(this.#ctx, value);
+    if (isWon(this.#ctx, result) && signal?.aborted !== true) return new Lock(this.#ctx, value, result.validUntil);
+    await releaseRound(this.#ctx, value);
+    signal?.throwIfAborted();
+    return result;
+  }
+
+  #newValue(): string {
+    const value: unknown = this.#ctx.options.genValue();
+    if (typeof value !== 'string' || value.length === 0) {
+      throw new TypeError(`genValue must return a non-empty string, got ${describeValue(value)}`);
+    }
+    return value;
+  }
+}
+
+function readSignal(options: AcquireOptions | undefined, method: string): AbortSignal | undefined {
+  const raw = checkOptionsObject(`${method}(options)`, options, ACQUIRE_OPTION_KEYS);
+  return checkSignal(`${method}(options).signal`, raw['signal']);
+}
+
+/** The error for a lost attempt: taken on a quorum beats every other explanation. */
+function failureOf(ctx: LockContext, result: TimedRound, attempts: number): LockNotAcquiredError {
+  const { round } = result;
+  const n = ctx.nodes.length;
+  if (round.taken >= ctx.quorum) return new LockTakenError(attempts, round.outcomes);
+  let why: string;
+  if (round.ok >= ctx.quorum) why = 'the quorum answered too late to leave any validity';
+  else if (round.errors > n - ctx.quorum) why = `${round.errors} of ${n} nodes failed, so no quorum was reachable`;
+  else why = `only ${round.ok} of ${n} nodes voted for it (${ctx.quorum} needed)`;
+  return new LockNotAcquiredError(`lock not acquired after ${attempts} attempt(s): ${why}`, attempts, round.outcomes);
+}

@@ -1,0 +1,147 @@
+import { randomBytes } from 'node:crypto';
+import {
+  MAX_TIMER_MS,
+  checkBoolean,
+  checkDelay,
+  checkFraction,
+  checkFunction,
+  checkInteger,
+  checkOptionsObject,
+} from './validate.js';
+
+/** Delay before attempt `attempt + 1`, given the number of attempts made so far (1-based). */
+export type RetryDelayFunction = (attempt: number) => number;
+
+/**
+ * Options of a mutex. Every duration is in milliseconds. The names mirror go-redsync's `With*`
+ * options, and so do the defaults.
+ */
+export interface MutexOptions {
+  /**
+   * Time to live of the lock key on every node, in ms (redsync `WithExpiry`). A whole number,
+   * large enough that `ttl - ttl * driftFactor - 2 > 0`.
+   * @default 8000
+   */
+  readonly ttl?: number;
+  /**
+   * Attempts `acquire()` makes before it throws (redsync `WithTries`); at least 1.
+   * @default 32
+   */
+  readonly tries?: number;
+  /**
+   * Wait between attempts, in ms: a fixed number, or a function of the number of attempts made so
+   * far (redsync `WithRetryDelay` / `WithRetryDelayFunc`). The default spreads contenders apart.
+   * @default a random delay from 50 to 250 ms
+   */
+  readonly retryDelay?: number | RetryDelayFunction;
+  /**
+   * Fraction of the ttl subtracted from the validity for clock drift between nodes, on top of a
+   * fixed 2 ms for Redis's expiry precision (redsync `WithDriftFactor`). In [0, 1).
+   * @default 0.01
+   */
+  readonly driftFactor?: number;
+  /**
+   * Fraction of the ttl that one node may take to answer before it counts as failed
+   * (redsync `WithTimeoutFactor`). In [0, 1); the per-node timeout is at least 1 ms.
+   * @default 0.05
+   */
+  readonly timeoutFactor?: number;
+  /**
+   * Generates the random value that identifies one acquisition (redsync `WithGenValueFunc`).
+   * Must return a non-empty string that no other holder can guess.
+   * @default 16 random bytes from node:crypto, base64
+   */
+  readonly genValue?: () => string;
+  /**
+   * Settle each quorum round as soon as its outcome is decided (won, or lost on a quorum), instead
+   * of waiting for every node (redsync `WithFailFast`).
+   * @default false
+   */
+  readonly failFast?: boolean;
+  /**
+   * Contact the nodes in a random order, fixed per mutex (redsync `WithShufflePools`).
+   * @default false
+   */
+  readonly shufflePools?: boolean;
+  /**
+   * `extend()` re-creates the key on nodes where it has vanished (redsync `WithSetNXOnExtend`),
+   * e.g. after a node restarted without persistence. Caution: if the key vanished on a quorum, this
+   * can revive a lock that someone else has held in the meantime.
+   * @default false
+   */
+  readonly setNXOnExtend?: boolean;
+}
+
+/** Options with every default applied, validated and frozen. */
+export interface ResolvedMutexOptions {
+  readonly ttl: number;
+  readonly tries: number;
+  readonly retryDelay: RetryDelayFunction;
+  readonly driftFactor: number;
+  readonly timeoutFactor: number;
+  readonly genValue: () => string;
+  readonly failFast: boolean;
+  readonly shufflePools: boolean;
+  readonly setNXOnExtend: boolean;
+}
+
+/** The random wait redsync uses between attempts: uniform in [50, 250) ms. */
+export function defaultRetryDelay(): number {
+  return 50 + Math.random() * 200;
+}
+
+/** 16 bytes from the CSPRNG, base64 like go-redsync's default value. */
+export function defaultGenValue(): string {
+  return randomBytes(16).toString('base64');
+}
+
+/** The defaults, in one frozen object. */
+export const MUTEX_DEFAULTS: ResolvedMutexOptions = Object.freeze({
+  ttl: 8000,
+  tries: 32,
+  retryDelay: defaultRetryDelay,
+  driftFactor: 0.01,
+  timeoutFactor: 0.05,
+  genValue: defaultGenValue,
+  failFast: false,
+  shufflePools: false,
+  setNXOnExtend: false,
+});
+
+export const MUTEX_OPTION_KEYS: readonly string[] = Object.keys(MUTEX_DEFAULTS);
+
+/**
+ * Merges `input` over `base`, validates every field and freezes the result.
+ * @throws TypeError or RangeError naming the offending option.
+ */
+export function resolveMutexOptions(
+  input: unknown,
+  base: ResolvedMutexOptions = MUTEX_DEFAULTS,
+  label = 'options',
+  extraKeys: readonly string[] = [],
+): ResolvedMutexOptions {
+  const raw = checkOptionsObject(label, input, [...MUTEX_OPTION_KEYS, ...extraKeys]);
+  const pick = (key: keyof ResolvedMutexOptions): unknown => (raw[key] === undefined ? base[key] : raw[key]);
+  const driftFactor = checkFraction(`${label}.driftFactor`, pick('driftFactor'), 0, 1);
+  const ttl = checkInteger(`${label}.ttl`, pick('ttl'), 1, MAX_TIMER_MS);
+  if (ttl - ttl * driftFactor - 2 <= 0) {
+    throw new RangeError(`${label}.ttl (${ttl} ms) leaves no validity after drift; use a larger ttl`);
+  }
+  return Object.freeze({
+    ttl,
+    tries: checkInteger(`${label}.tries`, pick('tries'), 1, Number.MAX_SAFE_INTEGER),
+    retryDelay: toDelayFunction(`${label}.retryDelay`, pick('retryDelay')),
+    driftFactor,
+    timeoutFactor: checkFraction(`${label}.timeoutFactor`, pick('timeoutFactor'), 0, 1),
+    genValue: checkFunction<() => string>(`${label}.genValue`, pick('genValue')),
+    failFast: checkBoolean(`${label}.failFast`, pick('failFast')),
+    shufflePools: checkBoolean(`${label}.shufflePools`, pick('shufflePools')),
+    setNXOnExtend: checkBoolean(`${label}.setNXOnExtend`, pick('setNXOnExtend')),
+  });
+}
+
+function toDelayFunction(name: string, value: unknown): RetryDelayFunction {
+  if (typeof value === 'function') return value as RetryDelayFunction;
+  const fixed = checkDelay(name, value);
+  return () => fixed;
+}

@@ -1,0 +1,94 @@
+import type { LockContext } from './lock-ops.js';
+import { Mutex } from './mutex.js';
+import { isRedisNode, type RedisNode } from './node.js';
+import { MUTEX_DEFAULTS, resolveMutexOptions, type MutexOptions, type ResolvedMutexOptions } from './options.js';
+import { quorumOf } from './quorum.js';
+import { checkName, describeValue } from './validate.js';
+import { monotonicNow } from './validity.js';
+
+/** Options of a {@link Redsync}: a key prefix, plus defaults for every mutex it makes. */
+export interface RedsyncOptions extends MutexOptions {
+  /**
+   * Prepended to every lock name to form the Redis key. Leave it empty to share locks with
+   * go-redsync, which uses the name as the key.
+   * @default ''
+   */
+  readonly prefix?: string;
+}
+
+/**
+ * The entry point: one instance per set of independent Redis masters. Locks need a quorum of
+ * floor(N/2)+1 nodes; a single node (N = 1) is simply the same algorithm with a quorum of one.
+ *
+ * @example
+ * const rs = new Redsync([fromIoredis(a), fromIoredis(b), fromIoredis(c)]);
+ * const lock = await rs.mutex('inventory:42').acquire();
+ * try { ... } finally { await lock.release(); }
+ */
+export class Redsync {
+  readonly #nodes: readonly RedisNode[];
+  readonly #prefix: string;
+  readonly #defaults: ResolvedMutexOptions;
+
+  /**
+   * @param nodes - one {@link RedisNode} per independent master (see `fromIoredis`, `fromNodeRedis`).
+   *   They must not replicate to one another: each is a separate vote.
+   * @param options - key prefix and mutex defaults.
+   * @throws TypeError when `nodes` is not a non-empty array of nodes, or an option has the wrong type.
+   * @throws RangeError when an option is out of range.
+   */
+  constructor(nodes: readonly RedisNode[], options?: RedsyncOptions) {
+    if (!Array.isArray(nodes)) throw new TypeError(`nodes must be an array of Redis nodes, got ${describeValue(nodes)}`);
+    if (nodes.length === 0) throw new RangeError('nodes must contain at least one Redis node');
+    nodes.forEach((node: unknown, index) => {
+      if (!isRedisNode(node)) {
+        throw new TypeError(`nodes[${index}] must be a Redis node (wrap clients with fromIoredis or fromNodeRedis), got ${describeValue(node)}`);
+      }
+    });
+    this.#defaults = resolveMutexOptions(options, MUTEX_DEFAULTS, 'options', ['prefix']);
+    this.#prefix = checkName('options.prefix', options?.prefix ?? '', true);
+    this.#nodes = Object.freeze([...nodes]);
+  }
+
+  /** Number of nodes. */
+  get size(): number {
+    return this.#nodes.length;
+  }
+
+  /** Votes needed for a lock: floor(N/2)+1. */
+  get quorum(): number {
+    return quorumOf(this.#nodes.length);
+  }
+
+  /**
+   * A named lock. The options override this Redsync's defaults and are validated here, once.
+   * @throws TypeError or RangeError for an empty or over-long name, or an invalid option.
+   */
+  mutex(name: string, options?: MutexOptions): Mutex {
+    const checked = checkName('name', name, false);
+    const resolved = options === undefined ? this.#defaults : resolveMutexOptions(options, this.#defaults);
+    const order = this.#nodes.map((_, index) => index);
+    if (resolved.shufflePools) shuffle(order);
+    const ctx: LockContext = Object.freeze({
+      name: checked,
+      key: this.#prefix + checked,
+      nodes: this.#nodes,
+      order,
+      quorum: this.quorum,
+      timeout: Math.max(1, Math.floor(resolved.ttl * resolved.timeoutFactor)),
+      options: resolved,
+      clock: monotonicNow,
+    });
+    return new Mutex(ctx);
+  }
+}
+
+/** Fisher-Yates, in place. */
+function shuffle(items: number[]): void {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    const a = items[i] as number;
+    items[i] = items[j] as number;
+    items[j] = a;
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * redsync-ts/testing: real `redis-server` processes for tests, yours and ours. Each server gets a
+ * private unix socket in a fresh temporary directory (and optionally a free loopback port), and
+ * every child is killed when the test process exits.
+ *
+ * @example
+ * const servers = await startRedisServers(3);
+ * // connect with ioredis: new Redis(servers[0].socket)
+ * await servers[0].kill();          // crash one node
+ * await stopRedisServers(servers);
+ */
+import { RedisServer, type RedisServerOptions } from './redis-server.js';
+
+export { RedisServer, type RedisServerOptions };
+
+/** Starts one server. @throws Error with an install hint when `redis-server` is missing. */
+export function startRedisServer(options?: RedisServerOptions): Promise<RedisServer> {
+  return RedisServer.start(options);
+}
+
+/**
+ * Starts `count` independent servers in parallel.
+ * @throws RangeError when `count` is not a positive integer.
+ */
+export async function startRedisServers(count: number, options?: RedisServerOptions): Promise<RedisServer[]> {
+  if (!Number.isSafeInteger(count) || count < 1) throw new RangeError(`count must be a positive integer, got ${String(count)}`);
+  const started = await Promise.allSettled(Array.from({ length: count }, () => RedisServer.start(options)));
+  const servers = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const failure = started.find((result) => result.status === 'rejected');
+  if (failure !== undefined) {
+    await stopRedisServers(servers);
+    throw failure.reason;
+  }
+  return servers;
+}
+
+/** Stops the servers and removes their directories. */
+export async function stopRedisServers(servers: readonly RedisServer[]): Promise<void> {
+  await Promise.all(servers.map((server) => server.dispose()));
+}

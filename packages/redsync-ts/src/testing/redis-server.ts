@@ -1,0 +1,221 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** How to start a test server. */
+export interface RedisServerOptions {
+  /**
+   * Persist with AOF and `appendfsync always`, so `restart()` keeps the data (and a killed node
+   * comes back with its locks, as Redlock's crash-recovery rule asks).
+   * @default false (nothing is persisted: a restart comes back empty)
+   */
+  readonly appendOnly?: boolean;
+  /**
+   * Also listen on a free TCP port on 127.0.0.1 (`server.port`); otherwise only the unix socket.
+   * @default false
+   */
+  readonly tcp?: boolean;
+  /** Extra `redis.conf` directives, e.g. `{ 'maxmemory-policy': 'noeviction' }`. @default {} */
+  readonly config?: Readonly<Record<string, string>>;
+  /** The server binary. @default process.env.REDIS_SERVER_BIN ?? 'redis-server' */
+  readonly binary?: string;
+  /** How long to wait for the ready line, in ms. @default 10000 */
+  readonly startTimeout?: number;
+}
+
+const live = new Set<ChildProcess>();
+const dirs = new Set<string>();
+let exitHookInstalled = false;
+
+/** SIGKILL every child still running when the test process exits, however it exits. */
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const child of live) child.kill('SIGKILL');
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+}
+
+/**
+ * A real `redis-server` child process on a private unix socket in its own temporary directory
+ * (and optionally a free loopback port), for tests. Never touches a fixed port.
+ */
+export class RedisServer {
+  /** Path of the unix socket. */
+  readonly socket: string;
+  /** The server's working directory (AOF files live here). */
+  readonly dir: string;
+  /** The TCP port on 127.0.0.1, when started with `tcp: true`. */
+  readonly port: number | undefined;
+  readonly #options: RedisServerOptions;
+  #child: ChildProcess | undefined;
+
+  private constructor(dir: string, port: number | undefined, options: RedisServerOptions) {
+    this.dir = dir;
+    this.socket = join(dir, 'redis.sock');
+    this.port = port;
+    this.#options = options;
+  }
+
+  /**
+   * Starts a server and resolves once it accepts connections.
+   * @throws Error with an install hint when `redis-server` is not installed.
+   */
+  static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
+    installExitHook();
+    const dir = mkdtempSync(join(tmpdir(), 'redsync-'));
+    dirs.add(dir);
+    const port = options.tcp === true ? await freePort() : undefined;
+    const server = new RedisServer(dir, port, options);
+    await server.#spawn();
+    return server;
+  }
+
+  /** `redis://127.0.0.1:port` when TCP is on, else `unix://socket`. */
+  get url(): string {
+    return this.port === undefined ? `unix://${this.socket}` : `redis://127.0.0.1:${this.port}`;
+  }
+
+  /** Process id of the running server, or undefined when it is down. */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  /** True while the process runs (also while paused). */
+  get running(): boolean {
+    return this.#child !== undefined;
+  }
+
+  /** Graceful shutdown (SIGTERM); resolves when the process has exited. */
+  async stop(): Promise<void> {
+    await this.#signalAndWait('SIGTERM');
+  }
+
+  /** Crash (SIGKILL): no shutdown, no final save; resolves when the process has exited. */
+  async kill(): Promise<void> {
+    await this.#signalAndWait('SIGKILL');
+  }
+
+  /** Freeze the process (SIGSTOP): connections stay open, nothing answers. */
+  pause(): void {
+    this.#child?.kill('SIGSTOP');
+  }
+
+  /** Unfreeze a paused process (SIGCONT). */
+  resume(): void {
+    this.#child?.kill('SIGCONT');
+  }
+
+  /**
+   * Kills the process (if running) and starts it again on the same socket and port, after
+   * `delay` ms. Empty unless started with `appendOnly: true`.
+   */
+  async restart(options: { readonly delay?: number } = {}): Promise<void> {
+    await this.kill();
+    if (options.delay !== undefined && options.delay > 0) await new Promise((resolve) => setTimeout(resolve, options.delay));
+    await this.#spawn();
+  }
+
+  /** Stops the server and removes its directory. */
+  async dispose(): Promise<void> {
+    await this.kill();
+    rmSync(this.dir, { recursive: true, force: true });
+    dirs.delete(this.dir);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.dispose();
+  }
+
+  #config(): string {
+    const lines: Record<string, string> = {
+      port: String(this.port ?? 0),
+      bind: '127.0.0.1',
+      unixsocket: this.socket,
+      unixsocketperm: '700',
+      dir: this.dir,
+      save: '""',
+      appendonly: this.#options.appendOnly === true ? 'yes' : 'no',
+      appendfsync: 'always',
+      'enable-debug-command': 'local',
+      ...this.#options.config,
+    };
+    return Object.entries(lines).map(([key, value]) => `${key} ${value}`).join('\n') + '\n';
+  }
+
+  async #spawn(): Promise<void> {
+    const binary = this.#options.binary ?? process.env['REDIS_SERVER_BIN'] ?? 'redis-server';
+    const child = spawn(binary, ['-'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    live.add(child);
+    this.#child = child;
+    child.once('exit', () => {
+      live.delete(child);
+      if (this.#child === child) this.#child = undefined;
+    });
+    child.stdin.end(this.#config());
+    await waitForReady(child, binary, this.#options.startTimeout ?? 10_000);
+  }
+
+  async #signalAndWait(signal: NodeJS.Signals): Promise<void> {
+    const child = this.#child;
+    if (child === undefined) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    if (signal !== 'SIGKILL') child.kill('SIGCONT');
+    child.kill(signal);
+    await exited;
+  }
+}
+
+/** Resolves on the ready line; rejects with the server's own output when it exits first. */
+function waitForReady(child: ChildProcess, binary: string, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const done = (error?: Error): void => {
+      clearTimeout(timer);
+      child.stdout?.removeListener('data', onData);
+      child.stderr?.removeListener('data', onData);
+      child.removeListener('exit', onExit);
+      child.removeListener('error', onError);
+      child.stdout?.resume();
+      child.stderr?.resume();
+      if (error === undefined) resolve();
+      else {
+        child.kill('SIGKILL');
+        reject(error);
+      }
+    };
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      if (/ready to accept connections/i.test(output)) done();
+    };
+    const onExit = (): void => done(new Error(`redis-server exited before it was ready:\n${output.slice(-2000)}`));
+    const onError = (error: NodeJS.ErrnoException): void => {
+      done(
+        error.code === 'ENOENT'
+          ? new Error(`${binary} not found on PATH: install Redis >= 6.2 (Debian/Ubuntu: apt-get install -y redis-server)`, { cause: error })
+          : error,
+      );
+    };
+    const timer = setTimeout(() => done(new Error(`redis-server not ready after ${timeoutMs} ms:\n${output.slice(-2000)}`)), timeoutMs);
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', onExit);
+    child.once('error', onError);
+  });
+}
+
+/** A port that was free a moment ago on 127.0.0.1 (the kernel picks it). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}

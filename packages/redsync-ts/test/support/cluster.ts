@@ -1,0 +1,82 @@
+/**
+ * Test nodes: N real redis-server processes, wrapped for the adapter under test, plus an ioredis
+ * admin connection per server for inspecting and tampering with keys behind the library's back.
+ */
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { createClient } from 'redis';
+import { fromIoredis, fromNodeRedis, type RedisNode } from '../../src/index.js';
+import { startRedisServers, stopRedisServers, type RedisServer, type RedisServerOptions } from '../../src/testing/index.js';
+
+export type AdapterName = 'ioredis' | 'node-redis';
+export const ADAPTERS: readonly AdapterName[] = ['ioredis', 'node-redis'];
+
+export interface TestCluster {
+  readonly servers: RedisServer[];
+  readonly nodes: RedisNode[];
+  /** Raw ioredis connections for setup and assertions. */
+  readonly admin: Redis[];
+  /** Opens one more set of library nodes on the same servers (e.g. a second "process"). */
+  connect(): Promise<RedisNode[]>;
+  close(): Promise<void>;
+}
+
+/** Client settings that fail fast instead of queueing, so fault tests fail rather than hang. */
+async function openNode(adapter: AdapterName, socket: string, closers: (() => Promise<unknown>)[]): Promise<RedisNode> {
+  if (adapter === 'ioredis') {
+    const client = new Redis({ path: socket, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => 50, lazyConnect: true });
+    client.on('error', () => undefined);
+    await client.connect();
+    closers.push(async () => client.disconnect());
+    return fromIoredis(client);
+  }
+  const client = createClient({ socket: { path: socket, reconnectStrategy: () => 50 }, disableOfflineQueue: true });
+  client.on('error', () => undefined);
+  await client.connect();
+  closers.push(async () => (client.isOpen ? client.destroy() : undefined));
+  return fromNodeRedis(client);
+}
+
+export async function startCluster(adapter: AdapterName, count: number, options?: RedisServerOptions): Promise<TestCluster> {
+  const servers = await startRedisServers(count, options);
+  const closers: (() => Promise<unknown>)[] = [];
+  const connect = (): Promise<RedisNode[]> => Promise.all(servers.map((s) => openNode(adapter, s.socket, closers)));
+  const admin = servers.map((s) => {
+    const client = new Redis({ path: s.socket, maxRetriesPerRequest: 1, retryStrategy: () => 50 });
+    client.on('error', () => undefined);
+    return client;
+  });
+  const nodes = await connect();
+  return {
+    servers,
+    nodes,
+    admin,
+    connect,
+    async close() {
+      await Promise.allSettled(closers.map((close) => close()));
+      for (const client of admin) client.disconnect();
+      await stopRedisServers(servers);
+    },
+  };
+}
+
+/** A lock name no other test uses, so tests never need FLUSHALL. */
+export function uniqueName(label = 'lock'): string {
+  return `test:${label}:${randomUUID()}`;
+}
+
+/** The value of `key` on every server. */
+export function valuesOf(cluster: TestCluster, key: string): Promise<(string | null)[]> {
+  return Promise.all(cluster.admin.map((admin) => admin.get(key)));
+}
+
+/** Makes `key` expire on every server now (PEXPIRE 1) and waits until each server reports it gone. */
+export async function expireEverywhere(cluster: TestCluster, key: string): Promise<void> {
+  await Promise.all(cluster.admin.map((admin) => admin.pexpire(key, 1)));
+  for (let i = 0; i < 1000; i++) {
+    const ttls = await Promise.all(cluster.admin.map((admin) => admin.pttl(key)));
+    if (ttls.every((ttl) => ttl === -2)) return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  throw new Error(`key ${key} did not expire`);
+}
