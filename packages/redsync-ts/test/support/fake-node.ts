@@ -1,0 +1,56 @@
+/**
+ * In-memory stand-ins for Redis nodes, for pure unit tests of quorum, validity and retry logic
+ * only. They answer by behaviour, not by running Lua: anything about Redis itself is tested
+ * against real servers.
+ */
+import type { RedisNode } from '../../src/index.js';
+import { lockAcquire } from '../../src/scripts/index.js';
+
+/** ok: votes for us · taken: someone else holds it · error: rejects · hang: never answers. */
+export type Behavior = 'ok' | 'taken' | 'error' | 'hang';
+
+export interface FakeNode extends RedisNode {
+  /** Scripts called, by name of the reply kind: 'acquire' or 'other' (release, extend). */
+  readonly calls: { acquire: number; other: number };
+  behavior: Behavior;
+}
+
+export function fakeNode(behavior: Behavior): FakeNode {
+  const calls = { acquire: 0, other: 0 };
+  const node: FakeNode = {
+    calls,
+    behavior,
+    evalsha(sha) {
+      const isAcquire = sha === lockAcquire.sha1;
+      calls[isAcquire ? 'acquire' : 'other'] += 1;
+      switch (node.behavior) {
+        case 'ok':
+          return Promise.resolve(isAcquire ? [1, 8000] : 1);
+        case 'taken':
+          return Promise.resolve(isAcquire ? [0, 5000] : 0);
+        case 'error':
+          return Promise.reject(new Error('ERR fake failure'));
+        case 'hang':
+          return new Promise(() => undefined);
+      }
+    },
+    eval() {
+      return Promise.reject(new Error('fake nodes always have the script cached'));
+    },
+  };
+  return node;
+}
+
+/** Every assignment of behaviours to n nodes (3^n of them). */
+export function* masks(n: number, behaviors: readonly Behavior[] = ['ok', 'taken', 'error']): Generator<Behavior[]> {
+  const total = behaviors.length ** n;
+  for (let code = 0; code < total; code++) {
+    const mask: Behavior[] = [];
+    let rest = code;
+    for (let i = 0; i < n; i++) {
+      mask.push(behaviors[rest % behaviors.length] as Behavior);
+      rest = Math.floor(rest / behaviors.length);
+    }
+    yield mask;
+  }
+}
