@@ -6,6 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { fromIoredis, fromNodeRedis, type RedisNode } from '../../src/index.js';
+import { runScript } from '../../src/script.js';
+import { lockRelease } from '../../src/scripts/index.js';
 import { startRedisServers, stopRedisServers, type RedisServer, type RedisServerOptions } from '../../src/testing/index.js';
 
 export type AdapterName = 'ioredis' | 'node-redis';
@@ -79,4 +81,24 @@ export async function expireEverywhere(cluster: TestCluster, key: string): Promi
     await new Promise((resolve) => setImmediate(resolve));
   }
   throw new Error(`key ${key} did not expire`);
+}
+
+/**
+ * Waits until every library node answers again (clients reconnect on their own schedule after a
+ * restart). Bounded: gives up after about five seconds.
+ */
+export async function waitUntilReachable(nodes: readonly RedisNode[]): Promise<void> {
+  await Promise.all(
+    nodes.map(async (node, index) => {
+      for (let i = 0; i < 500; i++) {
+        try {
+          await runScript(node, lockRelease, ['test:probe'], ['probe']);
+          return;
+        } catch {
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      }
+      throw new Error(`node #${index} still unreachable`);
+    }),
+  );
 }
