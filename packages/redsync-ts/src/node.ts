@@ -1,3 +1,5 @@
+import { hasMethods } from './validate.js';
+
 /**
  * The seam: the only thing that talks to a Redis client. Every Redis operation of this library is
  * a Lua script, so an adapter needs just these two calls. Adapters pass replies through unchanged;
@@ -12,7 +14,5 @@ export interface RedisNode {
 
 /** True when `value` has the shape of a {@link RedisNode}. */
 export function isRedisNode(value: unknown): value is RedisNode {
-  if (typeof value !== 'object' || value === null) return false;
-  const node = value as Partial<Record<keyof RedisNode, unknown>>;
-  return typeof node.evalsha === 'function' && typeof node.eval === 'function';
+  return hasMethods(value, ['evalsha', 'eval']);
 }

@@ -133,7 +133,7 @@ export function resolveMutexOptions(
     retryDelay: toDelayFunction(`${label}.retryDelay`, pick('retryDelay')),
     driftFactor,
     timeoutFactor: checkFraction(`${label}.timeoutFactor`, pick('timeoutFactor'), 0, 1),
-    genValue: checkFunction<() => string>(`${label}.genValue`, pick('genValue')),
+    genValue: checkFunction(`${label}.genValue`, pick('genValue')) as () => string,
     failFast: checkBoolean(`${label}.failFast`, pick('failFast')),
     shufflePools: checkBoolean(`${label}.shufflePools`, pick('shufflePools')),
     setNXOnExtend: checkBoolean(`${label}.setNXOnExtend`, pick('setNXOnExtend')),

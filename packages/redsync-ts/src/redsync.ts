@@ -38,9 +38,10 @@ export class Redsync {
    * @throws RangeError when an option is out of range.
    */
   constructor(nodes: readonly RedisNode[], options?: RedsyncOptions) {
-    if (!Array.isArray(nodes)) throw new TypeError(`nodes must be an array of Redis nodes, got ${describeValue(nodes)}`);
-    if (nodes.length === 0) throw new RangeError('nodes must contain at least one Redis node');
-    nodes.forEach((node: unknown, index) => {
+    const list: unknown = nodes;
+    if (!Array.isArray(list)) throw new TypeError(`nodes must be an array of Redis nodes, got ${describeValue(list)}`);
+    if (list.length === 0) throw new RangeError('nodes must contain at least one Redis node');
+    list.forEach((node: unknown, index) => {
       if (!isRedisNode(node)) {
         throw new TypeError(`nodes[${index}] must be a Redis node (wrap clients with fromIoredis or fromNodeRedis), got ${describeValue(node)}`);
       }

@@ -16,7 +16,15 @@ export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') return 'an object';
-  return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === undefined) return String(value);
+  return typeof value === 'symbol' ? value.toString() : 'an unknown value';
+}
+
+/** True when `value` is an object with a function under each of `methods`. */
+export function hasMethods(value: unknown, methods: readonly string[]): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const record = value as Record<string, unknown>;
+  return methods.every((method) => typeof record[method] === 'function');
 }
 
 /** A whole number of milliseconds in [min, max]. */
@@ -51,9 +59,9 @@ export function checkBoolean(name: string, value: unknown): boolean {
   return value;
 }
 
-export function checkFunction<F>(name: string, value: unknown): F {
+export function checkFunction(name: string, value: unknown): (...args: never[]) => unknown {
   if (typeof value !== 'function') throw new TypeError(`${name} must be a function, got ${describeValue(value)}`);
-  return value as F;
+  return value as (...args: never[]) => unknown;
 }
 
 /** A string of at most MAX_NAME_BYTES bytes; `allowEmpty` for prefixes. */

@@ -1,5 +1,5 @@
 import type { RedisNode } from '../node.js';
-import { describeValue } from '../validate.js';
+import { describeValue, hasMethods } from '../validate.js';
 
 /**
  * The part of an ioredis `Redis` or `Cluster` (v5, v6; also iovalkey) that this library uses.
@@ -19,7 +19,8 @@ export interface IoredisClient {
  * @throws TypeError when `client` lacks `evalsha`/`eval`.
  */
 export function fromIoredis(client: IoredisClient): RedisNode {
-  if (typeof client !== 'object' || client === null || typeof client.evalsha !== 'function' || typeof client.eval !== 'function') {
+  // Checked at run time too: JavaScript callers get no compile-time help.
+  if (!hasMethods(client, ['evalsha', 'eval'])) {
     throw new TypeError(`fromIoredis(client) needs an ioredis client, got ${describeValue(client)}`);
   }
   return {

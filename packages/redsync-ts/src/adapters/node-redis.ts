@@ -1,5 +1,5 @@
 import type { RedisNode } from '../node.js';
-import { describeValue } from '../validate.js';
+import { describeValue, hasMethods } from '../validate.js';
 
 /** The script options node-redis takes for EVAL and EVALSHA. */
 export interface NodeRedisEvalOptions {
@@ -23,7 +23,8 @@ export interface NodeRedisClient {
  * @throws TypeError when `client` lacks `evalSha`/`eval`.
  */
 export function fromNodeRedis(client: NodeRedisClient): RedisNode {
-  if (typeof client !== 'object' || client === null || typeof client.evalSha !== 'function' || typeof client.eval !== 'function') {
+  // Checked at run time too: JavaScript callers get no compile-time help.
+  if (!hasMethods(client, ['evalSha', 'eval'])) {
     throw new TypeError(`fromNodeRedis(client) needs a node-redis client, got ${describeValue(client)}`);
   }
   return {

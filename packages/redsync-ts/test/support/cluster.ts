@@ -29,13 +29,19 @@ async function openNode(adapter: AdapterName, socket: string, closers: (() => Pr
     const client = new Redis({ path: socket, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => 50, lazyConnect: true });
     client.on('error', () => undefined);
     await client.connect();
-    closers.push(async () => client.disconnect());
+    closers.push(() => {
+      client.disconnect();
+      return Promise.resolve();
+    });
     return fromIoredis(client);
   }
   const client = createClient({ socket: { path: socket, reconnectStrategy: () => 50 }, disableOfflineQueue: true });
   client.on('error', () => undefined);
   await client.connect();
-  closers.push(async () => (client.isOpen ? client.destroy() : undefined));
+  closers.push(() => {
+    if (client.isOpen) client.destroy();
+    return Promise.resolve();
+  });
   return fromNodeRedis(client);
 }
 
@@ -60,6 +66,13 @@ export async function startCluster(adapter: AdapterName, count: number, options?
       await stopRedisServers(servers);
     },
   };
+}
+
+/** `items[index]`, or a thrown error instead of `undefined`. */
+export function nth<T>(items: readonly T[], index: number): T {
+  const item = items[index];
+  if (item === undefined) throw new RangeError(`no item at index ${index}`);
+  return item;
 }
 
 /** A lock name no other test uses, so tests never need FLUSHALL. */

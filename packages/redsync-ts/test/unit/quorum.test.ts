@@ -94,10 +94,12 @@ describe('runRound', () => {
     });
     assert.equal(round.ok, 2);
     assert.equal(round.errors, 1);
-    const failure = round.outcomes[1];
+    const failure = round.outcomes.find((o) => o.node === 1);
     assert.equal(failure?.verdict, 'error');
-    assert.equal(failure?.error?.node, 1);
-    assert.equal((failure?.error?.cause as DOMException).name, 'TimeoutError');
+    const error = failure.error;
+    assert.ok(error !== undefined);
+    assert.equal(error.node, 1);
+    assert.equal((error.cause as DOMException).name, 'TimeoutError');
   });
 
   test('an adapter that throws synchronously counts as a failed node, not a crash', async () => {

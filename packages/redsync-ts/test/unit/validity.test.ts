@@ -6,7 +6,7 @@ import { monotonicNow, validUntil } from '../../src/validity.js';
 import { fakeNode } from '../support/fake-node.js';
 
 /** A context whose clock is advanced by hand; each node answer can move time forward. */
-function contextWithClock(ttl: number, driftFactor: number): { ctx: LockContext; advance(ms: number): void } {
+function contextWithClock(ttl: number, driftFactor: number): { ctx: LockContext; advance: (ms: number) => void } {
   let now = 1_000_000;
   const nodes = [fakeNode('ok'), fakeNode('ok'), fakeNode('ok')];
   const ctx: LockContext = {
