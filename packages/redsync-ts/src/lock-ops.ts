@@ -2,7 +2,8 @@ import type { RedisNode } from './node.js';
 import type { ResolvedMutexOptions } from './options.js';
 import { runRound, type AnswerVerdict, type QuorumRound } from './quorum.js';
 import { runScript } from './script.js';
-import { lockAcquire, lockExtend, lockExtendOrSet, lockRelease } from './scripts/index.js';
+import type { ReclaimReply } from './scripts/lock-reclaim.js';
+import { lockExtend, lockExtendOrSet, lockReclaim, lockRelease } from './scripts/index.js';
 import { validUntil, type Clock } from './validity.js';
 
 /** Everything a named lock needs to talk to its nodes; built once per mutex. */
@@ -11,6 +12,10 @@ export interface LockContext {
   readonly name: string;
   /** The Redis key: prefix + name. */
   readonly key: string;
+  /** `[key]`, built once: the KEYS of every script. */
+  readonly keys: readonly string[];
+  /** The ttl as the decimal string Redis expects, built once. */
+  readonly ttlArg: string;
   readonly nodes: readonly RedisNode[];
   /** Node indexes in the order they are contacted (shuffled once with `shufflePools`). */
   readonly order: readonly number[];
@@ -33,15 +38,23 @@ export function isWon(ctx: LockContext, result: TimedRound): boolean {
   return result.round.ok >= ctx.quorum && result.validUntil > result.round.settledAt;
 }
 
-/** One acquisition attempt: the acquire script on every node at once. */
+/**
+ * One acquisition attempt on every node at once: `SET NX PX`, and only where that fails, the
+ * reclaim script (our own leftover counts as ours).
+ */
 export async function acquireRound(ctx: LockContext, value: string): Promise<TimedRound> {
   const start = ctx.clock();
-  const args = [value, String(ctx.options.ttl)];
+  const { key, options } = ctx;
+  let reclaimArgs: string[] | undefined;
   const round = await runRound(
     ctx.order,
-    async (node) => {
-      const reply = await runScript(nodeAt(ctx, node), lockAcquire, [ctx.key], args);
-      return reply.acquired ? 'ok' : 'taken';
+    (index) => {
+      const node = nodeAt(ctx, index);
+      return node.setNX(key, value, options.ttl).then((set) => {
+        if (set) return 'ok';
+        reclaimArgs ??= [value, ctx.ttlArg];
+        return runScript(node, lockReclaim, ctx.keys, reclaimArgs).then(reclaimVerdict);
+      });
     },
     { quorum: ctx.quorum, failFast: ctx.options.failFast, timeout: ctx.timeout, clock: ctx.clock },
   );
@@ -52,10 +65,10 @@ export async function acquireRound(ctx: LockContext, value: string): Promise<Tim
 export async function extendRound(ctx: LockContext, value: string): Promise<TimedRound> {
   const start = ctx.clock();
   const script = ctx.options.setNXOnExtend ? lockExtendOrSet : lockExtend;
-  const args = [value, String(ctx.options.ttl)];
+  const args = [value, ctx.ttlArg];
   const round = await runRound(
     ctx.order,
-    (node) => runScript(nodeAt(ctx, node), script, [ctx.key], args),
+    (node) => runScript(nodeAt(ctx, node), script, ctx.keys, args),
     { quorum: ctx.quorum, failFast: ctx.options.failFast, timeout: ctx.timeout, clock: ctx.clock },
   );
   return { round, validUntil: validUntil(start, ctx.options.ttl, ctx.options.driftFactor) };
@@ -69,9 +82,13 @@ export async function extendRound(ctx: LockContext, value: string): Promise<Time
 export function releaseRound(ctx: LockContext, value: string): Promise<QuorumRound> {
   return runRound(
     ctx.order,
-    (node): Promise<AnswerVerdict> => runScript(nodeAt(ctx, node), lockRelease, [ctx.key], [value]),
+    (node): Promise<AnswerVerdict> => runScript(nodeAt(ctx, node), lockRelease, ctx.keys, [value]),
     { quorum: ctx.quorum, failFast: false, timeout: ctx.timeout, clock: ctx.clock },
   );
+}
+
+function reclaimVerdict(reply: ReclaimReply): AnswerVerdict {
+  return reply === 'ok' ? 'ok' : 'taken';
 }
 
 function nodeAt(ctx: LockContext, index: number): RedisNode {

@@ -43,22 +43,25 @@ export function runRound(
   options: RoundOptions,
 ): Promise<QuorumRound> {
   return new Promise((resolve) => {
-    const outcomes = new Map<number, NodeOutcome>();
+    // Indexed by node, so the outcomes come out in node order without sorting.
+    const byNode: (NodeOutcome | undefined)[] = new Array<NodeOutcome | undefined>(order.length);
     const counts = { ok: 0, taken: 0, expired: 0, errors: 0 };
+    let answered = 0;
     let settled = false;
 
     const settle = (): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      const sorted = [...outcomes.values()].sort((a, b) => a.node - b.node);
-      resolve({ outcomes: sorted, ...counts, settledAt: options.clock() });
+      const outcomes = byNode.filter((o): o is NodeOutcome => o !== undefined);
+      resolve({ outcomes, ok: counts.ok, taken: counts.taken, expired: counts.expired, errors: counts.errors, settledAt: options.clock() });
     };
     const record = (outcome: NodeOutcome): void => {
-      if (settled || outcomes.has(outcome.node)) return;
-      outcomes.set(outcome.node, outcome);
+      if (settled || byNode[outcome.node] !== undefined) return;
+      byNode[outcome.node] = outcome;
+      answered += 1;
       counts[outcome.verdict === 'error' ? 'errors' : outcome.verdict] += 1;
-      if (outcomes.size === order.length || (options.failFast && isDecided(counts, order.length, options.quorum))) settle();
+      if (answered === order.length || (options.failFast && isDecided(counts, order.length, options.quorum))) settle();
     };
 
     const timer = setTimeout(() => {
@@ -83,8 +86,12 @@ function isDecided(counts: { ok: number; taken: number; expired: number; errors:
 }
 
 /** Turns a synchronous throw from an adapter into a rejection. */
-async function invoke(call: (node: number) => Promise<AnswerVerdict>, node: number): Promise<AnswerVerdict> {
-  return call(node);
+function invoke(call: (node: number) => Promise<AnswerVerdict>, node: number): Promise<AnswerVerdict> {
+  try {
+    return call(node);
+  } catch (error) {
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+  }
 }
 
 /** floor(N/2)+1: any two quorums share at least one node. */

@@ -29,6 +29,8 @@ export class Redsync {
   readonly #nodes: readonly RedisNode[];
   readonly #prefix: string;
   readonly #defaults: ResolvedMutexOptions;
+  /** Node indexes in list order, shared by every mutex that does not shuffle. */
+  readonly #order: readonly number[];
 
   /**
    * @param nodes - one {@link RedisNode} per independent master (see `fromIoredis`, `fromNodeRedis`).
@@ -49,6 +51,7 @@ export class Redsync {
     this.#defaults = resolveMutexOptions(options, MUTEX_DEFAULTS, 'options', ['prefix']);
     this.#prefix = checkName('options.prefix', options?.prefix ?? '', true);
     this.#nodes = Object.freeze([...nodes]);
+    this.#order = Object.freeze(this.#nodes.map((_, index) => index));
   }
 
   /** Number of nodes. */
@@ -68,11 +71,13 @@ export class Redsync {
   mutex(name: string, options?: MutexOptions): Mutex {
     const checked = checkName('name', name, false);
     const resolved = options === undefined ? this.#defaults : resolveMutexOptions(options, this.#defaults);
-    const order = this.#nodes.map((_, index) => index);
-    if (resolved.shufflePools) shuffle(order);
+    const order = resolved.shufflePools ? shuffle([...this.#order]) : this.#order;
+    const key = this.#prefix + checked;
     const ctx: LockContext = Object.freeze({
       name: checked,
-      key: this.#prefix + checked,
+      key,
+      keys: [key],
+      ttlArg: String(resolved.ttl),
       nodes: this.#nodes,
       order,
       quorum: this.quorum,
@@ -84,12 +89,13 @@ export class Redsync {
   }
 }
 
-/** Fisher-Yates, in place. */
-function shuffle(items: number[]): void {
+/** Fisher-Yates, in place; returns `items`. */
+function shuffle(items: number[]): number[] {
   for (let i = items.length - 1; i > 0; i--) {
     const j = Math.floor(Math.random() * (i + 1));
     const a = items[i] as number;
     items[i] = items[j] as number;
     items[j] = a;
   }
+  return items;
 }

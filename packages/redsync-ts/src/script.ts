@@ -24,20 +24,23 @@ export function defineScript<Result>(script: Script<Result>): Script<Result> {
  * Runs `script` with EVALSHA and, when the server's cache does not have it (restart, failover,
  * `SCRIPT FLUSH`), once more with EVAL.
  */
-export async function runScript<Result>(
+export function runScript<Result>(
   node: RedisNode,
   script: Script<Result>,
   keys: readonly string[],
   args: readonly string[],
 ): Promise<Result> {
-  let reply: unknown;
+  // Plain promise chaining rather than async/await: this runs once per node per lock operation.
+  let sent: Promise<unknown>;
   try {
-    reply = await node.evalsha(script.sha1, keys, args);
+    sent = node.evalsha(script.sha1, keys, args);
   } catch (error) {
-    if (!isNoScriptError(error)) throw error;
-    reply = await node.eval(script.source, keys, args);
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
   }
-  return script.parse(reply);
+  return sent.then(script.parse, (error: unknown) => {
+    if (!isNoScriptError(error)) throw error;
+    return node.eval(script.source, keys, args).then(script.parse);
+  });
 }
 
 /** True for the `NOSCRIPT` error reply, whatever the client wraps it in. */

@@ -6,6 +6,7 @@ import { describeValue, hasMethods } from '../validate.js';
  * Typed structurally so the library never imports the driver.
  */
 export interface IoredisClient {
+  set(key: string, value: string, px: 'PX', ttl: number, nx: 'NX'): Promise<unknown>;
   evalsha(sha1: string, numkeys: number, ...keysAndArgs: string[]): Promise<unknown>;
   eval(script: string, numkeys: number, ...keysAndArgs: string[]): Promise<unknown>;
 }
@@ -20,10 +21,11 @@ export interface IoredisClient {
  */
 export function fromIoredis(client: IoredisClient): RedisNode {
   // Checked at run time too: JavaScript callers get no compile-time help.
-  if (!hasMethods(client, ['evalsha', 'eval'])) {
+  if (!hasMethods(client, ['set', 'evalsha', 'eval'])) {
     throw new TypeError(`fromIoredis(client) needs an ioredis client, got ${describeValue(client)}`);
   }
   return {
+    setNX: (key, value, ttl) => client.set(key, value, 'PX', ttl, 'NX').then((reply) => reply === 'OK'),
     evalsha: (sha, keys, args) => client.evalsha(sha, keys.length, ...keys, ...args),
     eval: (source, keys, args) => client.eval(source, keys.length, ...keys, ...args),
   };

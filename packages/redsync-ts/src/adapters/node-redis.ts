@@ -12,6 +12,8 @@ export interface NodeRedisEvalOptions {
  * library uses. Typed structurally so the library never imports the driver.
  */
 export interface NodeRedisClient {
+  /** node-redis v4 option names, which v5 still accepts. */
+  set(key: string, value: string, options: { PX: number; NX: true }): Promise<unknown>;
   evalSha(sha1: string, options: NodeRedisEvalOptions): Promise<unknown>;
   eval(script: string, options: NodeRedisEvalOptions): Promise<unknown>;
 }
@@ -24,10 +26,11 @@ export interface NodeRedisClient {
  */
 export function fromNodeRedis(client: NodeRedisClient): RedisNode {
   // Checked at run time too: JavaScript callers get no compile-time help.
-  if (!hasMethods(client, ['evalSha', 'eval'])) {
+  if (!hasMethods(client, ['set', 'evalSha', 'eval'])) {
     throw new TypeError(`fromNodeRedis(client) needs a node-redis client, got ${describeValue(client)}`);
   }
   return {
+    setNX: (key, value, ttl) => client.set(key, value, { PX: ttl, NX: true }).then((reply) => reply === 'OK'),
     evalsha: (sha, keys, args) => client.evalSha(sha, { keys: [...keys], arguments: [...args] }),
     eval: (source, keys, args) => client.eval(source, { keys: [...keys], arguments: [...args] }),
   };

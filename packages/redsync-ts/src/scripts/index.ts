@@ -1,8 +1,8 @@
-import { lockAcquire } from './lock-acquire.js';
+import { lockReclaim } from './lock-reclaim.js';
 import { lockExtend, lockExtendOrSet } from './lock-extend.js';
 import { lockRelease } from './lock-release.js';
 
-export { lockAcquire, lockExtend, lockExtendOrSet, lockRelease };
+export { lockReclaim, lockExtend, lockExtendOrSet, lockRelease };
 
 /** Every script the library runs; tests check each SHA1 against `SCRIPT LOAD`. */
-export const ALL_SCRIPTS = [lockAcquire, lockRelease, lockExtend, lockExtendOrSet] as const;
+export const ALL_SCRIPTS = [lockReclaim, lockRelease, lockExtend, lockExtendOrSet] as const;

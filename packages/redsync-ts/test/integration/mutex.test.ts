@@ -139,6 +139,17 @@ for (const adapter of ADAPTERS) {
         assert.equal(await lock.release(), true);
       });
 
+      test("a retry is never blocked by the caller's own leftover key", async () => {
+        const name = uniqueName();
+        const ours = 'leftover-value';
+        // As if the clean-up after an earlier attempt had not reached these nodes.
+        await Promise.all(cluster.admin.map((a) => a.set(name, ours, 'PX', 60_000)));
+        const lock = await rs.mutex(name, { tries: 1, genValue: () => ours }).acquire();
+        assert.equal(lock.value, ours);
+        assert.ok(lock.remaining() > 0);
+        assert.equal(await lock.release(), true);
+      });
+
       test('no key of ours is left behind after a failed acquire', async () => {
         const name = uniqueName();
         // Another owner holds a bare majority; the free minority would take our value.

@@ -4,35 +4,42 @@
  * against real servers.
  */
 import type { RedisNode } from '../../src/index.js';
-import { lockAcquire } from '../../src/scripts/index.js';
+import { lockReclaim } from '../../src/scripts/index.js';
 
 /** ok: votes for us · taken: someone else holds it · error: rejects · hang: never answers. */
 export type Behavior = 'ok' | 'taken' | 'error' | 'hang';
 
 export interface FakeNode extends RedisNode {
-  /** Scripts called, by name of the reply kind: 'acquire' or 'other' (release, extend). */
-  readonly calls: { acquire: number; other: number };
+  /** Calls received: `acquire` (SET NX), `reclaim` (the script after a failed SET NX), `other` (release, extend). */
+  readonly calls: { acquire: number; reclaim: number; other: number };
   behavior: Behavior;
 }
 
 export function fakeNode(behavior: Behavior): FakeNode {
-  const calls = { acquire: 0, other: 0 };
+  const calls = { acquire: 0, reclaim: 0, other: 0 };
+  const answer = <T>(ok: T, taken: T): Promise<T> => {
+    switch (node.behavior) {
+      case 'ok':
+        return Promise.resolve(ok);
+      case 'taken':
+        return Promise.resolve(taken);
+      case 'error':
+        return Promise.reject(new Error('ERR fake failure'));
+      case 'hang':
+        return new Promise(() => undefined);
+    }
+  };
   const node: FakeNode = {
     calls,
     behavior,
+    setNX() {
+      calls.acquire += 1;
+      return answer(true, false);
+    },
     evalsha(sha) {
-      const isAcquire = sha === lockAcquire.sha1;
-      calls[isAcquire ? 'acquire' : 'other'] += 1;
-      switch (node.behavior) {
-        case 'ok':
-          return Promise.resolve(isAcquire ? [1, 8000] : 1);
-        case 'taken':
-          return Promise.resolve(isAcquire ? [0, 5000] : 0);
-        case 'error':
-          return Promise.reject(new Error('ERR fake failure'));
-        case 'hang':
-          return new Promise(() => undefined);
-      }
+      const isReclaim = sha === lockReclaim.sha1;
+      calls[isReclaim ? 'reclaim' : 'other'] += 1;
+      return answer<unknown>(isReclaim ? 'OK' : 1, isReclaim ? 5000 : 0);
     },
     eval() {
       return Promise.reject(new Error('fake nodes always have the script cached'));

@@ -71,20 +71,20 @@ describe('retries', () => {
     const signal = AbortSignal.abort(new Error('already'));
     await assert.rejects(rs.mutex('r').acquire({ signal }), /already/);
     await assert.rejects(rs.mutex('r').tryAcquire({ signal }), /already/);
-    assert.deepEqual(node.calls, { acquire: 0, other: 0 });
+    assert.deepEqual(node.calls, { acquire: 0, reclaim: 0, other: 0 });
   });
 
   test('an abort that lands while the winning attempt is in flight releases the lock and rejects', async () => {
     const controller = new AbortController();
     const node = fakeNode('ok');
-    const original = node.evalsha.bind(node);
-    node.evalsha = (sha, keys, args) => {
+    const original = node.setNX.bind(node);
+    node.setNX = (key, value, ttl) => {
       controller.abort(new Error('late abort'));
-      return original(sha, keys, args);
+      return original(key, value, ttl);
     };
     const rs = new Redsync([node]);
     await assert.rejects(rs.mutex('r').acquire({ signal: controller.signal }), /late abort/);
-    assert.deepEqual(node.calls, { acquire: 1, other: 1 });
+    assert.deepEqual(node.calls, { acquire: 1, reclaim: 0, other: 1 });
   });
 
   test('delay() without a signal resolves, and with an aborted one rejects at once', async () => {
