@@ -50,8 +50,8 @@ export async function acquireRound(ctx: LockContext, value: string): Promise<Tim
     ctx.order,
     (index) => {
       const node = nodeAt(ctx, index);
-      return node.setNX(key, value, options.ttl).then((set) => {
-        if (set) return 'ok';
+      return node.setNX(key, value, options.ttl).then((reply) => {
+        if (reply === 'OK') return 'ok';
         reclaimArgs ??= [value, ctx.ttlArg];
         return runScript(node, lockReclaim, ctx.keys, reclaimArgs).then(reclaimVerdict);
       });

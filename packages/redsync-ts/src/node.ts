@@ -6,8 +6,8 @@ import { hasMethods } from './validate.js';
  * is a Lua script. Adapters pass script replies through unchanged; `script.ts` normalises them.
  */
 export interface RedisNode {
-  /** `SET key value NX PX ttl`; resolves true when the key was set. */
-  setNX(key: string, value: string, ttl: number): Promise<boolean>;
+  /** `SET key value NX PX ttl`; resolves to the raw reply (`'OK'` when the key was set). */
+  setNX(key: string, value: string, ttl: number): Promise<unknown>;
   /** `EVALSHA sha numkeys ...keys ...args`; rejects with the server's `NOSCRIPT` error when uncached. */
   evalsha(sha: string, keys: readonly string[], args: readonly string[]): Promise<unknown>;
   /** `EVAL source numkeys ...keys ...args`; also caches the script on the server. */

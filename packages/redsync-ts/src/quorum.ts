@@ -1,4 +1,5 @@
 import { NodeError, type NodeOutcome, type NodeVerdict } from './errors.js';
+import { cancelDeadline, scheduleDeadline } from './deadlines.js';
 import type { Clock } from './validity.js';
 
 /** The verdicts a node can give by answering (as opposed to failing). */
@@ -52,8 +53,8 @@ export function runRound(
     const settle = (): void => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
-      const outcomes = byNode.filter((o): o is NodeOutcome => o !== undefined);
+      cancelDeadline(deadline);
+      const outcomes = answered === order.length ? (byNode as NodeOutcome[]) : byNode.filter((o): o is NodeOutcome => o !== undefined);
       resolve({ outcomes, ok: counts.ok, taken: counts.taken, expired: counts.expired, errors: counts.errors, settledAt: options.clock() });
     };
     const record = (outcome: NodeOutcome): void => {
@@ -64,11 +65,11 @@ export function runRound(
       if (answered === order.length || (options.failFast && isDecided(counts, order.length, options.quorum))) settle();
     };
 
-    const timer = setTimeout(() => {
+    const deadline = scheduleDeadline(options.timeout, () => {
       const cause = new DOMException(`node did not answer within ${options.timeout} ms`, 'TimeoutError');
       for (const node of order) record({ node, verdict: 'error', error: new NodeError(node, cause) });
       settle();
-    }, options.timeout);
+    });
 
     for (const node of order) {
       invoke(call, node).then(

@@ -25,7 +25,7 @@ export function fromIoredis(client: IoredisClient): RedisNode {
     throw new TypeError(`fromIoredis(client) needs an ioredis client, got ${describeValue(client)}`);
   }
   return {
-    setNX: (key, value, ttl) => client.set(key, value, 'PX', ttl, 'NX').then((reply) => reply === 'OK'),
+    setNX: (key, value, ttl) => client.set(key, value, 'PX', ttl, 'NX'),
     evalsha: (sha, keys, args) => client.evalsha(sha, keys.length, ...keys, ...args),
     eval: (source, keys, args) => client.eval(source, keys.length, ...keys, ...args),
   };

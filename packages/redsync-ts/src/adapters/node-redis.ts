@@ -30,7 +30,7 @@ export function fromNodeRedis(client: NodeRedisClient): RedisNode {
     throw new TypeError(`fromNodeRedis(client) needs a node-redis client, got ${describeValue(client)}`);
   }
   return {
-    setNX: (key, value, ttl) => client.set(key, value, { PX: ttl, NX: true }).then((reply) => reply === 'OK'),
+    setNX: (key, value, ttl) => client.set(key, value, { PX: ttl, NX: true }),
     evalsha: (sha, keys, args) => client.evalSha(sha, { keys: [...keys], arguments: [...args] }),
     eval: (source, keys, args) => client.eval(source, { keys: [...keys], arguments: [...args] }),
   };

@@ -34,7 +34,7 @@ export function fakeNode(behavior: Behavior): FakeNode {
     behavior,
     setNX() {
       calls.acquire += 1;
-      return answer(true, false);
+      return answer<unknown>('OK', null);
     },
     evalsha(sha) {
       const isReclaim = sha === lockReclaim.sha1;

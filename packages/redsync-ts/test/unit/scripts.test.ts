@@ -24,13 +24,13 @@ describe('scripts', () => {
   test('NOSCRIPT falls back to EVAL once; other errors propagate', async () => {
     const sent: string[] = [];
     const node: RedisNode = {
-      setNX: () => Promise.resolve(true),
+      setNX: () => Promise.resolve('OK'),
       evalsha: () => (sent.push('evalsha'), Promise.reject(new Error('NOSCRIPT No matching script. Please use EVAL.'))),
       eval: () => (sent.push('eval'), Promise.resolve(1)),
     };
     assert.equal(await runScript(node, lockRelease, ['k'], ['v']), 'ok');
     assert.deepEqual(sent, ['evalsha', 'eval']);
-    const failing: RedisNode = { setNX: () => Promise.resolve(true), evalsha: () => Promise.reject(new Error('NOPERM no')), eval: () => Promise.resolve(1) };
+    const failing: RedisNode = { setNX: () => Promise.resolve('OK'), evalsha: () => Promise.reject(new Error('NOPERM no')), eval: () => Promise.resolve(1) };
     await assert.rejects(runScript(failing, lockRelease, ['k'], ['v']), /NOPERM/);
     assert.equal(isNoScriptError('NOSCRIPT'), false);
   });

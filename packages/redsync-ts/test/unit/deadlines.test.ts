@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { cancelDeadline, scheduleDeadline } from '../../src/deadlines.js';
+
+const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+
+describe('the shared deadline timer', () => {
+  test('deadlines fire once each, earliest first, across different durations', async () => {
+    const fired: string[] = [];
+    const all = new Promise<void>((resolve) => {
+      const done = (name: string) => () => {
+        fired.push(name);
+        if (fired.length === 3) resolve();
+      };
+      scheduleDeadline(30, done('c'));
+      scheduleDeadline(1, done('a'));
+      scheduleDeadline(15, done('b'));
+    });
+    await all;
+    assert.deepEqual(fired, ['a', 'b', 'c']);
+  });
+
+  test('a cancelled deadline never fires, and no timer is left once all are cancelled', async () => {
+    const before = timers();
+    let fired = false;
+    const deadlines = Array.from({ length: 100 }, () => scheduleDeadline(5, () => (fired = true)));
+    assert.equal(timers(), before + 1, 'one timer for all pending deadlines');
+    for (const d of deadlines) cancelDeadline(d);
+    assert.equal(timers(), before);
+    // A later deadline firing proves the earlier, cancelled ones had their chance (earliest first).
+    await new Promise<void>((resolve) => scheduleDeadline(10, resolve));
+    assert.equal(fired, false);
+    cancelDeadline(deadlines[0]!); // cancelling twice is harmless
+  });
+
+  test('cancelling some leaves the others to fire', async () => {
+    const fired: number[] = [];
+    const last = new Promise<void>((resolve) => {
+      const ds = [0, 1, 2, 3].map((i) => scheduleDeadline(2, () => {
+        fired.push(i);
+        if (i === 3) resolve();
+      }));
+      cancelDeadline(ds[1]!);
+      cancelDeadline(ds[2]!);
+    });
+    await last;
+    assert.deepEqual(fired, [0, 3]);
+  });
+});
