@@ -3,7 +3,9 @@
  * same ioredis clients), interleaved round by round in one process, on temporary redis-servers
  * over unix sockets. Prints a markdown table and writes bench-results/latest.json.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { startRedisServers, stopRedisServers } from 'redsync-ts/testing';
@@ -17,6 +19,7 @@ const { values } = parseArgs({
     pairs: { type: 'string', default: '2000' },
     workers: { type: 'string', default: '200' },
     duration: { type: 'string', default: '1000' },
+    'write-docs': { type: 'boolean', default: false },
   },
 });
 const ROUNDS = Number(values.rounds);
@@ -80,6 +83,27 @@ async function concurrent(sockets: readonly string[], autoPipelining: boolean, r
   for (const c of clients) c.disconnect();
 }
 
+function benchmarkDoc(table: string): string {
+  const redis = execFileSync('redis-server', ['--version']).toString().trim();
+  return `# Benchmarks
+
+Written by \`npm run bench -- --write-docs\` on ${new Date().toISOString().slice(0, 10)}: Node ${process.version},
+${String(cpus().length)} CPU cores shared by the client and the servers, ${redis.split(' ').slice(0, 3).join(' ')},
+${servers.length} local redis-servers on unix sockets, ioredis.
+
+The floor is a hand-written \`SET key value NX PX ttl\` plus a compare-and-delete \`EVALSHA\` on the
+same clients, sent to every node at once, with the cheapest unique value there is (a counter): the
+Redis round trips a lock needs and nothing else. Floor and library run alternately, round after
+round (${String(ROUNDS)} rounds), in one process; each figure is the median over rounds. Ratios are library / floor.
+
+${table}
+
+On a 2-core machine the client and five redis-servers compete for the same cores, so round-to-round
+spread is large (a few tenths of the ratio in the throughput rows); compare ratios from one run,
+not figures across runs.
+`;
+}
+
 const servers = await startRedisServers(5);
 try {
   const sockets = servers.map((s) => s.socket);
@@ -94,6 +118,7 @@ try {
   console.log(table);
   mkdirSync('bench-results', { recursive: true });
   writeFileSync('bench-results/latest.json', JSON.stringify({ date: new Date().toISOString(), node: process.version, rounds: ROUNDS, rows }, null, 2));
+  if (values['write-docs']) writeFileSync('docs/benchmarks.md', benchmarkDoc(table));
 } finally {
   await stopRedisServers(servers);
 }
