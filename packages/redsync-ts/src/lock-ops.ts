@@ -1,7 +1,7 @@
 import type { RedisNode } from './node.js';
 import type { ResolvedMutexOptions } from './options.js';
-import { runRound, type AnswerVerdict, type QuorumRound } from './quorum.js';
-import { runScript } from './script.js';
+import { runRound, type AnswerVerdict, type QuorumRound, type RoundOptions, type RoundSpec } from './quorum.js';
+import { isNoScriptError, runScript, type Script } from './script.js';
 import type { ReclaimReply } from './scripts/lock-reclaim.js';
 import { lockExtend, lockExtendOrSet, lockReclaim, lockRelease } from './scripts/index.js';
 import { validUntil, type Clock } from './validity.js';
@@ -42,36 +42,29 @@ export function isWon(ctx: LockContext, result: TimedRound): boolean {
  * One acquisition attempt on every node at once: `SET NX PX`, and only where that fails, the
  * reclaim script (our own leftover counts as ours).
  */
-export async function acquireRound(ctx: LockContext, value: string): Promise<TimedRound> {
+export function acquireRound(ctx: LockContext, value: string): Promise<TimedRound> {
   const start = ctx.clock();
   const { key, options } = ctx;
-  let reclaimArgs: string[] | undefined;
-  const round = await runRound(
-    ctx.order,
-    (index) => {
-      const node = nodeAt(ctx, index);
-      return node.setNX(key, value, options.ttl).then((reply) => {
-        if (reply === 'OK') return 'ok';
-        reclaimArgs ??= [value, ctx.ttlArg];
-        return runScript(node, lockReclaim, ctx.keys, reclaimArgs).then(reclaimVerdict);
-      });
-    },
-    { quorum: ctx.quorum, failFast: ctx.options.failFast, timeout: ctx.timeout, clock: ctx.clock },
-  );
-  return { round, validUntil: validUntil(start, ctx.options.ttl, ctx.options.driftFactor) };
+  const spec: RoundSpec = {
+    send: (index) => nodeAt(ctx, index).setNX(key, value, options.ttl),
+    interpret: (reply, index) =>
+      reply === 'OK' ? 'ok' : runScript(nodeAt(ctx, index), lockReclaim, ctx.keys, [value, ctx.ttlArg]).then(reclaimVerdict),
+  };
+  return runRound(ctx.order, spec, roundOptions(ctx, options.failFast)).then((round) => ({
+    round,
+    validUntil: validUntil(start, options.ttl, options.driftFactor),
+  }));
 }
 
 /** Resets the ttl on every node where the key still holds `value`. */
-export async function extendRound(ctx: LockContext, value: string): Promise<TimedRound> {
+export function extendRound(ctx: LockContext, value: string): Promise<TimedRound> {
   const start = ctx.clock();
-  const script = ctx.options.setNXOnExtend ? lockExtendOrSet : lockExtend;
-  const args = [value, ctx.ttlArg];
-  const round = await runRound(
-    ctx.order,
-    (node) => runScript(nodeAt(ctx, node), script, ctx.keys, args),
-    { quorum: ctx.quorum, failFast: ctx.options.failFast, timeout: ctx.timeout, clock: ctx.clock },
-  );
-  return { round, validUntil: validUntil(start, ctx.options.ttl, ctx.options.driftFactor) };
+  const { options } = ctx;
+  const script = options.setNXOnExtend ? lockExtendOrSet : lockExtend;
+  return runRound(ctx.order, scriptSpec(ctx, script, [value, ctx.ttlArg]), roundOptions(ctx, options.failFast)).then((round) => ({
+    round,
+    validUntil: validUntil(start, options.ttl, options.driftFactor),
+  }));
 }
 
 /**
@@ -80,11 +73,20 @@ export async function extendRound(ctx: LockContext, value: string): Promise<Time
  * no reachable node still holds our value.
  */
 export function releaseRound(ctx: LockContext, value: string): Promise<QuorumRound> {
-  return runRound(
-    ctx.order,
-    (node): Promise<AnswerVerdict> => runScript(nodeAt(ctx, node), lockRelease, ctx.keys, [value]),
-    { quorum: ctx.quorum, failFast: false, timeout: ctx.timeout, clock: ctx.clock },
-  );
+  return runRound(ctx.order, scriptSpec(ctx, lockRelease, [value]), roundOptions(ctx, false));
+}
+
+/** A round that runs `script` on each node: EVALSHA, then EVAL where the script is not cached. */
+function scriptSpec(ctx: LockContext, script: Script<AnswerVerdict>, args: readonly string[]): RoundSpec {
+  return {
+    send: (index) => nodeAt(ctx, index).evalsha(script.sha1, ctx.keys, args),
+    interpret: script.parse,
+    fallback: (index, error) => (isNoScriptError(error) ? nodeAt(ctx, index).eval(script.source, ctx.keys, args) : undefined),
+  };
+}
+
+function roundOptions(ctx: LockContext, failFast: boolean): RoundOptions {
+  return { quorum: ctx.quorum, failFast, timeout: ctx.timeout, clock: ctx.clock };
 }
 
 function reclaimVerdict(reply: ReclaimReply): AnswerVerdict {

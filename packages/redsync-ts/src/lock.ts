@@ -76,21 +76,15 @@ export class Lock implements AsyncDisposable {
    */
   release(): Promise<boolean> {
     if (this.#released) return Promise.resolve(false);
-    this.#releasing ??= this.#release();
-    return this.#releasing;
-  }
-
-  async #release(): Promise<boolean> {
-    try {
-      const round = await releaseRound(this.#ctx, this.#value);
+    this.#releasing ??= releaseRound(this.#ctx, this.#value).then((round) => {
+      // A failed release may be retried; a finished one short-circuits through #released.
+      this.#releasing = undefined;
       if (round.errors > this.#ctx.nodes.length - this.#ctx.quorum) throw new LockReleaseError(round.outcomes);
       this.#released = true;
       this.#validUntil = Math.min(this.#validUntil, round.settledAt);
       return round.ok >= this.#ctx.quorum;
-    } finally {
-      // A failed release may be retried; a finished one short-circuits through #released.
-      this.#releasing = undefined;
-    }
+    });
+    return this.#releasing;
   }
 
   /**

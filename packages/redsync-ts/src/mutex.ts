@@ -47,16 +47,36 @@ export class Mutex {
    * @throws `signal.reason` when `signal` aborts.
    * @throws TypeError for invalid options, or when `genValue` returns something other than a non-empty string.
    */
-  async acquire(options?: AcquireOptions): Promise<Lock> {
-    const signal = readSignal(options, 'acquire');
-    signal?.throwIfAborted();
-    const value = this.#newValue();
+  acquire(options?: AcquireOptions): Promise<Lock> {
+    let signal: AbortSignal | undefined;
+    let value: string;
+    try {
+      signal = readSignal(options, 'acquire');
+      signal?.throwIfAborted();
+      value = this.#newValue();
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    // The uncontended case is one round: keep it free of extra async frames.
+    return acquireRound(this.#ctx, value).then((first) => this.#lockOrRetry(value, signal, first));
+  }
+
+  #lockOrRetry(value: string, signal: AbortSignal | undefined, first: TimedRound): Lock | Promise<Lock> {
+    if (isWon(this.#ctx, first) && signal?.aborted !== true) return new Lock(this.#ctx, value, first.validUntil);
+    return this.#retry(value, signal, first);
+  }
+
+  /** Cleans up after a lost attempt, then keeps trying until `tries` attempts were made. */
+  async #retry(value: string, signal: AbortSignal | undefined, first: TimedRound): Promise<Lock> {
     const { tries, retryDelay } = this.#ctx.options;
+    let result = first;
     for (let attempt = 1; ; attempt++) {
-      const result = await this.#attempt(value, signal);
-      if (result instanceof Lock) return result;
+      await releaseRound(this.#ctx, value);
+      signal?.throwIfAborted();
       if (attempt >= tries) throw failureOf(this.#ctx, result, attempt);
       await delay(checkDelay('retryDelay(attempt)', retryDelay(attempt)), signal);
+      result = await acquireRound(this.#ctx, value);
+      if (isWon(this.#ctx, result) && !signal?.aborted) return new Lock(this.#ctx, value, result.validUntil);
     }
   }
 

@@ -21,6 +21,20 @@ export interface QuorumRound {
   readonly settledAt: number;
 }
 
+/**
+ * What a round does on each node: one command, how to read its reply, and (for scripts) what to
+ * send instead when the first command failed in a recoverable way. Kept as plain callbacks so a
+ * node's answer costs one promise reaction, not a chain of them: this is the hot path.
+ */
+export interface RoundSpec {
+  /** Sends the command to node `node`. */
+  send(node: number): Promise<unknown>;
+  /** Maps the reply to a verdict; may take one more step (a promise) on rare paths. */
+  interpret(reply: unknown, node: number): AnswerVerdict | Promise<AnswerVerdict>;
+  /** A second command to try after `error` (e.g. EVAL after NOSCRIPT), or undefined to fail. */
+  fallback?(node: number, error: unknown): Promise<unknown> | undefined;
+}
+
 /** How to run a round. */
 export interface RoundOptions {
   /** Votes needed: floor(N/2)+1. */
@@ -38,11 +52,7 @@ export interface RoundOptions {
  * counted as an error with a {@link NodeError} (the late answer is ignored, and cannot surface as
  * an unhandled rejection).
  */
-export function runRound(
-  order: readonly number[],
-  call: (node: number) => Promise<AnswerVerdict>,
-  options: RoundOptions,
-): Promise<QuorumRound> {
+export function runRound(order: readonly number[], spec: RoundSpec, options: RoundOptions): Promise<QuorumRound> {
   return new Promise((resolve) => {
     // Indexed by node, so the outcomes come out in node order without sorting.
     const byNode: (NodeOutcome | undefined)[] = new Array<NodeOutcome | undefined>(order.length);
@@ -71,10 +81,26 @@ export function runRound(
       settle();
     });
 
+    const fail = (node: number, error: unknown): void => record({ node, verdict: 'error', error: new NodeError(node, error) });
+    const accept = (node: number, reply: unknown): void => {
+      let verdict: AnswerVerdict | Promise<AnswerVerdict>;
+      try {
+        verdict = spec.interpret(reply, node);
+      } catch (error) {
+        fail(node, error);
+        return;
+      }
+      if (typeof verdict === 'string') record({ node, verdict });
+      else verdict.then((v) => record({ node, verdict: v }), (error: unknown) => fail(node, error));
+    };
     for (const node of order) {
-      invoke(call, node).then(
-        (verdict) => record({ node, verdict }),
-        (error: unknown) => record({ node, verdict: 'error', error: new NodeError(node, error) }),
+      invoke(() => spec.send(node)).then(
+        (reply) => accept(node, reply),
+        (error: unknown) => {
+          const retry = settled ? undefined : invoke(() => spec.fallback?.(node, error));
+          if (retry === undefined) fail(node, error);
+          else retry.then((reply) => accept(node, reply), (again: unknown) => fail(node, again));
+        },
       );
     }
   });
@@ -87,9 +113,9 @@ function isDecided(counts: { ok: number; taken: number; expired: number; errors:
 }
 
 /** Turns a synchronous throw from an adapter into a rejection. */
-function invoke(call: (node: number) => Promise<AnswerVerdict>, node: number): Promise<AnswerVerdict> {
+function invoke<T>(call: () => T): T | Promise<never> {
   try {
-    return call(node);
+    return call();
   } catch (error) {
     return Promise.reject(error instanceof Error ? error : new Error(String(error)));
   }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { LockNotAcquiredError, LockTakenError, Redsync } from '../../src/index.js';
-import { runRound, quorumOf } from '../../src/quorum.js';
+import { runRound, quorumOf, type AnswerVerdict, type RoundSpec } from '../../src/quorum.js';
 import { fakeNode, masks, type Behavior } from '../support/fake-node.js';
 
 const count = (mask: readonly Behavior[], b: Behavior): number => mask.filter((x) => x === b).length;
@@ -61,10 +61,12 @@ describe('quorum of N nodes (every mask of ok / taken / error, N = 1..5)', () =>
 
 describe('runRound', () => {
   const clock = (): number => performance.now();
+  /** A spec whose replies already are verdicts. */
+  const spec = (send: (node: number) => Promise<unknown>): RoundSpec => ({ send, interpret: (reply) => reply as AnswerVerdict });
 
   test('failFast settles once the quorum is won, without waiting for hung nodes', async () => {
     const nodes = (['ok', 'ok', 'hang', 'ok', 'hang'] as const).map(fakeNode);
-    const round = await runRound([0, 1, 2, 3, 4], async (i) => ((await nodes[i]?.evalsha('x', [], [])) === 1 ? 'ok' : 'taken'), {
+    const round = await runRound([0, 1, 2, 3, 4], spec(async (i) => ((await nodes[i]?.evalsha('x', [], [])) === 1 ? 'ok' : 'taken')), {
       quorum: 3,
       failFast: true,
       timeout: 60_000,
@@ -78,7 +80,7 @@ describe('runRound', () => {
     const verdicts = ['taken', 'hang', 'taken', 'hang', 'taken'] as const;
     const round = await runRound(
       [0, 1, 2, 3, 4],
-      (i) => (verdicts[i] === 'hang' ? new Promise(() => undefined) : Promise.resolve('taken')),
+      spec((i) => (verdicts[i] === 'hang' ? new Promise(() => undefined) : Promise.resolve('taken'))),
       { quorum: 3, failFast: true, timeout: 60_000, clock },
     );
     assert.equal(round.taken, 3);
@@ -86,7 +88,7 @@ describe('runRound', () => {
   });
 
   test('without failFast a hung node is cut off by the timeout and reported as a NodeError', async () => {
-    const round = await runRound([0, 1, 2], (i) => (i === 1 ? new Promise(() => undefined) : Promise.resolve('ok')), {
+    const round = await runRound([0, 1, 2], spec((i) => (i === 1 ? new Promise(() => undefined) : Promise.resolve('ok'))), {
       quorum: 2,
       failFast: false,
       timeout: 20,
@@ -103,11 +105,41 @@ describe('runRound', () => {
   });
 
   test('an adapter that throws synchronously counts as a failed node, not a crash', async () => {
-    const round = await runRound([0, 1], (i) => {
+    const round = await runRound([0, 1], spec((i) => {
       if (i === 0) throw new Error('sync boom');
       return Promise.resolve('ok');
-    }, { quorum: 2, failFast: false, timeout: 1000, clock });
+    }), { quorum: 2, failFast: false, timeout: 1000, clock });
     assert.equal(round.errors, 1);
     assert.equal(round.ok, 1);
+  });
+
+  test('a fallback answers for a failed first command; without one, or when it fails too, the node fails', async () => {
+    const round = await runRound(
+      [0, 1, 2],
+      {
+        send: () => Promise.reject(new Error('NOSCRIPT')),
+        interpret: (reply) => reply as AnswerVerdict,
+        fallback: (node) => (node === 0 ? Promise.resolve('ok') : node === 1 ? Promise.reject(new Error('again')) : undefined),
+      },
+      { quorum: 2, failFast: false, timeout: 1000, clock },
+    );
+    assert.deepEqual(round.outcomes.map((o) => o.verdict), ['ok', 'error', 'error']);
+    assert.equal((round.outcomes[1]?.error?.cause as Error).message, 'again');
+    assert.equal((round.outcomes[2]?.error?.cause as Error).message, 'NOSCRIPT');
+  });
+
+  test('a reply that cannot be interpreted counts as a failed node; an interpretation may take another step', async () => {
+    const round = await runRound(
+      [0, 1],
+      {
+        send: (node) => Promise.resolve(node),
+        interpret: (reply) => {
+          if (reply === 0) throw new TypeError('unexpected reply');
+          return Promise.resolve('taken');
+        },
+      },
+      { quorum: 2, failFast: false, timeout: 1000, clock },
+    );
+    assert.deepEqual(round.outcomes.map((o) => o.verdict), ['error', 'taken']);
   });
 });
