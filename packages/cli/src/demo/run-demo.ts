@@ -22,11 +22,14 @@ export interface DemoOptions {
 }
 
 const WORKER = fileURLToPath(new URL('./worker.js', import.meta.url));
+/** Every worker process still running, so Ctrl-C can stop them before the servers go. */
+const workers = new Set<ChildProcess>();
 
 export async function runDemo(options: DemoOptions): Promise<PhaseResult[]> {
   const owned: RedisServer[] = [];
   const stopOwned = (): Promise<void> => stopRedisServers(owned.splice(0));
   const onSignal = (): void => {
+    for (const child of workers) child.kill('SIGKILL');
     void stopOwned().finally(() => process.exit(130));
   };
   process.once('SIGINT', onSignal);
@@ -106,6 +109,8 @@ function runWorker(task: WorkerTask, children: ChildProcess[]): Promise<WorkerRe
   return new Promise((resolve, reject) => {
     const child = fork(WORKER, [JSON.stringify(task)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     children.push(child);
+    workers.add(child);
+    child.once('exit', () => workers.delete(child));
     let report: WorkerReport | undefined;
     child.once('message', (message) => (report = message as WorkerReport));
     child.once('error', reject);
