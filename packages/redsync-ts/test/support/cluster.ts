@@ -5,13 +5,15 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
+import { createClient as createClientV4 } from 'redis-v4';
 import { fromIoredis, fromNodeRedis, type RedisNode } from '../../src/index.js';
 import { runScript } from '../../src/script.js';
 import { lockRelease } from '../../src/scripts/index.js';
 import { startRedisServers, stopRedisServers, type RedisServer, type RedisServerOptions } from '../../src/testing/index.js';
 
-export type AdapterName = 'ioredis' | 'node-redis';
-export const ADAPTERS: readonly AdapterName[] = ['ioredis', 'node-redis'];
+export type AdapterName = 'ioredis' | 'node-redis' | 'node-redis-v4';
+/** Every test that talks to Redis runs once per client: ioredis 6, node-redis 5 and node-redis 4. */
+export const ADAPTERS: readonly AdapterName[] = ['ioredis', 'node-redis', 'node-redis-v4'];
 
 export interface TestCluster {
   readonly servers: RedisServer[];
@@ -34,6 +36,13 @@ async function openNode(adapter: AdapterName, socket: string, closers: (() => Pr
       return Promise.resolve();
     });
     return fromIoredis(client);
+  }
+  if (adapter === 'node-redis-v4') {
+    const client = createClientV4({ socket: { path: socket, reconnectStrategy: () => 50 }, disableOfflineQueue: true });
+    client.on('error', () => undefined);
+    await client.connect();
+    closers.push(() => (client.isOpen ? client.disconnect() : Promise.resolve()));
+    return fromNodeRedis(client);
   }
   const client = createClient({ socket: { path: socket, reconnectStrategy: () => 50 }, disableOfflineQueue: true });
   client.on('error', () => undefined);
