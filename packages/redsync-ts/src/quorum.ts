@@ -1,5 +1,5 @@
 import { NodeError, type NodeOutcome, type NodeVerdict } from './errors.js';
-import { cancelDeadline, scheduleDeadline } from './deadlines.js';
+import { cancelDeadline, scheduleDeadline, type Deadline } from './deadlines.js';
 import type { Clock } from './validity.js';
 
 /** The verdicts a node can give by answering (as opposed to failing). */
@@ -47,78 +47,142 @@ export interface RoundOptions {
 }
 
 /**
- * Runs `call` on every node in `order` at once and counts the verdicts. The only place that knows
+ * Runs `spec` on every node in `order` at once and counts the verdicts. The only place that knows
  * about N nodes. It never rejects: a node that throws, or has not answered within `timeout`, is
  * counted as an error with a {@link NodeError} (the late answer is ignored, and cannot surface as
  * an unhandled rejection).
  */
 export function runRound(order: readonly number[], spec: RoundSpec, options: RoundOptions): Promise<QuorumRound> {
   return new Promise((resolve) => {
-    // Indexed by node, so the outcomes come out in node order without sorting.
-    const byNode: (NodeOutcome | undefined)[] = new Array<NodeOutcome | undefined>(order.length);
-    const counts = { ok: 0, taken: 0, expired: 0, errors: 0 };
-    let answered = 0;
-    let settled = false;
-
-    const settle = (): void => {
-      if (settled) return;
-      settled = true;
-      cancelDeadline(deadline);
-      const outcomes = answered === order.length ? (byNode as NodeOutcome[]) : byNode.filter((o): o is NodeOutcome => o !== undefined);
-      resolve({ outcomes, ok: counts.ok, taken: counts.taken, expired: counts.expired, errors: counts.errors, settledAt: options.clock() });
-    };
-    const record = (outcome: NodeOutcome): void => {
-      if (settled || byNode[outcome.node] !== undefined) return;
-      byNode[outcome.node] = outcome;
-      answered += 1;
-      counts[outcome.verdict === 'error' ? 'errors' : outcome.verdict] += 1;
-      if (answered === order.length || (options.failFast && isDecided(counts, order.length, options.quorum))) settle();
-    };
-
-    const deadline = scheduleDeadline(options.timeout, () => {
-      const cause = new DOMException(`node did not answer within ${options.timeout} ms`, 'TimeoutError');
-      for (const node of order) record({ node, verdict: 'error', error: new NodeError(node, cause) });
-      settle();
-    });
-
-    const fail = (node: number, error: unknown): void => record({ node, verdict: 'error', error: new NodeError(node, error) });
-    const accept = (node: number, reply: unknown): void => {
-      let verdict: AnswerVerdict | Promise<AnswerVerdict>;
-      try {
-        verdict = spec.interpret(reply, node);
-      } catch (error) {
-        fail(node, error);
-        return;
-      }
-      if (typeof verdict === 'string') record({ node, verdict });
-      else verdict.then((v) => record({ node, verdict: v }), (error: unknown) => fail(node, error));
-    };
-    for (const node of order) {
-      invoke(() => spec.send(node)).then(
-        (reply) => accept(node, reply),
-        (error: unknown) => {
-          const retry = settled ? undefined : invoke(() => spec.fallback?.(node, error));
-          if (retry === undefined) fail(node, error);
-          else retry.then((reply) => accept(node, reply), (again: unknown) => fail(node, again));
-        },
-      );
-    }
+    new Round(order, spec, options, resolve).start();
   });
 }
 
-/** Won (a quorum voted for us) or lost (too few nodes left to reach a quorum). */
-function isDecided(counts: { ok: number; taken: number; expired: number; errors: number }, n: number, quorum: number): boolean {
-  const against = counts.taken + counts.expired + counts.errors;
-  return counts.ok >= quorum || n - against < quorum;
+/**
+ * One round in flight. A class rather than closures, and per-node outcome objects built only when
+ * someone reads them (failure paths): a round runs twice per lock, so its allocations show.
+ */
+class Round implements QuorumRound {
+  ok = 0;
+  taken = 0;
+  expired = 0;
+  errors = 0;
+  settledAt = 0;
+  readonly #order: readonly number[];
+  readonly #spec: RoundSpec;
+  readonly #options: RoundOptions;
+  readonly #resolve: (round: QuorumRound) => void;
+  /** Indexed by node: the verdict, or undefined while the node has not answered. */
+  readonly #verdicts: (NodeVerdict | undefined)[];
+  #failures: NodeError[] | undefined;
+  #answered = 0;
+  #settled = false;
+  #deadline: Deadline | undefined;
+
+  constructor(order: readonly number[], spec: RoundSpec, options: RoundOptions, resolve: (round: QuorumRound) => void) {
+    this.#order = order;
+    this.#spec = spec;
+    this.#options = options;
+    this.#resolve = resolve;
+    this.#verdicts = new Array<NodeVerdict | undefined>(order.length);
+  }
+
+  get outcomes(): readonly NodeOutcome[] {
+    const outcomes: NodeOutcome[] = [];
+    this.#verdicts.forEach((verdict, node) => {
+      if (verdict === undefined) return;
+      const error = this.#failures?.find((e) => e.node === node);
+      outcomes.push(error === undefined ? { node, verdict } : { node, verdict, error });
+    });
+    return outcomes;
+  }
+
+  start(): void {
+    this.#deadline = scheduleDeadline(this.#options.timeout, () => {
+      this.#expire();
+    });
+    for (const node of this.#order) this.#send(node, false);
+  }
+
+  #send(node: number, isFallback: boolean, error?: unknown): void {
+    let sent: Promise<unknown> | undefined;
+    try {
+      sent = isFallback ? this.#spec.fallback?.(node, error) : this.#spec.send(node);
+    } catch (thrown) {
+      this.#fail(node, thrown);
+      return;
+    }
+    if (sent === undefined) {
+      this.#fail(node, error);
+      return;
+    }
+    sent.then(
+      (reply) => {
+        this.#accept(node, reply);
+      },
+      (failure: unknown) => {
+        if (isFallback || this.#settled) this.#fail(node, failure);
+        else this.#send(node, true, failure);
+      },
+    );
+  }
+
+  #accept(node: number, reply: unknown): void {
+    let verdict: AnswerVerdict | Promise<AnswerVerdict>;
+    try {
+      verdict = this.#spec.interpret(reply, node);
+    } catch (error) {
+      this.#fail(node, error);
+      return;
+    }
+    if (typeof verdict === 'string') this.#record(node, verdict);
+    else
+      verdict.then(
+        (v) => {
+          this.#record(node, v);
+        },
+        (error: unknown) => {
+          this.#fail(node, error);
+        },
+      );
+  }
+
+  #fail(node: number, cause: unknown): void {
+    if (this.#settled || this.#verdicts[node] !== undefined) return;
+    (this.#failures ??= []).push(new NodeError(node, cause));
+    this.#record(node, 'error');
+  }
+
+  #record(node: number, verdict: NodeVerdict): void {
+    if (this.#settled || this.#verdicts[node] !== undefined) return;
+    this.#verdicts[node] = verdict;
+    this.#answered += 1;
+    if (verdict === 'error') this.errors += 1;
+    else this[verdict] += 1;
+    const n = this.#order.length;
+    if (this.#answered === n || (this.#options.failFast && isDecided(this, n, this.#options.quorum))) this.#settle();
+  }
+
+  #expire(): void {
+    this.#deadline = undefined;
+    const cause = new DOMException(`node did not answer within ${this.#options.timeout} ms`, 'TimeoutError');
+    for (const node of this.#order) this.#fail(node, cause);
+    this.#settle();
+  }
+
+  #settle(): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    if (this.#deadline !== undefined) cancelDeadline(this.#deadline);
+    this.settledAt = this.#options.clock();
+    this.#resolve(this);
+  }
 }
 
-/** Turns a synchronous throw from an adapter into a rejection. */
-function invoke<T>(call: () => T): T | Promise<never> {
-  try {
-    return call();
-  } catch (error) {
-    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-  }
+/** Won (a quorum voted for us) or lost (too few nodes left to reach a quorum). */
+function isDecided(counts: Pick<QuorumRound, 'ok' | 'taken' | 'expired' | 'errors'>, n: number, quorum: number): boolean {
+  const against = counts.taken + counts.expired + counts.errors;
+  return counts.ok >= quorum || n - against < quorum;
 }
 
 /** floor(N/2)+1: any two quorums share at least one node. */
