@@ -15,10 +15,10 @@ import { percentile } from '../percentile.js';
 
 const { values } = parseArgs({
   options: {
-    rounds: { type: 'string', default: '7' },
+    rounds: { type: 'string', default: '9' },
     pairs: { type: 'string', default: '2000' },
     workers: { type: 'string', default: '200' },
-    duration: { type: 'string', default: '1000' },
+    duration: { type: 'string', default: '400' },
     'write-docs': { type: 'boolean', default: false },
   },
 });
@@ -42,9 +42,16 @@ async function uncontended(sockets: readonly string[], rows: Row[]): Promise<voi
   await sequentialPairs(floor, 'bench:warm', 500);
   await sequentialPairs(lib, 'bench:warm', 500);
   for (let round = 0; round < ROUNDS; round++) {
-    // Alternate who goes first, so neither always runs on a warmer machine.
-    const order: Contender[] = round % 2 === 0 ? [floor, lib] : [lib, floor];
-    for (const c of order) (c === floor ? samples.floor : samples.lib).push(await sequentialPairs(c, `bench:seq:${c.name}`, PAIRS));
+    // Fine-grained alternation (blocks of 100 pairs) so both see the same machine moments;
+    // who goes first also alternates.
+    const floorRound: number[] = [];
+    const libRound: number[] = [];
+    for (let block = 0; block < PAIRS / 100; block++) {
+      const order: Contender[] = (round + block) % 2 === 0 ? [floor, lib] : [lib, floor];
+      for (const c of order) (c === floor ? floorRound : libRound).push(...(await sequentialPairs(c, `bench:seq:${c.name}`, 100)));
+    }
+    samples.floor.push(floorRound);
+    samples.lib.push(libRound);
   }
   const p = (sets: number[][], q: number): number => median(sets.map((s) => percentile(s, q)));
   rows.push({
@@ -63,7 +70,8 @@ async function concurrent(sockets: readonly string[], autoPipelining: boolean, r
   const [floor, lib] = await contenders(clients, TTL);
   if (floor === undefined || lib === undefined) throw new Error('no contenders');
   const rates = { floor: [] as number[], lib: [] as number[], floorCpu: [] as number[], libCpu: [] as number[] };
-  for (let round = 0; round < ROUNDS; round++) {
+  // Short windows, many of them, alternating: throughput on a small machine drifts from second to second.
+  for (let round = 0; round < ROUNDS * 3; round++) {
     const order: Contender[] = round % 2 === 0 ? [floor, lib] : [lib, floor];
     for (const c of order) {
       const r = await concurrentPairs(c, `bench:par:${c.name}:${round}`, WORKERS, DURATION);
