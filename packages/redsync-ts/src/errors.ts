@@ -9,7 +9,15 @@ export type LockErrorCode =
   | 'LOCK_TAKEN'
   | 'LOCK_LOST'
   | 'LOCK_RELEASE_FAILED'
+  | 'LOCK_RELEASED'
   | 'NODE_ERROR';
+
+/**
+ * Why a lock was lost: `expired` (its validity ran out without a confirmed renewal),
+ * `renewal-failed` (a renewal found it gone or taken on a quorum), `max-hold` (it was held for
+ * `maxHold` ms and renewal stopped), `extend-failed` (an explicit `extend()` could not confirm it).
+ */
+export type LockLostReason = 'expired' | 'renewal-failed' | 'max-hold' | 'extend-failed';
 
 /** What one node said during one quorum round. */
 export type NodeVerdict = 'ok' | 'taken' | 'expired' | 'error';
@@ -98,18 +106,34 @@ export class LockTakenError extends LockNotAcquiredError {
 
 /**
  * The lock could not be confirmed on a quorum within its validity: it may now belong to someone
- * else. Stop working on the protected resource.
+ * else. Stop working on the protected resource. This is also the reason `lock.signal` aborts with.
  */
 export class LockLostError extends LockError {
   override name = 'LockLostError';
+  /** Why it was lost. */
+  readonly reason: LockLostReason;
   /** Per-node outcomes of the round that found the loss (empty when found locally). */
   readonly outcomes: readonly NodeOutcome[];
 
   /** @internal */
-  constructor(message: string, outcomes: readonly NodeOutcome[] = []) {
+  constructor(message: string, reason: LockLostReason, outcomes: readonly NodeOutcome[] = []) {
     const failures = nodeErrorsOf(outcomes);
     super('LOCK_LOST', message, failures.length > 0 ? { cause: new AggregateError(failures, 'node failures') } : undefined);
+    this.reason = reason;
     this.outcomes = outcomes;
+  }
+}
+
+/**
+ * The reason `lock.signal` aborts with when the holder released the lock itself: not a failure,
+ * but the work it guarded should stop all the same.
+ */
+export class LockReleasedError extends LockError {
+  override name = 'LockReleasedError';
+
+  /** @internal */
+  constructor() {
+    super('LOCK_RELEASED', 'the lock was released');
   }
 }
 
@@ -139,7 +163,7 @@ export class LockReleaseError extends LockError {
 export function isLockError(error: unknown, code?: LockErrorCode): error is LockError {
   if (typeof error !== 'object' || error === null) return false;
   const actual = (error as { code?: unknown }).code;
-  const known = ['LOCK_NOT_ACQUIRED', 'LOCK_TAKEN', 'LOCK_LOST', 'LOCK_RELEASE_FAILED', 'NODE_ERROR'];
+  const known = ['LOCK_NOT_ACQUIRED', 'LOCK_TAKEN', 'LOCK_LOST', 'LOCK_RELEASE_FAILED', 'LOCK_RELEASED', 'NODE_ERROR'];
   return error instanceof Error && typeof actual === 'string' && known.includes(actual) && (code === undefined || actual === code);
 }
 

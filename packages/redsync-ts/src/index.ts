@@ -3,6 +3,8 @@
  * The public surface, listed explicitly; anything not exported here is internal.
  */
 export { Redsync, type RedsyncOptions } from './redsync.js';
+export type { LockedWork, WithLockOptions } from './with-lock.js';
+export { fencedSet } from './fenced-set.js';
 export { Mutex, type AcquireOptions } from './mutex.js';
 export { Lock } from './lock.js';
 export { MUTEX_DEFAULTS, type MutexOptions, type RetryDelayFunction } from './options.js';
@@ -11,10 +13,12 @@ export {
   LockLostError,
   LockNotAcquiredError,
   LockReleaseError,
+  LockReleasedError,
   LockTakenError,
   NodeError,
   isLockError,
   type LockErrorCode,
+  type LockLostReason,
   type NodeOutcome,
   type NodeVerdict,
 } from './errors.js';

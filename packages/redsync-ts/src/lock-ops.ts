@@ -31,6 +31,10 @@ export interface TimedRound {
   readonly round: QuorumRound;
   /** start + ttl - drift, on the context's clock. */
   readonly validUntil: number;
+  /** Clock reading before the first request. */
+  readonly start?: number;
+  /** The fencing token, for a fenced acquire that won. */
+  readonly fence?: number;
 }
 
 /** True when the round gathered a quorum and left some validity when it settled. */
@@ -52,6 +56,7 @@ export function acquireRound(ctx: LockContext, value: string): Promise<TimedRoun
   };
   return runRound(ctx.order, spec, roundOptions(ctx, options.failFast)).then((round) => ({
     round,
+    start,
     validUntil: validUntil(start, options.ttl, options.driftFactor),
   }));
 }
@@ -61,7 +66,7 @@ export function extendRound(ctx: LockContext, value: string): Promise<TimedRound
   const start = ctx.clock();
   const { options } = ctx;
   const script = options.setNXOnExtend ? lockExtendOrSet : lockExtend;
-  return runRound(ctx.order, scriptSpec(ctx, script, [value, ctx.ttlArg]), roundOptions(ctx, options.failFast)).then((round) => ({
+  return runRound(ctx.order, scriptSpec(ctx, script, [value, ctx.ttlArg], asVerdict), roundOptions(ctx, options.failFast)).then((round) => ({
     round,
     validUntil: validUntil(start, options.ttl, options.driftFactor),
   }));
@@ -73,19 +78,27 @@ export function extendRound(ctx: LockContext, value: string): Promise<TimedRound
  * no reachable node still holds our value.
  */
 export function releaseRound(ctx: LockContext, value: string): Promise<QuorumRound> {
-  return runRound(ctx.order, scriptSpec(ctx, lockRelease, [value]), roundOptions(ctx, false));
+  return runRound(ctx.order, scriptSpec(ctx, lockRelease, [value], asVerdict), roundOptions(ctx, false));
 }
 
 /** A round that runs `script` on each node: EVALSHA, then EVAL where the script is not cached. */
-function scriptSpec(ctx: LockContext, script: Script<AnswerVerdict>, args: readonly string[]): RoundSpec {
+export function scriptSpec<R>(
+  ctx: LockContext,
+  script: Script<R>,
+  args: readonly string[],
+  interpret: (reply: R) => AnswerVerdict,
+  keys: readonly string[] = ctx.keys,
+): RoundSpec {
   return {
-    send: (index) => nodeAt(ctx, index).evalsha(script.sha1, ctx.keys, args),
-    interpret: script.parse,
-    fallback: (index, error) => (isNoScriptError(error) ? nodeAt(ctx, index).eval(script.source, ctx.keys, args) : undefined),
+    send: (index) => nodeAt(ctx, index).evalsha(script.sha1, keys, args),
+    interpret: (reply) => interpret(script.parse(reply)),
+    fallback: (index, error) => (isNoScriptError(error) ? nodeAt(ctx, index).eval(script.source, keys, args) : undefined),
   };
 }
 
-function roundOptions(ctx: LockContext, failFast: boolean): RoundOptions {
+const asVerdict = (verdict: AnswerVerdict): AnswerVerdict => verdict;
+
+export function roundOptions(ctx: LockContext, failFast: boolean): RoundOptions {
   return { quorum: ctx.quorum, failFast, timeout: ctx.timeout, clock: ctx.clock };
 }
 
@@ -93,7 +106,7 @@ function reclaimVerdict(reply: ReclaimReply): AnswerVerdict {
   return reply === 'ok' ? 'ok' : 'taken';
 }
 
-function nodeAt(ctx: LockContext, index: number): RedisNode {
+export function nodeAt(ctx: LockContext, index: number): RedisNode {
   const node = ctx.nodes[index];
   if (node === undefined) throw new RangeError(`no node at index ${index}`);
   return node;

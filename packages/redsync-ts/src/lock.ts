@@ -1,23 +1,44 @@
-import { LockLostError, LockReleaseError } from './errors.js';
+import { LockLostError, LockReleaseError, LockReleasedError } from './errors.js';
+import { Lease, leaseKeeper, type LeaseOwner } from './lease-keeper.js';
 import { extendRound, isWon, releaseRound, type LockContext } from './lock-ops.js';
+import type { QuorumRound } from './quorum.js';
+
+/** How a lock was granted. */
+export interface Grant {
+  /** The fencing token, when the mutex hands them out. */
+  readonly fence?: number | undefined;
+  /** Renew it until release, loss or `maxHold`. */
+  readonly autoExtend?: boolean;
+  /** Clock reading when the winning attempt started (for `maxHold`). */
+  readonly acquiredAt?: number | undefined;
+}
 
 /**
  * A held lock: the handle `acquire()` returns. Release it with `release()`, or let
  * `await using` do it. Its value is the capability that proves ownership: keep it out of logs.
  */
-export class Lock implements AsyncDisposable {
+export class Lock implements AsyncDisposable, LeaseOwner {
   readonly #ctx: LockContext;
   readonly #value: string;
+  readonly #fence: number | undefined;
+  readonly #acquiredAt: number;
   #validUntil: number;
   /** The release round in flight, shared by concurrent callers. */
   #releasing: Promise<boolean> | undefined;
   #released = false;
+  #lost: LockLostError | undefined;
+  /** Created on first access to `signal`, so locks nobody watches cost no AbortController. */
+  #controller: AbortController | undefined;
+  #lease: Lease | undefined;
 
   /** @internal Built by `Mutex`; use `mutex.acquire()`, `tryAcquire()` or `adopt()`. */
-  constructor(ctx: LockContext, value: string, validUntil: number) {
+  constructor(ctx: LockContext, value: string, validUntil: number, grant: Grant = {}) {
     this.#ctx = ctx;
     this.#value = value;
     this.#validUntil = validUntil;
+    this.#fence = grant.fence;
+    this.#acquiredAt = grant.acquiredAt ?? ctx.clock();
+    if (grant.autoExtend === true) this.#watch(true);
   }
 
   /** The lock name (without the prefix). */
@@ -36,6 +57,15 @@ export class Lock implements AsyncDisposable {
   }
 
   /**
+   * The fencing token (mutex option `fencing`): strictly greater than that of every earlier grant
+   * of this name. Send it with every write to the protected resource, and have the resource reject
+   * writes with a lower token than one it has seen (see `fencedSet`). Undefined without fencing.
+   */
+  get fence(): number | undefined {
+    return this.#fence;
+  }
+
+  /**
    * Until when the lock can be trusted, in epoch ms: `start + ttl - drift`, where `start` was read
    * before the first request of the winning round, on a monotonic clock. Compare it with
    * `performance.timeOrigin + performance.now()`, not `Date.now()`, if the wall clock may step.
@@ -51,54 +81,110 @@ export class Lock implements AsyncDisposable {
   }
 
   /**
+   * Aborts the moment the lock stops being yours, with a {@link LockLostError} as its reason
+   * (`expired`: the validity deadline passed without a confirmed renewal, found by a timer;
+   * `renewal-failed`; `max-hold`; `extend-failed`), or with a {@link LockReleasedError} once
+   * `release()` is called. Pass it to fetch, database drivers and child processes.
+   */
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      const ended = this.#lost ?? (this.#released || this.#releasing !== undefined ? new LockReleasedError() : undefined);
+      if (ended !== undefined) this.#controller.abort(ended);
+      else if (this.#lease === undefined) this.#watch(false);
+    }
+    return this.#controller.signal;
+  }
+
+  /**
    * Resets the lock's ttl to the full `ttl` on every node that still holds it.
    * @returns the new `validUntil`.
    * @throws LockLostError when a quorum could not confirm the lock in time (it expired, belongs to
-   *   someone else, the nodes are unreachable, or it was released).
+   *   someone else, the nodes are unreachable, or it was released). A lock once lost stays lost:
+   *   extend never revives it.
    */
   async extend(): Promise<number> {
-    if (this.#released || this.#releasing !== undefined) throw new LockLostError('lock was released');
+    if (this.#lost !== undefined) throw this.#lost;
+    if (this.#released || this.#releasing !== undefined) throw new LockLostError('lock was released', 'extend-failed');
     const result = await extendRound(this.#ctx, this.#value);
-    if (!isWon(this.#ctx, result)) {
-      const { round } = result;
-      const why = round.ok >= this.#ctx.quorum ? 'the quorum answered too late' : `${round.ok} of ${this.#ctx.nodes.length} nodes confirmed it`;
-      throw new LockLostError(`could not extend lock: ${why}`, round.outcomes);
-    }
+    if (!isWon(this.#ctx, result)) throw this.#extendFailure(result.round);
     this.#validUntil = result.validUntil;
+    if (this.#lease !== undefined) leaseKeeper.update(this.#lease, result.validUntil);
     return result.validUntil;
   }
 
   /**
-   * Deletes the key on every node where it still holds this lock's value.
+   * Deletes the key on every node where it still holds this lock's value, after stopping its
+   * renewal and waiting for a renewal in flight. `signal` aborts with a `LockReleasedError`.
    * @returns `true` when a quorum deleted it; `false` when on a quorum it had already expired or
    *   belongs to someone else, or when it was already released. Concurrent calls share one round.
    * @throws LockReleaseError when too few nodes answered to tell (the key still expires by its ttl).
    */
   release(): Promise<boolean> {
     if (this.#released) return Promise.resolve(false);
-    this.#releasing ??= releaseRound(this.#ctx, this.#value).then((round) => {
-      // A failed release may be retried; a finished one short-circuits through #released.
-      this.#releasing = undefined;
-      if (round.errors > this.#ctx.nodes.length - this.#ctx.quorum) throw new LockReleaseError(round.outcomes);
-      this.#released = true;
-      this.#validUntil = Math.min(this.#validUntil, round.settledAt);
-      return round.ok >= this.#ctx.quorum;
-    });
+    if (this.#releasing === undefined) {
+      if (this.#lost === undefined) this.#controller?.abort(new LockReleasedError());
+      const lease = this.#lease;
+      this.#lease = undefined;
+      const round = lease === undefined ? releaseRound(this.#ctx, this.#value) : leaseKeeper.forget(lease).then(() => releaseRound(this.#ctx, this.#value));
+      this.#releasing = round.then((r) => this.#afterRelease(r));
+    }
     return this.#releasing;
   }
 
   /**
-   * Releases the lock at the end of an `await using` block. A release that cannot reach the nodes
-   * does not replace the block's own outcome: it is reported as a process warning
-   * (`REDSYNC_RELEASE_FAILED`) and the key expires by its ttl.
+   * Releases the lock at the end of an `await using` block: stops renewal, waits for a renewal in
+   * flight, then releases. A release that cannot reach the nodes does not replace the block's own
+   * outcome: it is reported as a process warning (`REDSYNC_RELEASE_FAILED`) and the key expires
+   * by its ttl.
    */
   async [Symbol.asyncDispose](): Promise<void> {
     try {
       await this.release();
     } catch (error) {
-      process.emitWarning(`lock "${this.name}" could not be released: ${String(error)}`, {
-        code: 'REDSYNC_RELEASE_FAILED',
-      });
+      process.emitWarning(`lock "${this.name}" could not be released: ${String(error)}`, { code: 'REDSYNC_RELEASE_FAILED' });
     }
+  }
+
+  /** @internal The lease keeper confirmed a renewal. */
+  renewed(validUntil: number): void {
+    this.#validUntil = validUntil;
+  }
+
+  /** @internal The lease keeper (or a failed extend) found the lock lost. Never throws. */
+  lost(error: LockLostError): void {
+    if (this.#lost !== undefined || this.#released) return;
+    this.#lost = error;
+    this.#lease = undefined;
+    this.#controller?.abort(error);
+  }
+
+  #afterRelease(round: QuorumRound): boolean {
+    this.#releasing = undefined;
+    if (round.errors > this.#ctx.nodes.length - this.#ctx.quorum) throw new LockReleaseError(round.outcomes);
+    this.#released = true;
+    this.#validUntil = Math.min(this.#validUntil, round.settledAt);
+    return round.ok >= this.#ctx.quorum;
+  }
+
+  /** The error for a failed extend; when a quorum denies the lock, it is lost for good. */
+  #extendFailure(round: QuorumRound): LockLostError {
+    const n = this.#ctx.nodes.length;
+    const why = round.ok >= this.#ctx.quorum ? 'the quorum answered too late' : `${round.ok} of ${n} nodes confirmed it`;
+    const error = new LockLostError(`could not extend lock: ${why}`, 'extend-failed', round.outcomes);
+    if (round.taken + round.expired > n - this.#ctx.quorum) {
+      const lease = this.#lease;
+      if (lease !== undefined) void leaseKeeper.forget(lease);
+      this.lost(error);
+    }
+    return error;
+  }
+
+  /** Hands the lock to the lease keeper: renewal with `autoExtend`, else just the validity deadline. */
+  #watch(autoExtend: boolean): void {
+    const { maxHold } = this.#ctx.options;
+    const holdUntil = autoExtend ? this.#acquiredAt + maxHold : Number.POSITIVE_INFINITY;
+    this.#lease = new Lease(this, this.#ctx, this.#value, this.#validUntil, autoExtend, holdUntil, leaseKeeper.now());
+    leaseKeeper.keep(this.#lease);
   }
 }

@@ -2,7 +2,8 @@ import { delay } from './delay.js';
 import { LockNotAcquiredError, LockTakenError } from './errors.js';
 import { Lock } from './lock.js';
 import { acquireRound, isWon, releaseRound, type LockContext, type TimedRound } from './lock-ops.js';
-import { checkDelay, checkName, checkOptionsObject, checkSignal, describeValue } from './validate.js';
+import { fencedAcquireRound } from './fenced-acquire.js';
+import { checkBoolean, checkDelay, checkName, checkOptionsObject, checkSignal, describeValue } from './validate.js';
 
 /** Per-call options of `acquire()` and `tryAcquire()`. */
 export interface AcquireOptions {
@@ -12,9 +13,15 @@ export interface AcquireOptions {
    * @default undefined (no cancellation)
    */
   readonly signal?: AbortSignal;
+  /**
+   * Keep this lock alive until it is released, lost, or held for `maxHold` ms (see the mutex
+   * option of the same name, which this overrides).
+   * @default the mutex's `autoExtend` (false unless set)
+   */
+  readonly autoExtend?: boolean;
 }
 
-const ACQUIRE_OPTION_KEYS = ['signal'];
+const ACQUIRE_OPTION_KEYS = ['signal', 'autoExtend'];
 
 /**
  * A named lock over the nodes of a `Redsync`. Cheap to create; holds no state between calls, so
@@ -48,35 +55,44 @@ export class Mutex {
    * @throws TypeError for invalid options, or when `genValue` returns something other than a non-empty string.
    */
   acquire(options?: AcquireOptions): Promise<Lock> {
-    let signal: AbortSignal | undefined;
+    let call: Call;
     let value: string;
     try {
-      signal = readSignal(options, 'acquire');
-      signal?.throwIfAborted();
+      call = readCall(options, 'acquire', this.#ctx.options.autoExtend);
+      call.signal?.throwIfAborted();
       value = this.#newValue();
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
     // The uncontended case is one round: keep it free of extra async frames.
-    return acquireRound(this.#ctx, value).then((first) => this.#lockOrRetry(value, signal, first));
+    return this.#round(value).then((first) => this.#lockOrRetry(value, call, first));
   }
 
-  #lockOrRetry(value: string, signal: AbortSignal | undefined, first: TimedRound): Lock | Promise<Lock> {
-    if (isWon(this.#ctx, first) && signal?.aborted !== true) return new Lock(this.#ctx, value, first.validUntil);
-    return this.#retry(value, signal, first);
+  #round(value: string): Promise<TimedRound> {
+    return this.#ctx.options.fencing ? fencedAcquireRound(this.#ctx, value) : acquireRound(this.#ctx, value);
+  }
+
+  #grant(value: string, call: Call, won: TimedRound): Lock {
+    return new Lock(this.#ctx, value, won.validUntil, { fence: won.fence, autoExtend: call.autoExtend, acquiredAt: won.start });
+  }
+
+  #lockOrRetry(value: string, call: Call, first: TimedRound): Lock | Promise<Lock> {
+    if (isWon(this.#ctx, first) && call.signal?.aborted !== true) return this.#grant(value, call, first);
+    return this.#retry(value, call, first);
   }
 
   /** Cleans up after a lost attempt, then keeps trying until `tries` attempts were made. */
-  async #retry(value: string, signal: AbortSignal | undefined, first: TimedRound): Promise<Lock> {
+  async #retry(value: string, call: Call, first: TimedRound): Promise<Lock> {
     const { tries, retryDelay } = this.#ctx.options;
+    const { signal } = call;
     let result = first;
     for (let attempt = 1; ; attempt++) {
       await releaseRound(this.#ctx, value);
       signal?.throwIfAborted();
       if (attempt >= tries) throw failureOf(this.#ctx, result, attempt);
       await delay(checkDelay('retryDelay(attempt)', retryDelay(attempt)), signal);
-      result = await acquireRound(this.#ctx, value);
-      if (isWon(this.#ctx, result) && !signal?.aborted) return new Lock(this.#ctx, value, result.validUntil);
+      result = await this.#round(value);
+      if (isWon(this.#ctx, result) && !signal?.aborted) return this.#grant(value, call, result);
     }
   }
 
@@ -88,9 +104,9 @@ export class Mutex {
    * @throws `signal.reason` when `signal` aborts.
    */
   async tryAcquire(options?: AcquireOptions): Promise<Lock | null> {
-    const signal = readSignal(options, 'tryAcquire');
-    signal?.throwIfAborted();
-    const result = await this.#attempt(this.#newValue(), signal);
+    const call = readCall(options, 'tryAcquire', this.#ctx.options.autoExtend);
+    call.signal?.throwIfAborted();
+    const result = await this.#attempt(this.#newValue(), call);
     if (result instanceof Lock) return result;
     const { round } = result;
     const contended = round.taken > 0 && round.errors <= this.#ctx.nodes.length - this.#ctx.quorum;
@@ -109,11 +125,11 @@ export class Mutex {
   }
 
   /** One attempt; on failure the key is cleaned up on every node before this returns. */
-  async #attempt(value: string, signal: AbortSignal | undefined): Promise<Lock | TimedRound> {
-    const result = await acquireRound(this.#ctx, value);
-    if (isWon(this.#ctx, result) && signal?.aborted !== true) return new Lock(this.#ctx, value, result.validUntil);
+  async #attempt(value: string, call: Call): Promise<Lock | TimedRound> {
+    const result = await this.#round(value);
+    if (isWon(this.#ctx, result) && call.signal?.aborted !== true) return this.#grant(value, call, result);
     await releaseRound(this.#ctx, value);
-    signal?.throwIfAborted();
+    call.signal?.throwIfAborted();
     return result;
   }
 
@@ -126,9 +142,16 @@ export class Mutex {
   }
 }
 
-function readSignal(options: AcquireOptions | undefined, method: string): AbortSignal | undefined {
+/** Per-call options, validated. */
+interface Call {
+  readonly signal: AbortSignal | undefined;
+  readonly autoExtend: boolean;
+}
+
+function readCall(options: AcquireOptions | undefined, method: string, autoExtendDefault: boolean): Call {
   const raw = checkOptionsObject(`${method}(options)`, options, ACQUIRE_OPTION_KEYS);
-  return checkSignal(`${method}(options).signal`, raw['signal']);
+  const autoExtend = raw['autoExtend'] === undefined ? autoExtendDefault : checkBoolean(`${method}(options).autoExtend`, raw['autoExtend']);
+  return { signal: checkSignal(`${method}(options).signal`, raw['signal']), autoExtend };
 }
 
 /** The error for a lost attempt: taken on a quorum beats every other explanation. */

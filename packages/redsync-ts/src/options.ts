@@ -70,6 +70,36 @@ export interface MutexOptions {
    * @default false
    */
   readonly setNXOnExtend?: boolean;
+  /**
+   * Keep every lock of this mutex alive: the process-wide lease keeper renews it every
+   * `ttl * autoExtendFactor` ms until it is released, lost, or held for `maxHold` ms.
+   * `acquire({ autoExtend })` overrides it per call; `withLock` always renews.
+   * @default false
+   */
+  readonly autoExtend?: boolean;
+  /**
+   * When to renew, as a fraction of the ttl after the last confirmation. The default renews a
+   * third of the way in, which leaves about two thirds of the validity for retries when a renewal
+   * fails transiently (a slow node, a reconnect) before the lock is given up. In (0, 1).
+   * @default 1/3
+   */
+  readonly autoExtendFactor?: number;
+  /**
+   * The longest a lock may be kept alive by renewal, in ms from its acquisition. When it is
+   * reached, renewal stops and `lock.signal` aborts (reason `max-hold`); the key then expires
+   * within one ttl. It bounds the damage a hung holder can do: without it, a process that renews
+   * but never finishes would starve everyone. `Infinity` means no limit, and must be said explicitly.
+   * @default 600000 (10 minutes)
+   */
+  readonly maxHold?: number;
+  /**
+   * Hand out fencing tokens: `lock.fence` is then a number strictly greater than the fence of
+   * every earlier grant of the same name (on one node: a counter incremented by the acquire; on N
+   * nodes: the maximum over a quorum, written back to a quorum before the lock is granted, which
+   * costs one more round trip). The counter key (`{key}:fence`) never expires.
+   * @default false
+   */
+  readonly fencing?: boolean;
 }
 
 /** Options with every default applied, validated and frozen. */
@@ -83,6 +113,10 @@ export interface ResolvedMutexOptions {
   readonly failFast: boolean;
   readonly shufflePools: boolean;
   readonly setNXOnExtend: boolean;
+  readonly autoExtend: boolean;
+  readonly autoExtendFactor: number;
+  readonly maxHold: number;
+  readonly fencing: boolean;
 }
 
 /** The random wait redsync uses between attempts: uniform in [50, 250) ms. */
@@ -121,6 +155,10 @@ export const MUTEX_DEFAULTS: ResolvedMutexOptions = Object.freeze({
   failFast: false,
   shufflePools: false,
   setNXOnExtend: false,
+  autoExtend: false,
+  autoExtendFactor: 1 / 3,
+  maxHold: 600_000,
+  fencing: false,
 });
 
 export const MUTEX_OPTION_KEYS: readonly string[] = Object.keys(MUTEX_DEFAULTS);
@@ -152,7 +190,21 @@ export function resolveMutexOptions(
     failFast: checkBoolean(`${label}.failFast`, pick('failFast')),
     shufflePools: checkBoolean(`${label}.shufflePools`, pick('shufflePools')),
     setNXOnExtend: checkBoolean(`${label}.setNXOnExtend`, pick('setNXOnExtend')),
+    autoExtend: checkBoolean(`${label}.autoExtend`, pick('autoExtend')),
+    autoExtendFactor: checkOpenFraction(`${label}.autoExtendFactor`, pick('autoExtendFactor')),
+    maxHold: checkMaxHold(`${label}.maxHold`, pick('maxHold')),
+    fencing: checkBoolean(`${label}.fencing`, pick('fencing')),
   });
+}
+
+function checkOpenFraction(name: string, value: unknown): number {
+  const fraction = checkFraction(name, value, 0, 1);
+  if (fraction === 0) throw new RangeError(`${name} must be greater than 0, got 0`);
+  return fraction;
+}
+
+function checkMaxHold(name: string, value: unknown): number {
+  return value === Number.POSITIVE_INFINITY ? value : checkInteger(name, value, 1, Number.MAX_SAFE_INTEGER);
 }
 
 function toDelayFunction(name: string, value: unknown): RetryDelayFunction {

@@ -3,7 +3,8 @@ import { Mutex } from './mutex.js';
 import { isRedisNode, type RedisNode } from './node.js';
 import { MUTEX_DEFAULTS, resolveMutexOptions, type MutexOptions, type ResolvedMutexOptions } from './options.js';
 import { quorumOf } from './quorum.js';
-import { checkName, describeValue } from './validate.js';
+import { checkFunction, checkName, describeValue } from './validate.js';
+import { runLocked, splitWithLockOptions, type LockedWork, type WithLockOptions } from './with-lock.js';
 import { monotonicNow } from './validity.js';
 
 /** Options of a {@link Redsync}: a key prefix, plus defaults for every mutex it makes. */
@@ -62,6 +63,27 @@ export class Redsync {
   /** Votes needed for a lock: floor(N/2)+1. */
   get quorum(): number {
     return quorumOf(this.#nodes.length);
+  }
+
+  /**
+   * Runs `work` while holding the lock `name`: acquires it with renewal on, passes `work` a signal
+   * that aborts the moment the lock is lost (with a `LockLostError`) or `options.signal` aborts,
+   * releases in all cases, and returns the work's result.
+   *
+   * The work's own error is what the caller sees; a failed release never replaces it (it goes to
+   * `options.onReleaseError`). If the lock was lost while the work ran and the work finished
+   * anyway, the `LockLostError` is thrown instead of the result.
+   * @throws LockNotAcquiredError / LockTakenError / `options.signal.reason` when the lock cannot be had.
+   * @throws TypeError or RangeError for invalid arguments, before any I/O.
+   */
+  withLock<T>(name: string, work: LockedWork<T>, options?: WithLockOptions): Promise<T> {
+    try {
+      checkFunction('work', work);
+      const { mutexOptions, signal, onReleaseError } = splitWithLockOptions(options);
+      return runLocked(this.mutex(name, mutexOptions), work, signal, onReleaseError);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
   }
 
   /**

@@ -1,8 +1,12 @@
-import { lockReclaim } from './lock-reclaim.js';
+import { fenceCommit } from './fence-commit.js';
+import { fencedSet } from './fenced-set.js';
+import { lockAcquireFenced } from './lock-acquire-fenced.js';
 import { lockExtend, lockExtendOrSet } from './lock-extend.js';
+import { lockExtendMany } from './lock-extend-many.js';
+import { lockReclaim } from './lock-reclaim.js';
 import { lockRelease } from './lock-release.js';
 
-export { lockReclaim, lockExtend, lockExtendOrSet, lockRelease };
+export { fenceCommit, fencedSet, lockAcquireFenced, lockExtend, lockExtendMany, lockExtendOrSet, lockReclaim, lockRelease };
 
 /** Every script the library runs; tests check each SHA1 against `SCRIPT LOAD`. */
-export const ALL_SCRIPTS = [lockReclaim, lockRelease, lockExtend, lockExtendOrSet] as const;
+export const ALL_SCRIPTS = [lockReclaim, lockRelease, lockExtend, lockExtendOrSet, lockExtendMany, lockAcquireFenced, fenceCommit, fencedSet] as const;

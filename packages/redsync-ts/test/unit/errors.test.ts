@@ -21,7 +21,7 @@ describe('errors', () => {
     const taken = new LockTakenError(3, [{ node: 0, verdict: 'taken' }, { node: 1, verdict: 'ok' }, { node: 2, verdict: 'taken' }]);
     assert.ok(taken instanceof LockNotAcquiredError && taken instanceof LockError);
     assert.deepEqual([taken.code, taken.name, taken.nodes, taken.attempts], ['LOCK_TAKEN', 'LockTakenError', [0, 2], 3]);
-    assert.equal(new LockLostError('x').code, 'LOCK_LOST');
+    assert.equal(new LockLostError('x', 'expired').code, 'LOCK_LOST');
     assert.equal(new LockReleaseError([{ node: 0, verdict: 'error', error: node }]).code, 'LOCK_RELEASE_FAILED');
   });
 
@@ -38,9 +38,9 @@ describe('errors', () => {
   });
 
   test('isLockError recognises errors by code, also from another copy of the package', () => {
-    assert.equal(isLockError(new LockLostError('x')), true);
-    assert.equal(isLockError(new LockLostError('x'), 'LOCK_LOST'), true);
-    assert.equal(isLockError(new LockLostError('x'), 'LOCK_TAKEN'), false);
+    assert.equal(isLockError(new LockLostError('x', 'expired')), true);
+    assert.equal(isLockError(new LockLostError('x', 'expired'), 'LOCK_LOST'), true);
+    assert.equal(isLockError(new LockLostError('x', 'expired'), 'LOCK_TAKEN'), false);
     const foreign = Object.assign(new Error('from elsewhere'), { code: 'LOCK_TAKEN' });
     assert.equal(isLockError(foreign, 'LOCK_TAKEN'), true);
     assert.equal(isLockError(Object.assign(new Error('x'), { code: 'ENOENT' })), false);

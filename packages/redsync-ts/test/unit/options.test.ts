@@ -25,6 +25,10 @@ const validity: Record<keyof MutexOptions, (v: unknown) => boolean> = {
   failFast: (v) => typeof v === 'boolean',
   shufflePools: (v) => typeof v === 'boolean',
   setNXOnExtend: (v) => typeof v === 'boolean',
+  autoExtend: (v) => typeof v === 'boolean',
+  autoExtendFactor: (v) => typeof v === 'number' && Number.isFinite(v) && v > 0 && v < 1,
+  maxHold: (v) => v === Infinity || (Number.isSafeInteger(v) && (v as number) >= 1),
+  fencing: (v) => typeof v === 'boolean',
 };
 
 function rejectsNaming(fn: () => unknown, name: string): void {

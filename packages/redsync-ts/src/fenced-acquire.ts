@@ -1,0 +1,42 @@
+import { fenceKeyOf } from './keys.js';
+import { isWon, roundOptions, scriptSpec, type LockContext, type TimedRound } from './lock-ops.js';
+import { runRound } from './quorum.js';
+import { fenceCommit, lockAcquireFenced } from './scripts/index.js';
+import type { FencedAcquireReply } from './scripts/lock-acquire-fenced.js';
+import { validUntil } from './validity.js';
+
+/**
+ * A fenced acquisition attempt. Round 1 takes the lock and increments each node's fencing counter
+ * in the same script. The token is the maximum over the nodes that granted the lock.
+ *
+ * Why it increases strictly: the previous grant's token was written to a quorum; this grant read
+ * (and incremented) a quorum; two quorums share a node, whose counter was at least the previous
+ * token before our increment. With one node that is the whole story. With N > 1 nodes, round 2
+ * raises the counters of a quorum to the token (never lowering one) while we still hold the lock
+ * there, so that the *next* grant is guaranteed to see it; only then, and only if validity is
+ * left after both rounds, is the lock granted. The extra round trip is the price of N > 1.
+ *
+ * Caveat: a node that restarts without persistence loses its counter, as it loses the lock.
+ */
+export async function fencedAcquireRound(ctx: LockContext, value: string): Promise<TimedRound> {
+  const start = ctx.clock();
+  const { ttl, driftFactor, failFast } = ctx.options;
+  const keys = [ctx.key, fenceKeyOf(ctx.key)];
+  let token = 0;
+  const take = (reply: FencedAcquireReply): 'ok' | 'taken' => {
+    if (!reply.acquired) return 'taken';
+    token = Math.max(token, reply.counter);
+    return 'ok';
+  };
+  const round = await runRound(ctx.order, scriptSpec(ctx, lockAcquireFenced, [value, ctx.ttlArg], take, keys), roundOptions(ctx, failFast));
+  const until = validUntil(start, ttl, driftFactor);
+  const first: TimedRound = { round, start, validUntil: until };
+  if (!isWon(ctx, first)) return first;
+  if (ctx.nodes.length === 1) return { ...first, fence: token };
+  const commit = await runRound(
+    ctx.order,
+    scriptSpec(ctx, fenceCommit, [value, String(token)], (verdict) => verdict, keys),
+    roundOptions(ctx, failFast),
+  );
+  return { round: commit, start, validUntil: until, fence: token };
+}

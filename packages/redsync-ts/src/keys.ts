@@ -1,0 +1,27 @@
+/**
+ * Companion keys that must live in the lock key's Redis Cluster hash slot, so that one script can
+ * touch both. Redis hashes only the first `{...}` section of a key when it has one (a "hash tag");
+ * otherwise the whole key.
+ */
+
+/** The hash tag of `key` (the part Redis Cluster hashes), or undefined when it has none. */
+export function hashTagOf(key: string): string | undefined {
+  const open = key.indexOf('{');
+  if (open === -1) return undefined;
+  const close = key.indexOf('}', open + 1);
+  if (close === -1 || close === open + 1) return undefined;
+  return key.slice(open + 1, close);
+}
+
+/**
+ * `key` + `suffix`, in the same hash slot as `key`: a key with a hash tag keeps it; a key without
+ * one is wrapped as `{key}`, which hashes exactly like the bare key.
+ */
+export function companionKey(key: string, suffix: string): string {
+  return hashTagOf(key) === undefined ? `{${key}}${suffix}` : `${key}${suffix}`;
+}
+
+/** The fencing counter of a lock key: never expires, one per lock name. */
+export function fenceKeyOf(lockKey: string): string {
+  return companionKey(lockKey, ':fence');
+}
