@@ -124,3 +124,18 @@ export async function waitUntilReachable(nodes: readonly RedisNode[]): Promise<v
     }),
   );
 }
+
+/** Resolves once `condition()` holds, checking every 5 ms; rejects after about ten seconds. */
+export async function until(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 2000; i++) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error(`timed out waiting for: ${what}`);
+}
+
+/** Resolves with the abort reason once `signal` aborts. */
+export function aborted(signal: AbortSignal): Promise<unknown> {
+  if (signal.aborted) return Promise.resolve(signal.reason);
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(signal.reason), { once: true }));
+}

@@ -4,7 +4,7 @@
  * against real servers.
  */
 import type { RedisNode } from '../../src/index.js';
-import { lockReclaim } from '../../src/scripts/index.js';
+import { lockExtendMany, lockReclaim } from '../../src/scripts/index.js';
 
 /** ok: votes for us · taken: someone else holds it · error: rejects · hang: never answers. */
 export type Behavior = 'ok' | 'taken' | 'error' | 'hang';
@@ -12,6 +12,8 @@ export type Behavior = 'ok' | 'taken' | 'error' | 'hang';
 export interface FakeNode extends RedisNode {
   /** Calls received: `acquire` (SET NX), `reclaim` (the script after a failed SET NX), `other` (release, extend). */
   readonly calls: { acquire: number; reclaim: number; other: number };
+  /** Key counts of each batched renewal (`lock-extend-many`) received. */
+  readonly batches: number[];
   behavior: Behavior;
 }
 
@@ -29,14 +31,20 @@ export function fakeNode(behavior: Behavior): FakeNode {
         return new Promise(() => undefined);
     }
   };
+  const batches: number[] = [];
   const node: FakeNode = {
     calls,
+    batches,
     behavior,
     setNX() {
       calls.acquire += 1;
       return answer<unknown>('OK', null);
     },
-    evalsha(sha) {
+    evalsha(sha, keys) {
+      if (sha === lockExtendMany.sha1) {
+        batches.push(keys.length);
+        return answer<unknown>(keys.map(() => 1), keys.map(() => 0));
+      }
       const isReclaim = sha === lockReclaim.sha1;
       calls[isReclaim ? 'reclaim' : 'other'] += 1;
       return answer<unknown>(isReclaim ? 'OK' : 1, isReclaim ? 5000 : 0);

@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { LockLostError } from '../../src/index.js';
+import { Lease, LeaseKeeper, type LeaseOwner } from '../../src/lease-keeper.js';
+import type { LockContext } from '../../src/lock-ops.js';
+import { MUTEX_DEFAULTS, type ResolvedMutexOptions } from '../../src/options.js';
+import { FakeClock } from '../support/fake-clock.js';
+import { fakeNode, type Behavior, type FakeNode } from '../support/fake-node.js';
+
+class Owner implements LeaseOwner {
+  renewals: number[] = [];
+  lostWith: LockLostError | undefined;
+  renewed(validUntil: number): void {
+    this.renewals.push(validUntil);
+  }
+  lost(error: LockLostError): void {
+    this.lostWith = error;
+  }
+}
+
+function setup(behaviors: Behavior[], options: Partial<ResolvedMutexOptions> = {}) {
+  const clock = new FakeClock();
+  const keeper = new LeaseKeeper(clock);
+  const nodes: FakeNode[] = behaviors.map(fakeNode);
+  const resolved = { ...MUTEX_DEFAULTS, ttl: 3000, ...options };
+  let n = 0;
+  const lease = (autoExtend = true, holdFor = Number.POSITIVE_INFINITY): { lease: Lease; owner: Owner } => {
+    const key = `k${String(++n)}`;
+    const ctx: LockContext = {
+      name: key,
+      key,
+      keys: [key],
+      ttlArg: String(resolved.ttl),
+      nodes,
+      order: nodes.map((_, i) => i),
+      quorum: Math.floor(nodes.length / 2) + 1,
+      timeout: Math.floor(resolved.ttl * resolved.timeoutFactor),
+      options: resolved,
+      clock: () => clock.now(),
+    };
+    const owner = new Owner();
+    const now = clock.now();
+    const l = new Lease(owner, ctx, 'v', now + resolved.ttl - resolved.ttl * resolved.driftFactor - 2, autoExtend, now + holdFor, now);
+    keeper.keep(l);
+    return { lease: l, owner };
+  };
+  return { clock, keeper, nodes, lease };
+}
+
+describe('lease keeper (fake clock)', () => {
+  test('renews at ttl * autoExtendFactor, then again after each confirmation', async () => {
+    const { clock, nodes, lease } = setup(['ok', 'ok', 'ok']);
+    const { owner } = lease();
+    await clock.advance(994);
+    assert.deepEqual(nodes[0]?.batches, [], 'not before the renewal is due (minus the 5 ms batch window)');
+    await clock.advance(6);
+    assert.deepEqual(nodes.map((n) => n.batches), [[1], [1], [1]]);
+    assert.equal(owner.renewals.length, 1);
+    await clock.advance(1000);
+    assert.equal(owner.renewals.length, 2);
+    assert.ok((owner.renewals[1] ?? 0) > (owner.renewals[0] ?? 0));
+  });
+
+  test('renewals due together go out as one batch per node', async () => {
+    const { clock, nodes, lease } = setup(['ok', 'ok', 'ok']);
+    lease();
+    await clock.advance(2);
+    lease();
+    lease();
+    await clock.advance(1000);
+    assert.deepEqual(nodes.map((n) => n.batches), [[3], [3], [3]]);
+  });
+
+  test('one timer however many leases are held', async () => {
+    const { clock, keeper, lease } = setup(['ok']);
+    for (let i = 0; i < 1000; i++) lease();
+    assert.equal(clock.pending, 1);
+    assert.equal(keeper.size, 1000);
+    await clock.advance(1000);
+    assert.equal(clock.pending, 1);
+  });
+
+  test('a transient failure is retried with growing backoff, never in a tight loop, until validity runs out', async () => {
+    const { clock, nodes, lease } = setup(['error', 'error', 'error']);
+    const { owner } = lease();
+    const node = nodes[0]!;
+    await clock.advance(1000);
+    assert.equal(node.batches.length, 1);
+    await clock.advance(24);
+    assert.equal(node.batches.length, 1, 'first retry not before 25 ms');
+    await clock.advance(1);
+    assert.equal(node.batches.length, 2);
+    await clock.advance(50);
+    assert.equal(node.batches.length, 3);
+    await clock.advance(100);
+    assert.equal(node.batches.length, 4);
+    assert.equal(owner.lostWith, undefined);
+    // validUntil = start + 3000 - 30 - 2; renewals stop counting once only the per-node timeout (150 ms) is left.
+    await clock.advance(3000);
+    assert.equal(owner.lostWith?.reason, 'renewal-failed');
+    assert.ok(node.batches.length < 20, `retries: ${String(node.batches.length)}`);
+  });
+
+  test('the validity deadline aborts without waiting for a round trip', async () => {
+    const { clock, lease } = setup(['ok']);
+    const { owner } = lease(false);
+    await clock.advance(2960);
+    assert.equal(owner.lostWith, undefined);
+    await clock.advance(10);
+    assert.equal(owner.lostWith?.reason, 'expired');
+  });
+
+  test('a renewal that finds the lock taken on a quorum loses it at once', async () => {
+    const { clock, lease } = setup(['taken', 'taken', 'ok']);
+    const { owner } = lease();
+    await clock.advance(1000);
+    assert.equal(owner.lostWith?.reason, 'renewal-failed');
+  });
+
+  test('maxHold stops renewal and aborts', async () => {
+    const { clock, nodes, lease } = setup(['ok']);
+    const { owner } = lease(true, 2500);
+    await clock.advance(2400);
+    assert.equal(owner.renewals.length, 2);
+    await clock.advance(100);
+    assert.equal(owner.lostWith?.reason, 'max-hold');
+    const batches = nodes[0]!.batches.length;
+    await clock.advance(5000);
+    assert.equal(nodes[0]!.batches.length, batches, 'no renewal after maxHold');
+  });
+
+  test('forget stops renewals and the timer', async () => {
+    const { clock, keeper, nodes, lease } = setup(['ok']);
+    const { lease: l } = lease();
+    await keeper.forget(l);
+    assert.equal(clock.pending, 0);
+    await clock.advance(5000);
+    assert.deepEqual(nodes[0]!.batches, []);
+  });
+});
