@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
+import { startRedisServers, stopRedisServers, type RedisServer } from 'redsync-ts/testing';
+import { fencingWithPostgres } from '../../src/fencing-postgres.js';
+import { fencingWithRedis } from '../../src/fencing-redis.js';
+import { runNightlyJob } from '../../src/nightly-job.js';
+
+const database: pg.ClientConfig = { host: process.env['PGHOST'] ?? '/var/run/postgresql', database: process.env['PGDATABASE'] ?? 'test', user: process.env['PGUSER'] ?? 'postgres' };
+
+async function postgresReachable(): Promise<boolean> {
+  const client = new pg.Client(database);
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+describe('examples', () => {
+  let servers: RedisServer[];
+  before(async () => {
+    servers = await startRedisServers(3);
+  });
+  after(() => stopRedisServers(servers));
+
+  test('fencing-postgres: the stale holder\'s UPDATE is refused, the current one\'s applied', async (t) => {
+    if (!(await postgresReachable())) {
+      t.skip('PostgreSQL is not reachable (PGHOST/PGDATABASE, default: unix socket, database test)');
+      return;
+    }
+    const outcome = await fencingWithPostgres(servers.map((s) => s.url), database);
+    assert.ok(outcome.currentFence > outcome.staleFence);
+    assert.equal(outcome.currentWriteAccepted, true);
+    assert.equal(outcome.staleWriteAccepted, false);
+    assert.equal(outcome.finalStock, 9);
+  });
+
+  test('fencing-redis: only the current holder\'s write lands', async () => {
+    const outcome = await fencingWithRedis(servers.map((s) => s.url), `example:${String(Date.now())}`);
+    assert.deepEqual(outcome, { accepted: 'current', stored: 'written by the current holder' });
+  });
+
+  test('nightly-job: exactly one replica runs the job, holding the lock past its ttl', async () => {
+    const outcomes = await runNightlyJob(servers.map((s) => s.url), 4, `nightly-${String(Date.now())}`);
+    assert.deepEqual(outcomes.filter((o) => o === 'ran').length, 1);
+    assert.deepEqual(outcomes.filter((o) => o === 'skipped').length, 3);
+  });
+});
