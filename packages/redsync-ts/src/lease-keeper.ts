@@ -6,20 +6,26 @@ import { renewBatch, type RenewalResult } from './renew-batch.js';
 import { MAX_TIMER_MS } from './validate.js';
 import { monotonicNow } from './validity.js';
 
-/** What the keeper reports back to the lock it watches. */
+/** What the keeper reads from, and reports back to, the lock it watches. */
 export interface LeaseOwner {
+  /** The lock's value (read, not copied, to keep a lease small). */
+  readonly value: string;
+  /** The lock's current validity end, on the keeper's clock. */
+  readonly validUntil: number;
   /** A renewal confirmed the lock until `validUntil`. */
   renewed(validUntil: number): void;
   /** The lock is lost; the keeper has already forgotten it. Must not throw. */
   lost(error: LockLostError): void;
 }
 
-/** One held lock as the keeper sees it: small, because 10,000 of them may be alive at once. */
+/**
+ * One held lock as the keeper sees it: small, because 10,000 of them may be alive at once. It
+ * copies nothing the lock already has (value, validity), and keeps one due time: the earliest of
+ * the next renewal, the validity deadline and the maxHold limit.
+ */
 export class Lease implements HeapEntry {
   due = 0;
   heapIndex = -1;
-  /** Next renewal, on the keeper's clock (unused without autoExtend). */
-  renewAt: number;
   /** Consecutive failed renewals, for the backoff. */
   failures = 0;
   /** The renewal in flight, so release can wait for it. */
@@ -29,14 +35,13 @@ export class Lease implements HeapEntry {
   constructor(
     readonly owner: LeaseOwner,
     readonly ctx: LockContext,
-    readonly value: string,
-    public validUntil: number,
     readonly autoExtend: boolean,
     /** acquisition + maxHold (Infinity without a limit). */
     readonly holdUntil: number,
-    now: number,
-  ) {
-    this.renewAt = now + ctx.options.ttl * ctx.options.autoExtendFactor;
+  ) {}
+
+  get value(): string {
+    return this.owner.value;
   }
 
   /**
@@ -44,12 +49,22 @@ export class Lease implements HeapEntry {
    * a renewal round (bounded by the per-node timeout) could still finish within the validity.
    */
   get lostAt(): number {
-    return this.autoExtend ? this.validUntil - this.ctx.timeout : this.validUntil;
+    return this.autoExtend ? this.owner.validUntil - this.ctx.timeout : this.owner.validUntil;
+  }
+
+  /** The renewal period: ttl * autoExtendFactor. */
+  get period(): number {
+    return this.ctx.options.ttl * this.ctx.options.autoExtendFactor;
   }
 }
 
-/** Renewals that fall due within this many ms of each other go out in one batch. */
+/** Deadlines (validity, maxHold) may be acted on this many ms early, to share a timer wake-up. */
 const BATCH_WINDOW_MS = 5;
+/**
+ * A renewal may go out this share of its period early, so that renewals due close together share
+ * one batch (one command per node per chunk) instead of trickling out one timer wake-up each.
+ */
+const EARLY_RENEWAL_SHARE = 0.1;
 /** The first retry after a failed renewal; doubles each time, never more than the renewal period. */
 const FIRST_BACKOFF_MS = 25;
 
@@ -92,16 +107,14 @@ export class LeaseKeeper {
 
   /** Starts watching (and, with autoExtend, renewing) a lease. */
   keep(lease: Lease): void {
-    this.#schedule(lease);
+    this.#schedule(lease, this.now() + lease.period);
   }
 
-  /** A lease's validity changed from outside (an explicit extend): recompute when it is due. */
-  update(lease: Lease, validUntil: number): void {
-    lease.validUntil = validUntil;
-    lease.renewAt = this.now() + lease.ctx.options.ttl * lease.ctx.options.autoExtendFactor;
+  /** The owner's validity changed from outside (an explicit extend): recompute when it is due. */
+  update(lease: Lease): void {
     if (lease.heapIndex < 0) return;
     this.#heap.remove(lease);
-    this.#schedule(lease);
+    this.#schedule(lease, this.now() + lease.period);
   }
 
   /** Stops watching; resolves once a renewal in flight (if any) has finished. */
@@ -112,8 +125,9 @@ export class LeaseKeeper {
     await lease.inFlight;
   }
 
-  #schedule(lease: Lease): void {
-    lease.due = Math.min(lease.lostAt, lease.holdUntil, lease.autoExtend ? lease.renewAt : Number.POSITIVE_INFINITY);
+  /** Puts the lease back in the heap, due at the earliest of `renewAt` (with autoExtend) and its deadlines. */
+  #schedule(lease: Lease, renewAt: number): void {
+    lease.due = Math.min(lease.lostAt, lease.holdUntil, lease.autoExtend ? renewAt : Number.POSITIVE_INFINITY);
     this.#heap.push(lease);
     if (lease.due < this.#timerAt) this.#arm(lease.due);
   }
@@ -138,19 +152,26 @@ export class LeaseKeeper {
     const now = this.now();
     const horizon = now + BATCH_WINDOW_MS;
     const batches = new Map<readonly RedisNode[], Lease[]>();
-    for (let top = this.#heap.peek(); top !== undefined && top.due <= horizon; top = this.#heap.peek()) {
+    for (let top = this.#heap.peek(); top !== undefined && top.due <= now + this.#window(top); top = this.#heap.peek()) {
       this.#heap.pop();
       if (top.holdUntil <= horizon) this.#lose(top, 'max-hold', 'the lock was held for maxHold ms; renewal stopped');
       else if (top.lostAt <= horizon) this.#lose(top, top.failures > 0 ? 'renewal-failed' : 'expired', 'the lock validity ran out without a confirmed renewal');
-      else if (top.autoExtend && top.renewAt <= horizon) {
+      else if (top.autoExtend) {
+        // Due, and neither deadline has come: it is the renewal that is due.
         const batch = batches.get(top.ctx.nodes);
         if (batch === undefined) batches.set(top.ctx.nodes, [top]);
         else batch.push(top);
-      } else this.#schedule(top);
+      } else this.#schedule(top, Number.POSITIVE_INFINITY);
     }
     for (const batch of batches.values()) this.#renew(batch);
     const next = this.#heap.peek();
     if (next !== undefined && this.#timer === undefined) this.#arm(next.due);
+  }
+
+  /** How early this lease's next due item may be handled: renewals more than deadlines. */
+  #window(lease: Lease): number {
+    if (!lease.autoExtend || lease.due >= Math.min(lease.lostAt, lease.holdUntil)) return BATCH_WINDOW_MS;
+    return Math.max(BATCH_WINDOW_MS, lease.period * EARLY_RENEWAL_SHARE);
   }
 
   #renew(batch: Lease[]): void {
@@ -171,17 +192,13 @@ export class LeaseKeeper {
     const now = this.now();
     if (result.validUntil !== undefined) {
       lease.failures = 0;
-      lease.validUntil = result.validUntil;
-      lease.renewAt = now + lease.ctx.options.ttl * lease.ctx.options.autoExtendFactor;
-      this.#schedule(lease);
       lease.owner.renewed(result.validUntil);
+      this.#schedule(lease, now + lease.period);
     } else if (result.lost) {
       this.#lose(lease, 'renewal-failed', 'a renewal found the lock gone or taken on a quorum');
     } else {
       lease.failures += 1;
-      const period = lease.ctx.options.ttl * lease.ctx.options.autoExtendFactor;
-      lease.renewAt = now + Math.min(period, FIRST_BACKOFF_MS * 2 ** (lease.failures - 1));
-      this.#schedule(lease);
+      this.#schedule(lease, now + Math.min(lease.period, FIRST_BACKOFF_MS * 2 ** (lease.failures - 1)));
     }
   }
 

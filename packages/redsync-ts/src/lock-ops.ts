@@ -6,14 +6,8 @@ import type { ReclaimReply } from './scripts/lock-reclaim.js';
 import { lockExtend, lockExtendOrSet, lockReclaim, lockRelease } from './scripts/index.js';
 import { validUntil, type Clock } from './validity.js';
 
-/** Everything a named lock needs to talk to its nodes; built once per mutex. */
-export interface LockContext {
-  /** The lock name as given by the user. */
-  readonly name: string;
-  /** The Redis key: prefix + name. */
-  readonly key: string;
-  /** `[key]`, built once: the KEYS of every script. */
-  readonly keys: readonly string[];
+/** The part of a lock's context shared by every mutex with the same nodes and options. */
+export interface LockProfile {
   /** The ttl as the decimal string Redis expects, built once. */
   readonly ttlArg: string;
   readonly nodes: readonly RedisNode[];
@@ -24,6 +18,14 @@ export interface LockContext {
   readonly timeout: number;
   readonly options: ResolvedMutexOptions;
   readonly clock: Clock;
+}
+
+/** Everything a named lock needs to talk to its nodes; built once per mutex. */
+export interface LockContext extends LockProfile {
+  /** The lock name as given by the user. */
+  readonly name: string;
+  /** The Redis key: prefix + name. */
+  readonly key: string;
 }
 
 /** A round plus the validity it would grant if it was won. */
@@ -52,7 +54,7 @@ export function acquireRound(ctx: LockContext, value: string): Promise<TimedRoun
   const spec: RoundSpec = {
     send: (index) => nodeAt(ctx, index).setNX(key, value, options.ttl),
     interpret: (reply, index) =>
-      reply === 'OK' ? 'ok' : runScript(nodeAt(ctx, index), lockReclaim, ctx.keys, [value, ctx.ttlArg]).then(reclaimVerdict),
+      reply === 'OK' ? 'ok' : runScript(nodeAt(ctx, index), lockReclaim, [ctx.key], [value, ctx.ttlArg]).then(reclaimVerdict),
   };
   return runRound(ctx.order, spec, roundOptions(ctx, options.failFast)).then((round) => ({
     round,
@@ -87,7 +89,7 @@ export function scriptSpec<R>(
   script: Script<R>,
   args: readonly string[],
   interpret: (reply: R) => AnswerVerdict,
-  keys: readonly string[] = ctx.keys,
+  keys: readonly string[] = [ctx.key],
 ): RoundSpec {
   return {
     send: (index) => nodeAt(ctx, index).evalsha(script.sha1, keys, args),

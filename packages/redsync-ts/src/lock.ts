@@ -21,7 +21,6 @@ export class Lock implements AsyncDisposable, LeaseOwner {
   readonly #ctx: LockContext;
   readonly #value: string;
   readonly #fence: number | undefined;
-  readonly #acquiredAt: number;
   #validUntil: number;
   /** The release round in flight, shared by concurrent callers. */
   #releasing: Promise<boolean> | undefined;
@@ -37,8 +36,7 @@ export class Lock implements AsyncDisposable, LeaseOwner {
     this.#value = value;
     this.#validUntil = validUntil;
     this.#fence = grant.fence;
-    this.#acquiredAt = grant.acquiredAt ?? ctx.clock();
-    if (grant.autoExtend === true) this.#watch(true);
+    if (grant.autoExtend === true) this.#watch(true, grant.acquiredAt ?? ctx.clock());
   }
 
   /** The lock name (without the prefix). */
@@ -91,7 +89,7 @@ export class Lock implements AsyncDisposable, LeaseOwner {
       this.#controller = new AbortController();
       const ended = this.#lost ?? (this.#released || this.#releasing !== undefined ? new LockReleasedError() : undefined);
       if (ended !== undefined) this.#controller.abort(ended);
-      else if (this.#lease === undefined) this.#watch(false);
+      else if (this.#lease === undefined) this.#watch(false, 0);
     }
     return this.#controller.signal;
   }
@@ -109,7 +107,7 @@ export class Lock implements AsyncDisposable, LeaseOwner {
     const result = await extendRound(this.#ctx, this.#value);
     if (!isWon(this.#ctx, result)) throw this.#extendFailure(result.round);
     this.#validUntil = result.validUntil;
-    if (this.#lease !== undefined) leaseKeeper.update(this.#lease, result.validUntil);
+    if (this.#lease !== undefined) leaseKeeper.update(this.#lease);
     return result.validUntil;
   }
 
@@ -181,10 +179,9 @@ export class Lock implements AsyncDisposable, LeaseOwner {
   }
 
   /** Hands the lock to the lease keeper: renewal with `autoExtend`, else just the validity deadline. */
-  #watch(autoExtend: boolean): void {
-    const { maxHold } = this.#ctx.options;
-    const holdUntil = autoExtend ? this.#acquiredAt + maxHold : Number.POSITIVE_INFINITY;
-    this.#lease = new Lease(this, this.#ctx, this.#value, this.#validUntil, autoExtend, holdUntil, leaseKeeper.now());
+  #watch(autoExtend: boolean, acquiredAt: number): void {
+    const holdUntil = autoExtend ? acquiredAt + this.#ctx.options.maxHold : Number.POSITIVE_INFINITY;
+    this.#lease = new Lease(this, this.#ctx, autoExtend, holdUntil);
     leaseKeeper.keep(this.#lease);
   }
 }

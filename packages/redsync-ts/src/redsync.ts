@@ -1,4 +1,4 @@
-import type { LockContext } from './lock-ops.js';
+import type { LockContext, LockProfile } from './lock-ops.js';
 import { Mutex } from './mutex.js';
 import { isRedisNode, type RedisNode } from './node.js';
 import { MUTEX_DEFAULTS, resolveMutexOptions, type MutexOptions, type ResolvedMutexOptions } from './options.js';
@@ -30,6 +30,8 @@ export class Redsync {
   readonly #nodes: readonly RedisNode[];
   readonly #prefix: string;
   readonly #defaults: ResolvedMutexOptions;
+  /** Shared mutex context parts, by resolved options (the defaults' entry lives as long as this). */
+  readonly #profiles = new WeakMap<ResolvedMutexOptions, LockProfile>();
   /** Node indexes in list order, shared by every mutex that does not shuffle. */
   readonly #order: readonly number[];
 
@@ -93,21 +95,28 @@ export class Redsync {
   mutex(name: string, options?: MutexOptions): Mutex {
     const checked = checkName('name', name, false);
     const resolved = options === undefined ? this.#defaults : resolveMutexOptions(options, this.#defaults);
-    const order = resolved.shufflePools ? shuffle([...this.#order]) : this.#order;
     const key = this.#prefix + checked;
-    const ctx: LockContext = Object.freeze({
-      name: checked,
-      key,
-      keys: [key],
+    // Only the name-specific fields are per mutex; the rest is shared through the prototype, so
+    // that a mutex (and every lock it hands out) costs a few dozen bytes, not a copy of it all.
+    const ctx = Object.create(this.#profileFor(resolved)) as LockContext;
+    return new Mutex(Object.freeze(Object.assign(ctx, { name: checked, key })));
+  }
+
+  /** The shared part of every mutex context with these options (shuffled orders are not shared). */
+  #profileFor(resolved: ResolvedMutexOptions): LockProfile {
+    const cached = resolved.shufflePools ? undefined : this.#profiles.get(resolved);
+    if (cached !== undefined) return cached;
+    const profile: LockProfile = Object.freeze({
       ttlArg: String(resolved.ttl),
       nodes: this.#nodes,
-      order,
+      order: resolved.shufflePools ? shuffle([...this.#order]) : this.#order,
       quorum: this.quorum,
       timeout: Math.max(1, Math.floor(resolved.ttl * resolved.timeoutFactor)),
       options: resolved,
       clock: monotonicNow,
     });
-    return new Mutex(ctx);
+    if (!resolved.shufflePools) this.#profiles.set(resolved, profile);
+    return profile;
   }
 }
 

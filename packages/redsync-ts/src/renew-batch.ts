@@ -87,7 +87,7 @@ async function renewChunk(node: RedisNode, chunk: readonly Renewable[]): Promise
 
 function renewOne(node: RedisNode, lease: Renewable): Promise<number> {
   const script = lease.ctx.options.setNXOnExtend ? lockExtendOrSet : lockExtend;
-  return runScript(node, script, lease.ctx.keys, [lease.value, lease.ctx.ttlArg]).then((verdict) =>
+  return runScript(node, script, [lease.ctx.key], [lease.value, lease.ctx.ttlArg]).then((verdict) =>
     verdict === 'ok' ? 1 : verdict === 'expired' ? -1 : 0,
   );
 }

@@ -12,7 +12,6 @@ function contextWithClock(ttl: number, driftFactor: number): { ctx: LockContext;
   const ctx: LockContext = {
     name: 'v',
     key: 'v',
-    keys: ['v'],
     ttlArg: String(ttl),
     nodes,
     order: [0, 1, 2],
