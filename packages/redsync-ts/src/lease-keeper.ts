@@ -1,8 +1,8 @@
+import { Cohort, type CohortRenewal } from './cohort.js';
 import { LockLostError, type LockLostReason } from './errors.js';
 import type { LockContext } from './lock-ops.js';
-import { MinHeap, type HeapEntry } from './min-heap.js';
+import { MinHeap } from './min-heap.js';
 import type { RedisNode } from './node.js';
-import { renewBatch, type RenewalResult } from './renew-batch.js';
 import { MAX_TIMER_MS } from './validate.js';
 import { monotonicNow } from './validity.js';
 
@@ -12,24 +12,22 @@ export interface LeaseOwner {
   readonly value: string;
   /** The lock's current validity end, on the keeper's clock. */
   readonly validUntil: number;
-  /** A renewal confirmed the lock until `validUntil`. */
+  /** A renewal confirmed the lock until `validUntil` (a cohort's full success is read from the cohort instead). */
   renewed(validUntil: number): void;
   /** The lock is lost; the keeper has already forgotten it. Must not throw. */
   lost(error: LockLostError): void;
 }
 
 /**
- * One held lock as the keeper sees it: small, because 10,000 of them may be alive at once. It
- * copies nothing the lock already has (value, validity), and keeps one due time: the earliest of
- * the next renewal, the validity deadline and the maxHold limit.
+ * One held lock as the keeper sees it: small, because 10,000 of them may be alive at once. A
+ * renewing lease belongs to a {@link Cohort} and sits in the heap only for its maxHold deadline;
+ * a lease that only watches (someone read `lock.signal`) sits there for its validity deadline.
  */
-export class Lease implements HeapEntry {
+export class Lease {
   due = 0;
   heapIndex = -1;
-  /** Consecutive failed renewals, for the backoff. */
-  failures = 0;
-  /** The renewal in flight, so release can wait for it. */
-  inFlight: Promise<void> | undefined;
+  slot = -1;
+  cohort: Cohort<Lease> | undefined;
   active = true;
 
   constructor(
@@ -43,27 +41,13 @@ export class Lease implements HeapEntry {
   get value(): string {
     return this.owner.value;
   }
-
-  /**
-   * When the lock must be given up: its validity end, or, when it renews, the last moment at which
-   * a renewal round (bounded by the per-node timeout) could still finish within the validity.
-   */
-  get lostAt(): number {
-    return this.autoExtend ? this.owner.validUntil - this.ctx.timeout : this.owner.validUntil;
-  }
-
-  /** The renewal period: ttl * autoExtendFactor. */
-  get period(): number {
-    return this.ctx.options.ttl * this.ctx.options.autoExtendFactor;
-  }
 }
 
-/** Deadlines (validity, maxHold) may be acted on this many ms early, to share a timer wake-up. */
+type Entry = Lease | Cohort<Lease>;
+
+/** Deadlines may be acted on this many ms early, to share a timer wake-up. */
 const BATCH_WINDOW_MS = 5;
-/**
- * A renewal may go out this share of its period early, so that renewals due close together share
- * one batch (one command per node per chunk) instead of trickling out one timer wake-up each.
- */
+/** A lock joins a cohort whose renewal is due at most this share of a period before its own. */
 const EARLY_RENEWAL_SHARE = 0.1;
 /** The first retry after a failed renewal; doubles each time, never more than the renewal period. */
 const FIRST_BACKOFF_MS = 25;
@@ -77,18 +61,20 @@ export interface KeeperClock {
 
 const realClock: KeeperClock = {
   now: monotonicNow,
+  // Unref'd: a held lock alone should not keep a process alive.
   setTimer: (fire, ms) => setTimeout(fire, ms).unref(),
   clearTimer: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 
 /**
- * The one scheduler for every held lock in the process: a heap ordered by the next thing due
- * (a renewal, a validity deadline or the maxHold limit) and a single timer for its top. Renewals
- * due together are grouped by node set and sent as one batch per node.
+ * The one scheduler for every held lock in the process: a heap of what falls due next (a cohort's
+ * renewal or validity end, a lease's maxHold or validity deadline) and a single timer for its top.
  */
 export class LeaseKeeper {
-  readonly #heap = new MinHeap<Lease>();
+  readonly #heap = new MinHeap<Entry>();
   readonly #clock: KeeperClock;
+  /** The cohort new locks may join, per node set and options. */
+  readonly #open = new Map<readonly RedisNode[], Map<string, Cohort<Lease>>>();
   #timer: unknown;
   #timerAt = Number.POSITIVE_INFINITY;
 
@@ -96,7 +82,7 @@ export class LeaseKeeper {
     this.#clock = clock;
   }
 
-  /** Number of leases waiting in the heap (renewals in flight are not counted). */
+  /** Entries waiting in the heap (cohorts and deadline-watching leases). */
   get size(): number {
     return this.#heap.size;
   }
@@ -107,29 +93,51 @@ export class LeaseKeeper {
 
   /** Starts watching (and, with autoExtend, renewing) a lease. */
   keep(lease: Lease): void {
-    this.#schedule(lease, this.now() + lease.period);
+    if (lease.autoExtend) {
+      this.#join(lease);
+      if (Number.isFinite(lease.holdUntil)) this.#push(lease, lease.holdUntil);
+    } else this.#push(lease, lease.owner.validUntil);
   }
 
-  /** The owner's validity changed from outside (an explicit extend): recompute when it is due. */
+  /** The owner's validity changed from outside (an explicit extend): move its watch deadline. */
   update(lease: Lease): void {
-    if (lease.heapIndex < 0) return;
+    if (lease.autoExtend || lease.heapIndex < 0) return;
     this.#heap.remove(lease);
-    this.#schedule(lease, this.now() + lease.period);
+    this.#push(lease, lease.owner.validUntil);
   }
 
   /** Stops watching; resolves once a renewal in flight (if any) has finished. */
   async forget(lease: Lease): Promise<void> {
-    lease.active = false;
-    this.#heap.remove(lease);
-    if (this.#heap.size === 0) this.#disarm();
-    await lease.inFlight;
+    const cohort = lease.cohort;
+    this.#detach(lease);
+    await cohort?.inFlight;
   }
 
-  /** Puts the lease back in the heap, due at the earliest of `renewAt` (with autoExtend) and its deadlines. */
-  #schedule(lease: Lease, renewAt: number): void {
-    lease.due = Math.min(lease.lostAt, lease.holdUntil, lease.autoExtend ? renewAt : Number.POSITIVE_INFINITY);
-    this.#heap.push(lease);
-    if (lease.due < this.#timerAt) this.#arm(lease.due);
+  #join(lease: Lease): void {
+    const { ctx } = lease;
+    const period = ctx.options.ttl * ctx.options.autoExtendFactor;
+    const renewAt = this.now() + period;
+    const group = `${ctx.ttlArg}/${String(ctx.options.autoExtendFactor)}/${String(ctx.timeout)}/${String(ctx.options.driftFactor)}/${String(ctx.options.setNXOnExtend)}`;
+    let cohorts = this.#open.get(ctx.nodes);
+    if (cohorts === undefined) {
+      cohorts = new Map<string, Cohort<Lease>>();
+      this.#open.set(ctx.nodes, cohorts);
+    }
+    let cohort = cohorts.get(group);
+    // Join only a waiting cohort whose renewal falls a little before this lock's own.
+    if (cohort === undefined || cohort.heapIndex < 0 || cohort.due > renewAt || cohort.due < renewAt - period * EARLY_RENEWAL_SHARE) {
+      cohort = new Cohort<Lease>(ctx, lease.owner.validUntil);
+      cohorts.set(group, cohort);
+      this.#push(cohort, Math.min(renewAt, cohort.lostAt));
+    }
+    cohort.add(lease, lease.owner.validUntil);
+    lease.cohort = cohort;
+  }
+
+  #push(entry: Entry, due: number): void {
+    entry.due = due;
+    this.#heap.push(entry);
+    if (due < this.#timerAt) this.#arm(due);
   }
 
   #arm(at: number): void {
@@ -140,71 +148,83 @@ export class LeaseKeeper {
     }, Math.min(MAX_TIMER_MS, Math.max(0, at - this.now())));
   }
 
-  #disarm(): void {
-    if (this.#timer !== undefined) this.#clock.clearTimer(this.#timer);
-    this.#timer = undefined;
-    this.#timerAt = Number.POSITIVE_INFINITY;
-  }
-
   #tick(): void {
     this.#timer = undefined;
     this.#timerAt = Number.POSITIVE_INFINITY;
-    const now = this.now();
-    const horizon = now + BATCH_WINDOW_MS;
-    const batches = new Map<readonly RedisNode[], Lease[]>();
-    for (let top = this.#heap.peek(); top !== undefined && top.due <= now + this.#window(top); top = this.#heap.peek()) {
+    const horizon = this.now() + BATCH_WINDOW_MS;
+    for (let top = this.#heap.peek(); top !== undefined && top.due <= horizon; top = this.#heap.peek()) {
       this.#heap.pop();
-      if (top.holdUntil <= horizon) this.#lose(top, 'max-hold', 'the lock was held for maxHold ms; renewal stopped');
-      else if (top.lostAt <= horizon) this.#lose(top, top.failures > 0 ? 'renewal-failed' : 'expired', 'the lock validity ran out without a confirmed renewal');
-      else if (top.autoExtend) {
-        // Due, and neither deadline has come: it is the renewal that is due.
-        const batch = batches.get(top.ctx.nodes);
-        if (batch === undefined) batches.set(top.ctx.nodes, [top]);
-        else batch.push(top);
-      } else this.#schedule(top, Number.POSITIVE_INFINITY);
+      if (top instanceof Cohort) {
+        if (top.lostAt <= horizon) this.#loseCohort(top);
+        else this.#renew(top);
+      } else if (top.autoExtend) this.#lose(top, 'max-hold', 'the lock was held for maxHold ms; renewal stopped');
+      else this.#lose(top, 'expired', 'the lock validity ran out');
     }
-    for (const batch of batches.values()) this.#renew(batch);
     const next = this.#heap.peek();
     if (next !== undefined && this.#timer === undefined) this.#arm(next.due);
   }
 
-  /** How early this lease's next due item may be handled: renewals more than deadlines. */
-  #window(lease: Lease): number {
-    if (!lease.autoExtend || lease.due >= Math.min(lease.lostAt, lease.holdUntil)) return BATCH_WINDOW_MS;
-    return Math.max(BATCH_WINDOW_MS, lease.period * EARLY_RENEWAL_SHARE);
-  }
-
-  #renew(batch: Lease[]): void {
-    const done = renewBatch(batch, () => this.now()).then(
-      (results) => {
-        batch.forEach((lease, i) => {
-          this.#settleRenewal(lease, results[i] as RenewalResult);
-        });
+  #renew(cohort: Cohort<Lease>): void {
+    cohort.inFlight = cohort.renew(() => this.now()).then(
+      (renewal) => {
+        this.#settle(cohort, renewal);
       },
-      () => undefined, // renewBatch never rejects; a defect must still not escape a timer
+      () => undefined, // renew never rejects; a defect must still not escape a timer
     );
-    for (const lease of batch) lease.inFlight = done;
   }
 
-  #settleRenewal(lease: Lease, result: RenewalResult): void {
-    lease.inFlight = undefined;
-    if (!lease.active) return;
+  #settle(cohort: Cohort<Lease>, renewal: CohortRenewal): void {
+    const toLose: Lease[] = [];
+    let allConfirmed = renewal.all;
+    // Members read the cohort's validity; only a partial outcome needs per-member work.
+    for (let slot = 0; !renewal.all && slot < renewal.confirmed.length; slot++) {
+      const member = cohort.members[slot];
+      if (member === undefined || !member.active) continue;
+      if (renewal.lost[slot] === true) toLose.push(member);
+      else if (renewal.confirmed[slot] === true) member.owner.renewed(renewal.validUntil);
+      else allConfirmed = false;
+    }
+    for (const member of toLose) this.#lose(member, 'renewal-failed', 'a renewal found the lock gone or taken on a quorum');
+    cohort.inFlight = undefined;
+    cohort.settleRemovals();
+    if (cohort.members.length === 0) return;
     const now = this.now();
-    if (result.validUntil !== undefined) {
-      lease.failures = 0;
-      lease.owner.renewed(result.validUntil);
-      this.#schedule(lease, now + lease.period);
-    } else if (result.lost) {
-      this.#lose(lease, 'renewal-failed', 'a renewal found the lock gone or taken on a quorum');
+    let next: number;
+    if (allConfirmed) {
+      cohort.failures = 0;
+      cohort.validUntil = renewal.validUntil;
+      next = now + cohort.period;
     } else {
-      lease.failures += 1;
-      this.#schedule(lease, now + Math.min(lease.period, FIRST_BACKOFF_MS * 2 ** (lease.failures - 1)));
+      cohort.failures += 1;
+      next = now + Math.min(cohort.period, FIRST_BACKOFF_MS * 2 ** (cohort.failures - 1));
+    }
+    this.#push(cohort, Math.min(next, cohort.lostAt));
+  }
+
+  #loseCohort(cohort: Cohort<Lease>): void {
+    const reason: LockLostReason = cohort.failures > 0 ? 'renewal-failed' : 'expired';
+    for (const member of [...cohort.members]) this.#lose(member, reason, 'the lock validity ran out without a confirmed renewal');
+  }
+
+  /** Forgets `lease` everywhere: its heap entry, its cohort (and the cohort, once empty). */
+  #detach(lease: Lease): void {
+    lease.active = false;
+    this.#heap.remove(lease);
+    const cohort = lease.cohort;
+    lease.cohort = undefined;
+    if (cohort !== undefined) {
+      cohort.remove(lease);
+      if (cohort.members.length === 0 && cohort.inFlight === undefined) this.#heap.remove(cohort);
+    }
+    if (this.#heap.size === 0 && this.#timer !== undefined) {
+      this.#clock.clearTimer(this.#timer);
+      this.#timer = undefined;
+      this.#timerAt = Number.POSITIVE_INFINITY;
     }
   }
 
   #lose(lease: Lease, reason: LockLostReason, message: string): void {
-    lease.active = false;
-    this.#heap.remove(lease);
+    this.#detach(lease);
     try {
       lease.owner.lost(new LockLostError(message, reason));
     } catch {

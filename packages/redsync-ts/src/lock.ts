@@ -70,12 +70,14 @@ export class Lock implements AsyncDisposable, LeaseOwner {
    * `0` for an adopted lock until `extend()` confirms it.
    */
   get validUntil(): number {
-    return this.#validUntil;
+    // A renewing lock's cohort holds the validity its last renewal confirmed for every member.
+    const cohort = this.#lease?.cohort;
+    return cohort === undefined ? this.#validUntil : Math.max(this.#validUntil, cohort.validUntil);
   }
 
   /** Milliseconds of validity left now (zero or less: do not trust the lock any more). */
   remaining(): number {
-    return this.#validUntil - this.#ctx.clock();
+    return this.validUntil - this.#ctx.clock();
   }
 
   /**
@@ -123,6 +125,7 @@ export class Lock implements AsyncDisposable, LeaseOwner {
     if (this.#releasing === undefined) {
       if (this.#lost === undefined) this.#controller?.abort(new LockReleasedError());
       const lease = this.#lease;
+      this.#validUntil = this.validUntil; // keep what the cohort confirmed before leaving it
       this.#lease = undefined;
       const round = lease === undefined ? releaseRound(this.#ctx, this.#value) : leaseKeeper.forget(lease).then(() => releaseRound(this.#ctx, this.#value));
       this.#releasing = round.then((r) => this.#afterRelease(r));
