@@ -22,6 +22,8 @@ export interface DemoOptions {
 }
 
 const WORKER = fileURLToPath(new URL('./worker.js', import.meta.url));
+/** Called once per worker that has connected (the phase in progress listens). */
+const readyListeners = new Set<() => void>();
 /** Every worker process still running, so Ctrl-C can stop them before the servers go. */
 const workers = new Set<ChildProcess>();
 
@@ -82,8 +84,17 @@ async function runPhase(
     await stock.set(task.stockKey, String(options.stock), 'EX', 3600);
     options.out(`${label}: ${options.workers} worker processes selling ${options.stock} units ...`);
     const started = performance.now();
+    let ready = 0;
+    const allReady = new Promise<void>((resolve) => {
+      const onReady = (): void => {
+        ready += 1;
+        if (ready === options.workers) resolve();
+      };
+      readyListeners.add(onReady);
+    });
     const reports = Promise.all(Array.from({ length: options.workers }, () => runWorker(task, children)));
     if (killMidway !== undefined) {
+      await Promise.race([allReady, reports]);
       // Watch the stock and crash one lock node once half of it is sold.
       let left = options.stock;
       while (left > options.stock / 2 && children.every((c) => c.exitCode === null)) {
@@ -98,6 +109,7 @@ async function runPhase(
     const elapsed = performance.now() - started;
     return summarise(label, done, elapsed, options.stock, killed);
   } finally {
+    readyListeners.clear();
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
     await stock.del(task.stockKey).catch(() => undefined);
     stock.disconnect();
@@ -112,7 +124,10 @@ function runWorker(task: WorkerTask, children: ChildProcess[]): Promise<WorkerRe
     workers.add(child);
     child.once('exit', () => workers.delete(child));
     let report: WorkerReport | undefined;
-    child.once('message', (message) => (report = message as WorkerReport));
+    child.on('message', (message: WorkerReport | { ready: true }) => {
+      if ('ready' in message) for (const listener of readyListeners) listener();
+      else report = message;
+    });
     child.once('error', reject);
     child.once('exit', (code) => {
       if (report !== undefined) resolve(report);

@@ -4,7 +4,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redsync, fromIoredis, isLockError } from 'redsync-ts';
-import { connectAll } from '../connect.js';
+import { connectAll, connectUrl } from '../connect.js';
 import type { WorkerReport, WorkerTask } from './protocol.js';
 
 const task = JSON.parse(process.argv[2] ?? '{}') as WorkerTask;
@@ -21,7 +21,11 @@ async function sellOne(stock: import('ioredis').Redis): Promise<boolean> {
 async function main(): Promise<WorkerReport> {
   const [stock] = await connectAll([task.stockUrl]);
   if (stock === undefined) throw new Error('no stock server');
-  const lockClients = task.mode === 'redlock' ? await connectAll(task.lockUrls) : [];
+  // A lock node that is down is what Redlock tolerates: connect what can be reached, and let
+  // ioredis keep retrying the rest in the background.
+  const lockClients = task.mode === 'redlock' ? task.lockUrls.map(connectUrl) : [];
+  await Promise.allSettled(lockClients.map((c) => c.connect()));
+  process.send?.({ ready: true });
   // A short, jittered retry delay: contenders poll, so a shorter delay means faster hand-offs.
   const mutex =
     task.mode === 'redlock'

@@ -43,7 +43,8 @@ export function fakeNode(behavior: Behavior): FakeNode {
     evalsha(sha, keys) {
       if (sha === lockExtendMany.sha1) {
         batches.push(keys.length);
-        return answer<unknown>(keys.map(() => 1), keys.map(() => 0));
+        // The batch replies with its misses only: none when all renewed, every key when taken.
+        return answer<unknown>([], keys.flatMap((_, i) => [i + 1, 0]));
       }
       const isReclaim = sha === lockReclaim.sha1;
       calls[isReclaim ? 'reclaim' : 'other'] += 1;
