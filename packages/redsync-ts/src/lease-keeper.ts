@@ -24,18 +24,16 @@ export interface LeaseOwner {
  * a lease that only watches (someone read `lock.signal`) sits there for its validity deadline.
  */
 export class Lease {
+  /** In the heap: the maxHold deadline (renewing) or the validity deadline (watching). */
   due = 0;
   heapIndex = -1;
   slot = -1;
+  /** The cohort renewing it; undefined for a watching lease, and once forgotten. */
   cohort: Cohort<Lease> | undefined;
-  active = true;
 
   constructor(
     readonly owner: LeaseOwner,
     readonly ctx: LockContext,
-    readonly autoExtend: boolean,
-    /** acquisition + maxHold (Infinity without a limit). */
-    readonly holdUntil: number,
   ) {}
 
   get value(): string {
@@ -91,17 +89,20 @@ export class LeaseKeeper {
     return this.#clock.now();
   }
 
-  /** Starts watching (and, with autoExtend, renewing) a lease. */
-  keep(lease: Lease): void {
-    if (lease.autoExtend) {
+  /**
+   * Starts watching a lease: renewing it until `holdUntil` (acquisition + maxHold, Infinity for
+   * no limit) when `autoExtend`, else only aborting it at its validity deadline.
+   */
+  keep(lease: Lease, autoExtend: boolean, holdUntil: number): void {
+    if (autoExtend) {
       this.#join(lease);
-      if (Number.isFinite(lease.holdUntil)) this.#push(lease, lease.holdUntil);
+      if (Number.isFinite(holdUntil)) this.#push(lease, holdUntil);
     } else this.#push(lease, lease.owner.validUntil);
   }
 
   /** The owner's validity changed from outside (an explicit extend): move its watch deadline. */
   update(lease: Lease): void {
-    if (lease.autoExtend || lease.heapIndex < 0) return;
+    if (lease.cohort !== undefined || lease.heapIndex < 0) return;
     this.#heap.remove(lease);
     this.#push(lease, lease.owner.validUntil);
   }
@@ -157,7 +158,7 @@ export class LeaseKeeper {
       if (top instanceof Cohort) {
         if (top.lostAt <= horizon) this.#loseCohort(top);
         else this.#renew(top);
-      } else if (top.autoExtend) this.#lose(top, 'max-hold', 'the lock was held for maxHold ms; renewal stopped');
+      } else if (top.cohort !== undefined) this.#lose(top, 'max-hold', 'the lock was held for maxHold ms; renewal stopped');
       else this.#lose(top, 'expired', 'the lock validity ran out');
     }
     const next = this.#heap.peek();
@@ -179,7 +180,7 @@ export class LeaseKeeper {
     // Members read the cohort's validity; only a partial outcome needs per-member work.
     for (let slot = 0; !renewal.all && slot < renewal.confirmed.length; slot++) {
       const member = cohort.members[slot];
-      if (member === undefined || !member.active) continue;
+      if (member === undefined || member.cohort !== cohort) continue;
       if (renewal.lost[slot] === true) toLose.push(member);
       else if (renewal.confirmed[slot] === true) member.owner.renewed(renewal.validUntil);
       else allConfirmed = false;
@@ -208,7 +209,6 @@ export class LeaseKeeper {
 
   /** Forgets `lease` everywhere: its heap entry, its cohort (and the cohort, once empty). */
   #detach(lease: Lease): void {
-    lease.active = false;
     this.#heap.remove(lease);
     const cohort = lease.cohort;
     lease.cohort = undefined;

@@ -184,7 +184,7 @@ export class Lock implements AsyncDisposable, LeaseOwner {
   /** Hands the lock to the lease keeper: renewal with `autoExtend`, else just the validity deadline. */
   #watch(autoExtend: boolean, acquiredAt: number): void {
     const holdUntil = autoExtend ? acquiredAt + this.#ctx.options.maxHold : Number.POSITIVE_INFINITY;
-    this.#lease = new Lease(this, this.#ctx, autoExtend, holdUntil);
-    leaseKeeper.keep(this.#lease);
+    this.#lease = new Lease(this, this.#ctx);
+    leaseKeeper.keep(this.#lease, autoExtend, holdUntil);
   }
 }

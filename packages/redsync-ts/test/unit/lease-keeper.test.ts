@@ -46,8 +46,8 @@ function setup(behaviors: Behavior[], options: Partial<ResolvedMutexOptions> = {
     };
     const now = clock.now();
     const owner = new Owner(now + resolved.ttl - resolved.ttl * resolved.driftFactor - 2);
-    const l = new Lease(owner, ctx, autoExtend, now + holdFor);
-    keeper.keep(l);
+    const l = new Lease(owner, ctx);
+    keeper.keep(l, autoExtend, now + holdFor);
     return { lease: l, owner };
   };
   return { clock, keeper, nodes, lease };
@@ -65,7 +65,7 @@ describe('lease keeper (fake clock)', () => {
     const first = l.cohort?.validUntil ?? 0;
     assert.ok(first > initial, 'the renewal moved the validity');
     await clock.advance(1000);
-    assert.deepEqual(nodes[0]?.batches, [1, 1]);
+    assert.deepEqual(nodes.map((n) => n.batches.length), [2, 2, 2]);
     assert.ok((l.cohort?.validUntil ?? 0) > first);
   });
 
