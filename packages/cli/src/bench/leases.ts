@@ -91,6 +91,16 @@ async function countHeld(clients: readonly Redis[], keys: readonly string[], val
   );
 }
 
+function phaseResult(heapBytesPerLock: number, timerCount: number, used: NodeJS.CpuUsage, held: number[], left: number[]): PhaseResult {
+  return {
+    heapBytesPerLock,
+    timers: timerCount,
+    cpuMsPerSecond: (used.user + used.system) / 1000 / SECONDS,
+    allPresentAtEnd: held.every((h) => h === LOCKS),
+    allGoneAfterRelease: left.every((h) => h === 0),
+  };
+}
+
 async function libraryPhase(clients: readonly Redis[]): Promise<PhaseResult> {
   const rs = new Redsync(clients.map((c) => fromIoredis(c)), { ttl: TTL, maxHold: Number.POSITIVE_INFINITY });
   // The names are the caller's; create them before the baseline so the figure is the library's cost.
@@ -110,13 +120,7 @@ async function libraryPhase(clients: readonly Redis[]): Promise<PhaseResult> {
   const held = await countHeld(clients, locks.map((l) => l.key), locks.map((l) => l.value));
   for (let i = 0; i < locks.length; i += 500) await Promise.all(locks.slice(i, i + 500).map((l) => l.release()));
   const left = await countHeld(clients, locks.map((l) => l.key), locks.map((l) => l.value));
-  return {
-    heapBytesPerLock,
-    timers: timerCount,
-    cpuMsPerSecond: (used.user + used.system) / 1000 / SECONDS,
-    allPresentAtEnd: held.every((h) => h === LOCKS),
-    allGoneAfterRelease: left.every((h) => h === 0),
-  };
+  return phaseResult(heapBytesPerLock, timerCount, used, held, left);
 }
 
 async function floorPhase(clients: readonly Redis[]): Promise<PhaseResult> {
@@ -148,13 +152,7 @@ async function floorPhase(clients: readonly Redis[]): Promise<PhaseResult> {
   const held = await countHeld(clients, keys, values);
   for (const client of clients) for (let i = 0; i < keys.length; i += 1000) await client.del(...keys.slice(i, i + 1000));
   const left = await countHeld(clients, keys, values);
-  return {
-    heapBytesPerLock,
-    timers: timerCount,
-    cpuMsPerSecond: (used.user + used.system) / 1000 / SECONDS,
-    allPresentAtEnd: held.every((h) => h === LOCKS),
-    allGoneAfterRelease: left.every((h) => h === 0),
-  };
+  return phaseResult(heapBytesPerLock, timerCount, used, held, left);
 }
 
 const servers = await startRedisServers(NODES);

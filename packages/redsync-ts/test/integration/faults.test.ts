@@ -11,14 +11,8 @@ for (const adapter of ADAPTERS) {
       cluster = await startCluster(adapter, 5);
     });
     after(() => cluster.close());
-    afterEach(async () => {
-      // Bring every node back, empty, so each test starts from five healthy servers.
-      for (const server of cluster.servers) {
-        if (!server.running) await server.restart();
-        else server.resume();
-      }
-      await waitUntilReachable(cluster.nodes);
-    });
+    // Bring every node back, empty, so each test starts from healthy servers.
+    afterEach(() => cluster.heal());
 
     test('each SHA1 equals what SCRIPT LOAD returns', async () => {
       for (const script of ALL_SCRIPTS) {

@@ -12,10 +12,7 @@ for (const adapter of ADAPTERS) {
         cluster = await startCluster(adapter, n);
       });
       after(() => cluster.close());
-      afterEach(async () => {
-        for (const server of cluster.servers) if (!server.running) await server.restart();
-        await waitUntilReachable(cluster.nodes);
-      });
+      afterEach(() => cluster.heal());
 
       test('fences strictly increase across holders, contended or not', async () => {
         const rs = new Redsync(cluster.nodes, { fencing: true, retryDelay: () => 1 + Math.random() * 3, tries: 10_000 });

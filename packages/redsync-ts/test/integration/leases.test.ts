@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { LockLostError, LockReleasedError, Redsync } from '../../src/index.js';
 import { monotonicNow } from '../../src/validity.js';
-import { ADAPTERS, aborted, nth, startCluster, uniqueName, until, valuesOf, waitUntilReachable, type TestCluster } from '../support/cluster.js';
+import { ADAPTERS, aborted, nth, startCluster, uniqueName, until, valuesOf, type TestCluster } from '../support/cluster.js';
 
 for (const adapter of ADAPTERS) {
   for (const n of [1, 5]) {
@@ -12,13 +12,7 @@ for (const adapter of ADAPTERS) {
         cluster = await startCluster(adapter, n);
       });
       after(() => cluster.close());
-      afterEach(async () => {
-        for (const server of cluster.servers) {
-          if (!server.running) await server.restart();
-          else server.resume();
-        }
-        await waitUntilReachable(cluster.nodes);
-      });
+      afterEach(() => cluster.heal());
 
       test('renewal keeps a lock alive well past its ttl', async () => {
         const rs = new Redsync(cluster.nodes, { ttl: 300 });

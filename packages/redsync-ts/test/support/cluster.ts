@@ -22,6 +22,8 @@ export interface TestCluster {
   readonly admin: Redis[];
   /** Opens one more set of library nodes on the same servers (e.g. a second "process"). */
   connect(): Promise<RedisNode[]>;
+  /** Brings every server back (restarted empty if killed, resumed if paused) and waits until the nodes answer. */
+  heal(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -69,6 +71,13 @@ export async function startCluster(adapter: AdapterName, count: number, options?
     nodes,
     admin,
     connect,
+    async heal() {
+      for (const server of servers) {
+        if (!server.running) await server.restart();
+        else server.resume();
+      }
+      await waitUntilReachable(nodes);
+    },
     async close() {
       await Promise.allSettled(closers.map((close) => close()));
       for (const client of admin) client.disconnect();
