@@ -48,7 +48,7 @@ export function isWon(ctx: LockContext, result: TimedRound): boolean {
  * One acquisition attempt on every node at once: `SET NX PX`, and only where that fails, the
  * reclaim script (our own leftover counts as ours).
  */
-export function acquireRound(ctx: LockContext, value: string): Promise<TimedRound> {
+export function acquireRound<T = TimedRound>(ctx: LockContext, value: string, finish?: (result: TimedRound) => T | PromiseLike<T>): Promise<T> {
   const start = ctx.clock();
   const { key, options } = ctx;
   const spec: RoundSpec = {
@@ -56,11 +56,10 @@ export function acquireRound(ctx: LockContext, value: string): Promise<TimedRoun
     interpret: (reply, index) =>
       reply === 'OK' ? 'ok' : runScript(nodeAt(ctx, index), lockReclaim, [ctx.key], [value, ctx.ttlArg]).then(reclaimVerdict),
   };
-  return runRound(ctx.order, spec, roundOptions(ctx, options.failFast)).then((round) => ({
-    round,
-    start,
-    validUntil: validUntil(start, options.ttl, options.driftFactor),
-  }));
+  return runRound(ctx.order, spec, roundOptions(ctx, options.failFast), (round) => {
+    const timed: TimedRound = { round, start, validUntil: validUntil(start, options.ttl, options.driftFactor) };
+    return finish === undefined ? (timed as T) : finish(timed);
+  });
 }
 
 /** Resets the ttl on every node where the key still holds `value`. */
@@ -79,8 +78,8 @@ export function extendRound(ctx: LockContext, value: string): Promise<TimedRound
  * the per-node timeout), because it is also the clean-up after a failed attempt: when it returns,
  * no reachable node still holds our value.
  */
-export function releaseRound(ctx: LockContext, value: string): Promise<QuorumRound> {
-  return runRound(ctx.order, scriptSpec(ctx, lockRelease, [value], asVerdict), roundOptions(ctx, false));
+export function releaseRound<T = QuorumRound>(ctx: LockContext, value: string, finish?: (round: QuorumRound) => T | PromiseLike<T>): Promise<T> {
+  return runRound(ctx.order, scriptSpec(ctx, lockRelease, [value], asVerdict), roundOptions(ctx, false, false), finish);
 }
 
 /** A round that runs `script` on each node: EVALSHA, then EVAL where the script is not cached. */
@@ -100,8 +99,8 @@ export function scriptSpec<R>(
 
 const asVerdict = (verdict: AnswerVerdict): AnswerVerdict => verdict;
 
-export function roundOptions(ctx: LockContext, failFast: boolean): RoundOptions {
-  return { quorum: ctx.quorum, failFast, timeout: ctx.timeout, clock: ctx.clock };
+export function roundOptions(ctx: LockContext, failFast: boolean, timed = true): RoundOptions {
+  return { quorum: ctx.quorum, failFast, timeout: ctx.timeout, clock: timed ? ctx.clock : undefined };
 }
 
 function reclaimVerdict(reply: ReclaimReply): AnswerVerdict {

@@ -67,7 +67,7 @@ export class Lock implements AsyncDisposable, LeaseOwner {
    * Until when the lock can be trusted, in epoch ms: `start + ttl - drift`, where `start` was read
    * before the first request of the winning round, on a monotonic clock. Compare it with
    * `performance.timeOrigin + performance.now()`, not `Date.now()`, if the wall clock may step.
-   * `0` for an adopted lock until `extend()` confirms it.
+   * `0` for an adopted lock until `extend()` confirms it, and once released.
    */
   get validUntil(): number {
     // A renewing lock's cohort holds the validity its last renewal confirmed for every member.
@@ -127,8 +127,11 @@ export class Lock implements AsyncDisposable, LeaseOwner {
       const lease = this.#lease;
       this.#validUntil = this.validUntil; // keep what the cohort confirmed before leaving it
       this.#lease = undefined;
-      const round = lease === undefined ? releaseRound(this.#ctx, this.#value) : leaseKeeper.forget(lease).then(() => releaseRound(this.#ctx, this.#value));
-      this.#releasing = round.then((r) => this.#afterRelease(r));
+      const after = (round: QuorumRound): boolean => this.#afterRelease(round);
+      this.#releasing =
+        lease === undefined
+          ? releaseRound(this.#ctx, this.#value, after)
+          : leaseKeeper.forget(lease).then(() => releaseRound(this.#ctx, this.#value, after));
     }
     return this.#releasing;
   }
@@ -164,7 +167,7 @@ export class Lock implements AsyncDisposable, LeaseOwner {
     this.#releasing = undefined;
     if (round.errors > this.#ctx.nodes.length - this.#ctx.quorum) throw new LockReleaseError(round.outcomes);
     this.#released = true;
-    this.#validUntil = Math.min(this.#validUntil, round.settledAt);
+    this.#validUntil = 0; // released: nothing left to trust
     return round.ok >= this.#ctx.quorum;
   }
 

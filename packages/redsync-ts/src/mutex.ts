@@ -64,8 +64,9 @@ export class Mutex {
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
-    // The uncontended case is one round: keep it free of extra async frames.
-    return this.#round(value).then((first) => this.#lockOrRetry(value, call, first));
+    // The uncontended case is one round: keep it free of extra async frames and promise hops.
+    const finish = (first: TimedRound): Lock | Promise<Lock> => this.#lockOrRetry(value, call, first);
+    return this.#ctx.options.fencing ? fencedAcquireRound(this.#ctx, value).then(finish) : acquireRound(this.#ctx, value, finish);
   }
 
   #round(value: string): Promise<TimedRound> {
@@ -148,7 +149,11 @@ interface Call {
   readonly autoExtend: boolean;
 }
 
+/** The calls without options, built once: acquire runs on the hot path. */
+const PLAIN_CALLS: readonly [Call, Call] = [Object.freeze({ signal: undefined, autoExtend: false }), Object.freeze({ signal: undefined, autoExtend: true })];
+
 function readCall(options: AcquireOptions | undefined, method: string, autoExtendDefault: boolean): Call {
+  if (options === undefined) return PLAIN_CALLS[autoExtendDefault ? 1 : 0];
   const raw = checkOptionsObject(`${method}(options)`, options, ACQUIRE_OPTION_KEYS);
   const autoExtend = raw['autoExtend'] === undefined ? autoExtendDefault : checkBoolean(`${method}(options).autoExtend`, raw['autoExtend']);
   return { signal: checkSignal(`${method}(options).signal`, raw['signal']), autoExtend };

@@ -75,8 +75,10 @@ export function checkName(name: string, value: unknown, allowEmpty: boolean): st
 }
 
 /** An options bag: undefined, or a plain object whose keys are all known. */
+const NO_OPTIONS: Record<string, unknown> = Object.freeze({});
+
 export function checkOptionsObject(name: string, value: unknown, known: readonly string[]): Record<string, unknown> {
-  if (value === undefined) return {};
+  if (value === undefined) return NO_OPTIONS;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new TypeError(`${name} must be an object, got ${describeValue(value)}`);
   }

@@ -10,7 +10,10 @@ export type Clock = () => number;
  * Epoch-like milliseconds that never go backwards: the process start time plus the monotonic time
  * since then. Comparable with `Date.now()` at start-up, immune to wall-clock steps afterwards.
  */
-export const monotonicNow: Clock = () => performance.timeOrigin + performance.now();
+/** Read once: the getter is surprisingly slow, and the value never changes. */
+const TIME_ORIGIN = performance.timeOrigin;
+
+export const monotonicNow: Clock = () => TIME_ORIGIN + performance.now();
 
 /** Redis expires keys with 1 ms precision, so one extra millisecond each way. */
 const EXPIRY_PRECISION_MS = 2;

@@ -20,7 +20,7 @@ describe('the shared deadline timer', () => {
     assert.deepEqual(fired, ['a', 'b', 'c']);
   });
 
-  test('a cancelled deadline never fires, and no timer is left once all are cancelled', async () => {
+  test('a cancelled deadline never fires, and once all are cancelled no timer keeps the process alive', async () => {
     const before = timers();
     let fired = false;
     const deadlines = Array.from({ length: 100 }, () => scheduleDeadline(5, () => (fired = true)));
