@@ -99,6 +99,7 @@ export function scriptSpec<R>(
 
 const asVerdict = (verdict: AnswerVerdict): AnswerVerdict => verdict;
 
+/** Round options for `ctx`; `timed: false` skips the settle-time clock read (releases need none). */
 export function roundOptions(ctx: LockContext, failFast: boolean, timed = true): RoundOptions {
   return { quorum: ctx.quorum, failFast, timeout: ctx.timeout, clock: timed ? ctx.clock : undefined };
 }
@@ -107,6 +108,7 @@ function reclaimVerdict(reply: ReclaimReply): AnswerVerdict {
   return reply === 'ok' ? 'ok' : 'taken';
 }
 
+/** The node at `index`. @throws RangeError when there is none (a defect, not user input) */
 export function nodeAt(ctx: LockContext, index: number): RedisNode {
   const node = ctx.nodes[index];
   if (node === undefined) throw new RangeError(`no node at index ${index}`);

@@ -161,6 +161,7 @@ export const MUTEX_DEFAULTS: ResolvedMutexOptions = Object.freeze({
   fencing: false,
 });
 
+/** The names of every mutex option, for rejecting unknown ones. */
 export const MUTEX_OPTION_KEYS: readonly string[] = Object.keys(MUTEX_DEFAULTS);
 
 /**

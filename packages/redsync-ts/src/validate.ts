@@ -9,6 +9,7 @@ export const MAX_TIMER_MS = 2_147_483_647;
 /** Longest lock name or prefix we accept, in UTF-8 bytes. */
 export const MAX_NAME_BYTES = 1024;
 
+/** A short description of `value` for error messages (strings are quoted and truncated). */
 export function describeValue(value: unknown): string {
   if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
   if (typeof value === 'bigint') return `the bigint ${value.toString()}n`;
@@ -54,11 +55,13 @@ export function checkDelay(name: string, value: unknown): number {
   return value;
 }
 
+/** A boolean. @throws TypeError naming `name` */
 export function checkBoolean(name: string, value: unknown): boolean {
   if (typeof value !== 'boolean') throw new TypeError(`${name} must be a boolean, got ${describeValue(value)}`);
   return value;
 }
 
+/** A function. @throws TypeError naming `name` */
 export function checkFunction(name: string, value: unknown): (...args: never[]) => unknown {
   if (typeof value !== 'function') throw new TypeError(`${name} must be a function, got ${describeValue(value)}`);
   return value as (...args: never[]) => unknown;
@@ -74,9 +77,9 @@ export function checkName(name: string, value: unknown, allowEmpty: boolean): st
   return value;
 }
 
-/** An options bag: undefined, or a plain object whose keys are all known. */
 const NO_OPTIONS: Record<string, unknown> = Object.freeze({});
 
+/** An options bag: undefined, or a plain object whose keys are all in `known`. @throws TypeError naming `name` or the unknown key */
 export function checkOptionsObject(name: string, value: unknown, known: readonly string[]): Record<string, unknown> {
   if (value === undefined) return NO_OPTIONS;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -88,6 +91,7 @@ export function checkOptionsObject(name: string, value: unknown, known: readonly
   return value as Record<string, unknown>;
 }
 
+/** An optional AbortSignal. @throws TypeError naming `name` */
 export function checkSignal(name: string, value: unknown): AbortSignal | undefined {
   if (value === undefined) return undefined;
   if (!(value instanceof AbortSignal)) throw new TypeError(`${name} must be an AbortSignal, got ${describeValue(value)}`);

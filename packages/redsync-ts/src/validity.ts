@@ -6,13 +6,13 @@
 /** Milliseconds; monotonic within the process. */
 export type Clock = () => number;
 
+/** Read once: the getter is surprisingly slow, and the value never changes. */
+const TIME_ORIGIN = performance.timeOrigin;
+
 /**
  * Epoch-like milliseconds that never go backwards: the process start time plus the monotonic time
  * since then. Comparable with `Date.now()` at start-up, immune to wall-clock steps afterwards.
  */
-/** Read once: the getter is surprisingly slow, and the value never changes. */
-const TIME_ORIGIN = performance.timeOrigin;
-
 export const monotonicNow: Clock = () => TIME_ORIGIN + performance.now();
 
 /** Redis expires keys with 1 ms precision, so one extra millisecond each way. */
