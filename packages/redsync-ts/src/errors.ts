@@ -10,6 +10,7 @@ export type LockErrorCode =
   | 'LOCK_LOST'
   | 'LOCK_RELEASE_FAILED'
   | 'LOCK_RELEASED'
+  | 'REDIS_CONFIG'
   | 'NODE_ERROR';
 
 /**
@@ -53,12 +54,52 @@ export class NodeError extends LockError {
   override name = 'NodeError';
   /** Index of the node in the array passed to the `Redsync` constructor. */
   readonly node: number;
+  /**
+   * The node refused for lack of permission or authentication (ACL `NOPERM`, `WRONGPASS`,
+   * `NOAUTH`): retrying cannot help, the configuration must change.
+   */
+  readonly misconfigured: boolean;
 
   /** @param node - node index; @param cause - what the node or driver reported */
   constructor(node: number, cause: unknown) {
     super('NODE_ERROR', `node #${node}: ${describe(cause)}`, { cause });
     this.node = node;
+    this.misconfigured = isConfigurationProblem(cause);
   }
+}
+
+/**
+ * A node refused the library's commands for lack of permission or authentication: an ACL user
+ * missing a command or key pattern the library needs, a wrong password. Thrown at once, without
+ * retrying, from `acquire`, `tryAcquire` and `release` when such a refusal made the round fail:
+ * it is never reported as "taken". `outcomes` has the per-node details.
+ */
+export class RedisConfigError extends LockError {
+  override name = 'RedisConfigError';
+  /** Per-node outcomes of the round that hit the refusal. */
+  readonly outcomes: readonly NodeOutcome[];
+
+  /** @internal */
+  constructor(outcomes: readonly NodeOutcome[]) {
+    const failures = nodeErrorsOf(outcomes);
+    const refused = failures.filter((f) => f.misconfigured).map((f) => f.node);
+    super('REDIS_CONFIG', `node(s) #${refused.join(', #')} refused the lock commands: check the ACL user and password (see the README's minimal ACL)`, {
+      cause: new AggregateError(failures, 'node failures'),
+    });
+    this.outcomes = outcomes;
+  }
+}
+
+/** True when `outcomes` include a node that refused for lack of permission or authentication. */
+export function hasConfigurationProblem(outcomes: readonly NodeOutcome[]): boolean {
+  return outcomes.some((o) => o.error?.misconfigured === true);
+}
+
+/** Redis's replies for missing permissions or authentication, as the clients pass them on. */
+function isConfigurationProblem(cause: unknown): boolean {
+  if (!(cause instanceof Error)) return false;
+  const { message } = cause;
+  return /^(NOPERM|WRONGPASS|NOAUTH)\b/.test(message) || message.includes("user executing the script can't");
 }
 
 /**
@@ -163,7 +204,7 @@ export class LockReleaseError extends LockError {
 export function isLockError(error: unknown, code?: LockErrorCode): error is LockError {
   if (typeof error !== 'object' || error === null) return false;
   const actual = (error as { code?: unknown }).code;
-  const known = ['LOCK_NOT_ACQUIRED', 'LOCK_TAKEN', 'LOCK_LOST', 'LOCK_RELEASE_FAILED', 'LOCK_RELEASED', 'NODE_ERROR'];
+  const known = ['LOCK_NOT_ACQUIRED', 'LOCK_TAKEN', 'LOCK_LOST', 'LOCK_RELEASE_FAILED', 'LOCK_RELEASED', 'REDIS_CONFIG', 'NODE_ERROR'];
   return error instanceof Error && typeof actual === 'string' && known.includes(actual) && (code === undefined || actual === code);
 }
 

@@ -15,6 +15,7 @@ export {
   LockReleaseError,
   LockReleasedError,
   LockTakenError,
+  RedisConfigError,
   NodeError,
   isLockError,
   type LockErrorCode,

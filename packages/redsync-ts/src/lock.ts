@@ -1,4 +1,4 @@
-import { LockLostError, LockReleaseError, LockReleasedError } from './errors.js';
+import { LockLostError, LockReleaseError, LockReleasedError, RedisConfigError, hasConfigurationProblem } from './errors.js';
 import { Lease, leaseKeeper, type LeaseOwner } from './lease-keeper.js';
 import { extendRound, isWon, releaseRound, type LockContext } from './lock-ops.js';
 import type { QuorumRound } from './quorum.js';
@@ -165,7 +165,9 @@ export class Lock implements AsyncDisposable, LeaseOwner {
 
   #afterRelease(round: QuorumRound): boolean {
     this.#releasing = undefined;
-    if (round.errors > this.#ctx.nodes.length - this.#ctx.quorum) throw new LockReleaseError(round.outcomes);
+    if (round.errors > this.#ctx.nodes.length - this.#ctx.quorum) {
+      throw hasConfigurationProblem(round.outcomes) ? new RedisConfigError(round.outcomes) : new LockReleaseError(round.outcomes);
+    }
     this.#released = true;
     this.#validUntil = 0; // released: nothing left to trust
     return round.ok >= this.#ctx.quorum;

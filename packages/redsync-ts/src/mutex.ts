@@ -1,5 +1,5 @@
 import { delay } from './delay.js';
-import { LockNotAcquiredError, LockTakenError } from './errors.js';
+import { LockNotAcquiredError, LockTakenError, RedisConfigError, hasConfigurationProblem } from './errors.js';
 import { Lock } from './lock.js';
 import { acquireRound, isWon, releaseRound, type LockContext, type TimedRound } from './lock-ops.js';
 import { fencedAcquireRound } from './fenced-acquire.js';
@@ -90,6 +90,7 @@ export class Mutex {
     for (let attempt = 1; ; attempt++) {
       await releaseRound(this.#ctx, value);
       signal?.throwIfAborted();
+      if (hasConfigurationProblem(result.round.outcomes)) throw new RedisConfigError(result.round.outcomes);
       if (attempt >= tries) throw failureOf(this.#ctx, result, attempt);
       await delay(checkDelay('retryDelay(attempt)', retryDelay(attempt)), signal);
       result = await this.#round(value);
@@ -110,6 +111,7 @@ export class Mutex {
     const result = await this.#attempt(this.#newValue(), call);
     if (result instanceof Lock) return result;
     const { round } = result;
+    if (hasConfigurationProblem(round.outcomes)) throw new RedisConfigError(round.outcomes);
     const contended = round.taken > 0 && round.errors <= this.#ctx.nodes.length - this.#ctx.quorum;
     if (contended && round.ok < this.#ctx.quorum) return null;
     throw failureOf(this.#ctx, result, 1);

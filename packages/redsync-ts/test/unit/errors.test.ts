@@ -37,6 +37,20 @@ describe('errors', () => {
     assert.ok(causes.every((c) => c instanceof NodeError && (c.cause as Error).message === 'ERR fake failure'));
   });
 
+  test('permission and authentication refusals are recognised as configuration problems', () => {
+    const refusals = [
+      'NOPERM this user has no permissions to run the \'evalsha\' command',
+      'NOPERM this user has no permissions to access one of the keys used as arguments',
+      "ERR The user executing the script can't run this command or subcommand script: abc",
+      'WRONGPASS invalid username-password pair or user is disabled.',
+      'NOAUTH Authentication required.',
+    ];
+    for (const message of refusals) assert.equal(new NodeError(0, new Error(message)).misconfigured, true, message);
+    for (const message of ['ERR fake failure', 'NOSCRIPT No matching script', 'Connection is closed.']) {
+      assert.equal(new NodeError(0, new Error(message)).misconfigured, false, message);
+    }
+  });
+
   test('isLockError recognises errors by code, also from another copy of the package', () => {
     assert.equal(isLockError(new LockLostError('x', 'expired')), true);
     assert.equal(isLockError(new LockLostError('x', 'expired'), 'LOCK_LOST'), true);

@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Redis } from 'ioredis';
+import { createClient } from 'redis';
+import { LockTakenError, RedisConfigError, Redsync, fromIoredis, fromNodeRedis, type RedisNode } from '../../src/index.js';
+import { startRedisServers, stopRedisServers, type RedisServer } from '../../src/testing/index.js';
+
+/** The minimal ACL documented in the README: the commands the library runs, on its key patterns. */
+const MINIMAL = ['on', '>secret', 'resetkeys', '~rl:*', '~{rl:*', 'resetchannels', '-@all', '+set', '+get', '+pttl', '+pexpire', '+del', '+incr', '+eval', '+evalsha', '+ping', '+hello', '+client|setname'];
+
+async function openAs(adapter: string, socket: string, closers: (() => Promise<unknown>)[]): Promise<RedisNode> {
+  if (adapter === 'ioredis') {
+    const client = new Redis({ path: socket, username: 'locker', password: 'secret', enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: true });
+    client.on('error', () => undefined);
+    await client.connect();
+    closers.push(() => {
+      client.disconnect();
+      return Promise.resolve();
+    });
+    return fromIoredis(client);
+  }
+  const client = createClient({ socket: { path: socket, reconnectStrategy: () => 50 }, username: 'locker', password: 'secret', disableOfflineQueue: true });
+  client.on('error', () => undefined);
+  await client.connect();
+  closers.push(() => {
+    client.destroy();
+    return Promise.resolve();
+  });
+  return fromNodeRedis(client);
+}
+
+for (const adapter of ['ioredis', 'node-redis']) {
+  describe(`a restricted ACL user via ${adapter}`, () => {
+    let servers: RedisServer[];
+    let admin: Redis[];
+    let nodes: RedisNode[];
+    const closers: (() => Promise<unknown>)[] = [];
+    const setAcl = (...rules: string[]): Promise<unknown> => Promise.all(admin.map((a) => a.call('ACL', 'SETUSER', 'locker', 'reset', ...MINIMAL, ...rules)));
+    const rejectedSets = async (): Promise<number[]> =>
+      Promise.all(admin.map(async (a) => Number(/cmdstat_set:.*rejected_calls=(\d+)/.exec(await a.info('commandstats'))?.[1] ?? 0)));
+
+    before(async () => {
+      servers = await startRedisServers(3);
+      admin = servers.map((s) => new Redis({ path: s.socket }));
+      await setAcl();
+      nodes = await Promise.all(servers.map((s) => openAs(adapter, s.socket, closers)));
+    });
+    after(async () => {
+      await Promise.allSettled(closers.map((close) => close()));
+      for (const a of admin) a.disconnect();
+      await stopRedisServers(servers);
+    });
+
+    test('the minimal ACL is enough: acquire, extend, release, fencing, renewal', async () => {
+      await setAcl();
+      const rs = new Redsync(nodes, { ttl: 300 });
+      const lock = await rs.mutex('rl:minimal').acquire({ autoExtend: true });
+      const first = lock.validUntil;
+      await lock.extend();
+      for (let i = 0; i < 200 && lock.validUntil <= first + 300; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      assert.ok(lock.validUntil > first + 300, 'renewed past its ttl');
+      assert.equal(await lock.release(), true);
+      const fenced = await rs.mutex('rl:fenced', { fencing: true }).acquire();
+      assert.ok((fenced.fence ?? 0) >= 1);
+      assert.equal(await fenced.release(), true);
+    });
+
+    test('a missing command is a RedisConfigError at once: no retry loop, never "taken"', async () => {
+      await setAcl('-set');
+      await Promise.all(admin.map((a) => a.config('RESETSTAT')));
+      const error = await new Redsync(nodes, { tries: 32, retryDelay: 1000 }).mutex('rl:no-set').acquire().catch((e: unknown) => e);
+      assert.ok(error instanceof RedisConfigError && !(error instanceof LockTakenError), String(error));
+      assert.equal(error.code, 'REDIS_CONFIG');
+      assert.deepEqual(await rejectedSets(), [1, 1, 1], 'one attempt, not 32');
+      await assert.rejects(new Redsync(nodes).mutex('rl:no-set').tryAcquire(), RedisConfigError);
+      await setAcl();
+    });
+
+    test('a key outside the allowed pattern is a RedisConfigError', async () => {
+      await assert.rejects(new Redsync(nodes).mutex('elsewhere:x').acquire(), RedisConfigError);
+    });
+
+    test('a release the ACL forbids is a RedisConfigError, not false', async () => {
+      await setAcl();
+      const lock = await new Redsync(nodes).mutex('rl:no-evalsha').acquire();
+      await setAcl('-evalsha', '-eval');
+      await assert.rejects(lock.release(), RedisConfigError);
+      await setAcl();
+      assert.equal(await lock.release(), true);
+    });
+  });
+}
