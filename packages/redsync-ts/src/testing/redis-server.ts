@@ -17,6 +17,12 @@ export interface RedisServerOptions {
    * @default false
    */
   readonly tcp?: boolean;
+  /**
+   * Serve TLS only on a free loopback port (`server.port`, `server.url` is `rediss://`), with these
+   * PEM files; clients are not asked for certificates. The unix socket stays plaintext, for admin.
+   * @default undefined (no TLS)
+   */
+  readonly tls?: { readonly cert: string; readonly key: string; readonly ca: string };
   /** Extra `redis.conf` directives, e.g. `{ 'maxmemory-policy': 'noeviction' }`. @default {} */
   readonly config?: Readonly<Record<string, string>>;
   /** The server binary. @default process.env.REDIS_SERVER_BIN ?? 'redis-server' */
@@ -68,15 +74,16 @@ export class RedisServer {
     installExitHook();
     const dir = mkdtempSync(join(tmpdir(), 'redsync-'));
     dirs.add(dir);
-    const port = options.tcp === true ? await freePort() : undefined;
+    const port = options.tcp === true || options.tls !== undefined ? await freePort() : undefined;
     const server = new RedisServer(dir, port, options);
     await server.#spawn();
     return server;
   }
 
-  /** `redis://127.0.0.1:port` when TCP is on, else `unix://socket`. */
+  /** `rediss://127.0.0.1:port` with TLS, `redis://127.0.0.1:port` with TCP, else `unix://socket`. */
   get url(): string {
-    return this.port === undefined ? `unix://${this.socket}` : `redis://127.0.0.1:${this.port}`;
+    if (this.port === undefined) return `unix://${this.socket}`;
+    return `${this.#options.tls === undefined ? 'redis' : 'rediss'}://127.0.0.1:${this.port}`;
   }
 
   /** Process id of the running server, or undefined when it is down. */
@@ -141,6 +148,7 @@ export class RedisServer {
       appendonly: this.#options.appendOnly === true ? 'yes' : 'no',
       appendfsync: 'always',
       'enable-debug-command': 'local',
+      ...tlsConfig(this.#options.tls, this.port),
       ...this.#options.config,
     };
     return Object.entries(lines).map(([key, value]) => `${key} ${value}`).join('\n') + '\n';
@@ -167,6 +175,19 @@ export class RedisServer {
     child.kill(signal);
     await exited;
   }
+}
+
+/** The directives that move the TCP listener to a TLS-only port. */
+function tlsConfig(tls: RedisServerOptions['tls'], port: number | undefined): Record<string, string> {
+  if (tls === undefined || port === undefined) return {};
+  return {
+    port: '0',
+    'tls-port': String(port),
+    'tls-cert-file': tls.cert,
+    'tls-key-file': tls.key,
+    'tls-ca-cert-file': tls.ca,
+    'tls-auth-clients': 'no',
+  };
 }
 
 /** Resolves on the ready line; rejects with the server's own output when it exits first. */
