@@ -7,11 +7,14 @@
  * const servers = await startRedisServers(3);
  * // connect with ioredis: new Redis(servers[0].socket)
  * await servers[0].kill();          // crash one node
+ * const proxy = await FaultProxy.start({ path: servers[1].socket }); // connect to proxy.port
+ * proxy.latency(200, 50); proxy.blackhole(); proxy.reset(); proxy.heal();
  * await stopRedisServers(servers);
  */
 import { RedisServer, type RedisServerOptions } from './redis-server.js';
 
 export { RedisServer, type RedisServerOptions };
+export { FaultProxy, type ProxyTarget } from './fault-proxy.js';
 
 /** Starts one server. @throws Error with an install hint when `redis-server` is missing. */
 export function startRedisServer(options?: RedisServerOptions): Promise<RedisServer> {
