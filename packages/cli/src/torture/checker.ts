@@ -1,0 +1,36 @@
+import type { Hold } from './history.js';
+
+export interface Verdict {
+  readonly acquisitions: number;
+  /** Pairs of believed holds that intersect in time. */
+  readonly overlaps: number;
+  /** Completed read-modify-writes that left no trace in the counter. */
+  readonly lostUpdates: number;
+  /** Grants whose fence is not above the fence of a grant that ended before they began. */
+  readonly fenceOrderViolations: number;
+}
+
+/**
+ * Counts the violations in merged histories. Conservative in the right direction: a hold is what
+ * the holder itself believed (from its acquire returning to its release, loss signal or validity
+ * end), so any intersection of two is counted.
+ */
+export function check(holds: readonly Hold[], finalCounter: number): Verdict {
+  const sorted = [...holds].sort((a, b) => a.start - b.start);
+  let overlaps = 0;
+  let latestEnd = Number.NEGATIVE_INFINITY;
+  for (const hold of sorted) {
+    if (hold.start < latestEnd) overlaps += 1;
+    latestEnd = Math.max(latestEnd, hold.end);
+  }
+  let fenceOrderViolations = 0;
+  let highestEnded = 0;
+  const byEnd = [...sorted].sort((a, b) => a.end - b.end);
+  let e = 0;
+  for (const hold of sorted) {
+    while (e < byEnd.length && (byEnd[e] as Hold).end <= hold.start) highestEnded = Math.max(highestEnded, (byEnd[e++] as Hold).fence);
+    if (hold.fence > 0 && hold.fence <= highestEnded) fenceOrderViolations += 1;
+  }
+  const writes = holds.filter((h) => h.wrote).length;
+  return { acquisitions: holds.length, overlaps, lostUpdates: Math.max(0, writes - finalCounter), fenceOrderViolations };
+}

@@ -1,0 +1,108 @@
+/**
+ * The fault injectors. Each runs until the deadline and returns how many faults it injected. They
+ * only touch the run's own servers and proxies (loopback, unix sockets).
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Redis } from 'ioredis';
+import type { FaultProxy, RedisServer } from 'redsync-ts/testing';
+import { monotonicMs } from './history.js';
+
+export interface Bench {
+  readonly servers: readonly RedisServer[];
+  readonly proxies: readonly FaultProxy[];
+  readonly admin: readonly Redis[];
+  readonly lockKey: string;
+  readonly ttl: number;
+  readonly until: number;
+}
+
+export type Nemesis = (bench: Bench) => Promise<number>;
+
+const pick = <T>(items: readonly T[], count: number): T[] => [...items].sort(() => Math.random() - 0.5).slice(0, count);
+const between = (low: number, high: number): number => low + Math.random() * (high - low);
+
+async function repeat(bench: Bench, pause: () => number, act: () => Promise<unknown>): Promise<number> {
+  let faults = 0;
+  while (monotonicMs() < bench.until) {
+    await sleep(pause());
+    if (monotonicMs() >= bench.until) break;
+    await act();
+    faults += 1;
+  }
+  return faults;
+}
+
+/** Waits (bounded) until the lock key is held on the first node, so a fault hits a holder. */
+async function whileHeld(bench: Bench): Promise<void> {
+  while (monotonicMs() < bench.until && (await bench.admin[0]?.exists(bench.lockKey).catch(() => 0)) !== 1) await sleep(2);
+}
+
+export const nemeses: Record<string, Nemesis> = {
+  none: () => Promise.resolve(0),
+  'kill minority, AOF restart': (b) =>
+    repeat(b, () => between(300, 900), async () => {
+      const victims = pick(b.servers, 1 + Math.floor(Math.random() * 2));
+      await Promise.all(victims.map((s) => s.kill()));
+      await sleep(between(0, 300));
+      await Promise.all(victims.map((s) => s.restart()));
+    }),
+  'majority down': (b) =>
+    repeat(b, () => between(800, 1200), async () => {
+      const victims = pick(b.servers, 3);
+      await Promise.all(victims.map((s) => s.kill()));
+      await sleep(b.ttl);
+      await Promise.all(victims.map((s) => s.restart()));
+    }),
+  'latency 50..400 ms on 2 nodes': async (b) => {
+    b.proxies[0]?.latency(50, 350);
+    b.proxies[1]?.latency(50, 350);
+    await sleep(Math.max(0, b.until - monotonicMs()));
+    return 2;
+  },
+  'flapping partition of a minority': (b) =>
+    repeat(b, () => between(200, 600), () => {
+      for (const p of b.proxies) p.heal();
+      for (const p of pick(b.proxies, 1 + Math.floor(Math.random() * 2))) p.blackhole();
+      return Promise.resolve();
+    }),
+  'connection resets': (b) =>
+    repeat(b, () => between(100, 400), () => {
+      pick(b.proxies, 2).forEach((p) => p.reset());
+      return Promise.resolve();
+    }),
+  'SCRIPT FLUSH': (b) => repeat(b, () => 250, () => Promise.all(b.admin.map((a) => a.script('FLUSH').catch(() => undefined)))),
+  'SIGSTOP a node': (b) =>
+    repeat(b, () => between(200, 500), async () => {
+      const [victim] = pick(b.servers, 1);
+      victim?.pause();
+      await sleep(between(100, 400));
+      victim?.resume();
+    }),
+  'UNSAFE: majority restarts empty, no delay': (b) =>
+    repeat(b, () => 50, async () => {
+      await whileHeld(b);
+      const victims = b.servers.slice(0, 3);
+      await Promise.all(victims.map((s) => s.restart()));
+    }),
+  'majority restarts empty, delayed past the ttl': (b) =>
+    // Longer pauses between faults: a majority down for a ttl is a liveness cost, and locks should still be granted between.
+    repeat(b, () => 500, async () => {
+      await whileHeld(b);
+      await Promise.all(b.servers.slice(0, 3).map((s) => s.restart({ delay: b.ttl + 200 })));
+    }),
+  'UNSAFE: forward clock jump on a majority (rogue expiry)': (b) =>
+    repeat(b, () => 50, async () => {
+      await whileHeld(b);
+      await Promise.all(b.admin.slice(0, 3).map((a) => a.pexpire(b.lockKey, 1).catch(() => 0)));
+    }),
+};
+
+/** Scenarios whose configuration is known to be unsafe: the checker must find violations there. */
+export const UNSAFE = new Set(['UNSAFE: majority restarts empty, no delay', 'UNSAFE: forward clock jump on a majority (rogue expiry)']);
+/**
+ * Scenarios that need holds long enough for the fault to land inside one (a restart takes a few
+ * ms): their holders work up to 40% of the ttl instead of the run's short work time.
+ */
+export const LONG_HOLDS = new Set(['UNSAFE: majority restarts empty, no delay', 'majority restarts empty, delayed past the ttl']);
+/** Scenarios that restart nodes and want AOF persistence for them. */
+export const PERSISTENT = new Set(['kill minority, AOF restart', 'majority down']);

@@ -1,0 +1,90 @@
+import { fork } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { FaultProxy, startRedisServer, startRedisServers, stopRedisServers } from 'redsync-ts/testing';
+import { check, type Verdict } from './checker.js';
+import { monotonicMs, type ContenderReport } from './history.js';
+import { LONG_HOLDS, PERSISTENT, nemeses } from './nemesis.js';
+
+export interface ScenarioOptions {
+  readonly processes: number;
+  readonly seconds: number;
+  readonly ttl: number;
+  readonly maxAcquisitions: number;
+  /** Longest simulated work per hold, in ms (each hold works a random 0..workMs). */
+  readonly workMs: number;
+}
+
+export interface ScenarioResult extends Verdict {
+  readonly scenario: string;
+  readonly processes: number;
+  readonly faults: number;
+  readonly availability: number;
+  readonly acquireP99: number;
+}
+
+const CONTENDER = fileURLToPath(new URL('./contender.js', import.meta.url));
+
+/** Runs one scenario on 5 fresh lock nodes (behind fault proxies) and a resource node. */
+export async function runScenario(scenario: string, options: ScenarioOptions): Promise<ScenarioResult> {
+  const nemesis = nemeses[scenario];
+  if (nemesis === undefined) throw new RangeError(`unknown scenario ${scenario}`);
+  const servers = await startRedisServers(5, { appendOnly: PERSISTENT.has(scenario) });
+  const resourceServer = await startRedisServer();
+  const proxies = await Promise.all(servers.map((s) => FaultProxy.start({ path: s.socket })));
+  const admin = servers.map((s) => {
+    const client = new Redis({ path: s.socket, maxRetriesPerRequest: 1, retryStrategy: () => 20 });
+    client.on('error', () => undefined);
+    return client;
+  });
+  const resource = new Redis({ path: resourceServer.socket });
+  const name = `torture:${randomUUID()}`;
+  const until = monotonicMs() + options.seconds * 1000;
+  try {
+    const task = (proc: number): string =>
+      JSON.stringify({
+        proc,
+        lockUrls: proxies.map((p) => `redis://127.0.0.1:${String(p.port)}`),
+        resourceUrl: resourceServer.url,
+        name,
+        ttl: options.ttl,
+        workMs: LONG_HOLDS.has(scenario) ? Math.max(options.workMs, Math.round(options.ttl * 0.4)) : options.workMs,
+        until,
+        maxAcquisitions: Math.ceil(options.maxAcquisitions / options.processes),
+      });
+    const reports = Promise.all(Array.from({ length: options.processes }, (_, proc) => runContender(task(proc))));
+    const faults = await nemesis({ servers, proxies, admin, lockKey: name, ttl: options.ttl, until });
+    for (const proxy of proxies) proxy.heal();
+    const done = await reports;
+    const holds = done.flatMap((r) => r.holds);
+    const failed = done.reduce((sum, r) => sum + r.failedAcquires, 0);
+    const latencies = done.flatMap((r) => r.acquireLatencies).sort((a, b) => a - b);
+    const verdict = check(holds, Number(await resource.get(`${name}:counter`)));
+    return {
+      scenario,
+      processes: options.processes,
+      faults,
+      ...verdict,
+      availability: holds.length / Math.max(1, holds.length + failed),
+      acquireP99: latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))] ?? Number.NaN,
+    };
+  } finally {
+    for (const client of [...admin, resource]) client.disconnect();
+    await Promise.all(proxies.map((p) => p.close()));
+    await stopRedisServers([...servers, resourceServer]);
+  }
+}
+
+function runContender(task: string): Promise<ContenderReport> {
+  return new Promise((resolve, reject) => {
+    const child = fork(CONTENDER, [task], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (code === 0) resolve(JSON.parse(output) as ContenderReport);
+      else reject(new Error(`contender exited with code ${String(code)}`));
+    });
+  });
+}

@@ -1,0 +1,28 @@
+/**
+ * The short version of `npm run torture`, run by CI: every scenario for a couple of seconds with 3
+ * contender processes. A safe scenario must show no violation while still granting locks; an
+ * unsafe control must show violations, or the checker is blind.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { UNSAFE, nemeses } from '../../dist/torture/nemesis.js';
+import { runScenario } from '../../dist/torture/run-scenario.js';
+
+const options = { seconds: 2, processes: 3, ttl: 1000, maxAcquisitions: 5000, workMs: 10 };
+
+describe('torture, short run', () => {
+  for (const scenario of Object.keys(nemeses)) {
+    test(scenario, { timeout: 60_000 }, async () => {
+      const r = await runScenario(scenario, options);
+      const summary = JSON.stringify(r);
+      if (UNSAFE.has(scenario)) {
+        assert.ok(r.overlaps + r.lostUpdates > 0, `the control found no violation: ${summary}`);
+      } else {
+        assert.equal(r.overlaps, 0, summary);
+        assert.equal(r.lostUpdates, 0, summary);
+        assert.equal(r.fenceOrderViolations, 0, summary);
+        assert.ok(r.acquisitions > 0, `no lock was granted: ${summary}`);
+      }
+    });
+  }
+});
