@@ -104,5 +104,10 @@ export const UNSAFE = new Set(['UNSAFE: majority restarts empty, no delay', 'UNS
  * ms): their holders work up to 40% of the ttl instead of the run's short work time.
  */
 export const LONG_HOLDS = new Set(['UNSAFE: majority restarts empty, no delay', 'majority restarts empty, delayed past the ttl']);
+/**
+ * Scenarios safe for the lock but not for fences: nodes restarted without persistence forget their
+ * fencing counters (the documented caveat), so tokens may repeat even though holds never overlap.
+ */
+export const FENCES_FORGOTTEN = new Set(['majority restarts empty, delayed past the ttl']);
 /** Scenarios that restart nodes and want AOF persistence for them. */
 export const PERSISTENT = new Set(['kill minority, AOF restart', 'majority down']);

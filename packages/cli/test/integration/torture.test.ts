@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { UNSAFE, nemeses } from '../../dist/torture/nemesis.js';
+import { FENCES_FORGOTTEN, UNSAFE, nemeses } from '../../dist/torture/nemesis.js';
 import { runScenario } from '../../dist/torture/run-scenario.js';
 
 const options = { seconds: 2, processes: 3, ttl: 1000, maxAcquisitions: 5000, workMs: 10 };
@@ -20,7 +20,7 @@ describe('torture, short run', () => {
       } else {
         assert.equal(r.overlaps, 0, summary);
         assert.equal(r.lostUpdates, 0, summary);
-        assert.equal(r.fenceOrderViolations, 0, summary);
+        if (!FENCES_FORGOTTEN.has(scenario)) assert.equal(r.fenceOrderViolations, 0, summary);
         assert.ok(r.acquisitions > 0, `no lock was granted: ${summary}`);
       }
     });
