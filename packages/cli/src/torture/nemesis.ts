@@ -86,7 +86,7 @@ export const nemeses: Record<string, Nemesis> = {
     }),
   'majority restarts empty, delayed past the ttl': (b) =>
     // Longer pauses between faults: a majority down for a ttl is a liveness cost, and locks should still be granted between.
-    repeat(b, () => 500, async () => {
+    repeat(b, () => 800, async () => {
       await whileHeld(b);
       await Promise.all(b.servers.slice(0, 3).map((s) => s.restart({ delay: b.ttl + 200 })));
     }),
