@@ -54,6 +54,8 @@ export async function runScenario(scenario: string, options: ScenarioOptions): P
         maxAcquisitions: Math.ceil(options.maxAcquisitions / options.processes),
       });
     const reports = Promise.all(Array.from({ length: options.processes }, (_, proc) => runContender(task(proc))));
+    // Let the contenders connect before the first fault: a fault during connection set-up tests the client, not the lock.
+    await new Promise((resolve) => setTimeout(resolve, 300));
     const faults = await nemesis({ servers, proxies, admin, lockKey: name, ttl: options.ttl, until });
     for (const proxy of proxies) proxy.heal();
     const done = await reports;

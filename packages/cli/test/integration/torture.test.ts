@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import { FENCES_FORGOTTEN, LONG_HOLDS, UNSAFE, nemeses } from '../../dist/torture/nemesis.js';
 import { runScenario } from '../../dist/torture/run-scenario.js';
 
-const options = { seconds: 2, processes: 3, ttl: 1000, maxAcquisitions: 5000, workMs: 10 };
+const options = { seconds: 3, processes: 3, ttl: 1000, maxAcquisitions: 5000, workMs: 10 };
 
 describe('torture, short run', () => {
   for (const scenario of Object.keys(nemeses)) {
