@@ -1,35 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { createClient } from 'redis';
-import { LockTakenError, RedisConfigError, Redsync, fromIoredis, fromNodeRedis, type RedisNode } from '../../src/index.js';
+import { LockTakenError, RedisConfigError, Redsync, type RedisNode } from '../../src/index.js';
 import { startRedisServers, stopRedisServers, type RedisServer } from '../../src/testing/index.js';
+import { ADAPTERS, openNode } from '../support/cluster.js';
 
 /** The minimal ACL documented in the README: the commands the library runs, on its key patterns. */
 const MINIMAL = ['on', '>secret', 'resetkeys', '~rl:*', '~{rl:*', 'resetchannels', '-@all', '+set', '+get', '+pttl', '+pexpire', '+del', '+incr', '+eval', '+evalsha', '+ping', '+hello', '+client|setname'];
 
-async function openAs(adapter: string, socket: string, closers: (() => Promise<unknown>)[]): Promise<RedisNode> {
-  if (adapter === 'ioredis') {
-    const client = new Redis({ path: socket, username: 'locker', password: 'secret', enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: true });
-    client.on('error', () => undefined);
-    await client.connect();
-    closers.push(() => {
-      client.disconnect();
-      return Promise.resolve();
-    });
-    return fromIoredis(client);
-  }
-  const client = createClient({ socket: { path: socket, reconnectStrategy: () => 50 }, username: 'locker', password: 'secret', disableOfflineQueue: true });
-  client.on('error', () => undefined);
-  await client.connect();
-  closers.push(() => {
-    client.destroy();
-    return Promise.resolve();
-  });
-  return fromNodeRedis(client);
-}
-
-for (const adapter of ['ioredis', 'node-redis']) {
+for (const adapter of ADAPTERS) {
   describe(`a restricted ACL user via ${adapter}`, () => {
     let servers: RedisServer[];
     let admin: Redis[];
@@ -43,7 +22,7 @@ for (const adapter of ['ioredis', 'node-redis']) {
       servers = await startRedisServers(3);
       admin = servers.map((s) => new Redis({ path: s.socket }));
       await setAcl();
-      nodes = await Promise.all(servers.map((s) => openAs(adapter, s.socket, closers)));
+      nodes = await Promise.all(servers.map((s) => openNode(adapter, s.socket, closers, { username: 'locker', password: 'secret' })));
     });
     after(async () => {
       await Promise.allSettled(closers.map((close) => close()));

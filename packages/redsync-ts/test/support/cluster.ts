@@ -27,10 +27,19 @@ export interface TestCluster {
   close(): Promise<void>;
 }
 
-/** Client settings that fail fast instead of queueing, so fault tests fail rather than hang. */
-async function openNode(adapter: AdapterName, socket: string, closers: (() => Promise<unknown>)[]): Promise<RedisNode> {
+/** An ACL user to connect as. */
+export interface Credentials {
+  readonly username: string;
+  readonly password: string;
+}
+
+/**
+ * A library node for `adapter` on `socket`, with client settings that fail fast instead of
+ * queueing, so fault tests fail rather than hang. Its closer is pushed onto `closers`.
+ */
+export async function openNode(adapter: AdapterName, socket: string, closers: (() => Promise<unknown>)[], auth: Partial<Credentials> = {}): Promise<RedisNode> {
   if (adapter === 'ioredis') {
-    const client = new Redis({ path: socket, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => 50, lazyConnect: true });
+    const client = new Redis({ path: socket, ...auth, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => 50, lazyConnect: true });
     client.on('error', () => undefined);
     await client.connect();
     closers.push(() => {
@@ -40,13 +49,13 @@ async function openNode(adapter: AdapterName, socket: string, closers: (() => Pr
     return fromIoredis(client);
   }
   if (adapter === 'node-redis-v4') {
-    const client = createClientV4({ socket: { path: socket, reconnectStrategy: () => 50 }, disableOfflineQueue: true });
+    const client = createClientV4({ socket: { path: socket, reconnectStrategy: () => 50 }, ...auth, disableOfflineQueue: true });
     client.on('error', () => undefined);
     await client.connect();
     closers.push(() => (client.isOpen ? client.disconnect() : Promise.resolve()));
     return fromNodeRedis(client);
   }
-  const client = createClient({ socket: { path: socket, reconnectStrategy: () => 50 }, disableOfflineQueue: true });
+  const client = createClient({ socket: { path: socket, reconnectStrategy: () => 50 }, ...auth, disableOfflineQueue: true });
   client.on('error', () => undefined);
   await client.connect();
   closers.push(() => {
