@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { canFakeClock, fakeClockEnv, setClockOffset } from './fake-clock.js';
+import { freePort, tlsConfig, waitForReady } from './server-process.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -23,6 +24,13 @@ export interface RedisServerOptions {
    * @default undefined (no TLS)
    */
   readonly tls?: { readonly cert: string; readonly key: string; readonly ca: string };
+  /**
+   * Run the server under libfaketime, so `jumpClock()` can move its wall clock at run time.
+   * Needs Debian's `faketime` and `libtcmalloc-minimal4` (tcmalloc is preloaded because
+   * libfaketime alone crashes a jemalloc-linked redis-server); see `RedisServer.canFakeClock()`.
+   * @default false
+   */
+  readonly fakeClock?: boolean;
   /** Extra `redis.conf` directives, e.g. `{ 'maxmemory-policy': 'noeviction' }`. @default {} */
   readonly config?: Readonly<Record<string, string>>;
   /** The server binary. @default process.env.REDIS_SERVER_BIN ?? 'redis-server' */
@@ -84,6 +92,21 @@ export class RedisServer {
   get url(): string {
     if (this.port === undefined) return `unix://${this.socket}`;
     return `${this.#options.tls === undefined ? 'redis' : 'rediss'}://127.0.0.1:${this.port}`;
+  }
+
+  /** True when the libraries `fakeClock` needs are installed. */
+  static canFakeClock(): boolean {
+    return canFakeClock();
+  }
+
+  /**
+   * Moves this server's wall clock to `seconds` from real time (positive: forward; 0: back to
+   * real time). A forward jump makes keys expire early, as an NTP step would.
+   * @throws Error when the server was not started with `fakeClock: true`.
+   */
+  jumpClock(seconds: number): void {
+    if (this.#options.fakeClock !== true) throw new Error('jumpClock needs a server started with fakeClock: true');
+    setClockOffset(this.dir, seconds);
   }
 
   /** Process id of the running server, or undefined when it is down. */
@@ -156,7 +179,7 @@ export class RedisServer {
 
   async #spawn(): Promise<void> {
     const binary = this.#options.binary ?? process.env['REDIS_SERVER_BIN'] ?? 'redis-server';
-    const child = spawn(binary, ['-'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(binary, ['-'], { stdio: ['pipe', 'pipe', 'pipe'], env: this.#env() });
     live.add(child);
     this.#child = child;
     child.once('exit', () => {
@@ -167,6 +190,10 @@ export class RedisServer {
     await waitForReady(child, binary, this.#options.startTimeout ?? 10_000);
   }
 
+  #env(): NodeJS.ProcessEnv {
+    return this.#options.fakeClock === true ? fakeClockEnv(this.dir) : process.env;
+  }
+
   async #signalAndWait(signal: NodeJS.Signals): Promise<void> {
     const child = this.#child;
     if (child === undefined) return;
@@ -175,68 +202,4 @@ export class RedisServer {
     child.kill(signal);
     await exited;
   }
-}
-
-/** The directives that move the TCP listener to a TLS-only port. */
-function tlsConfig(tls: RedisServerOptions['tls'], port: number | undefined): Record<string, string> {
-  if (tls === undefined || port === undefined) return {};
-  return {
-    port: '0',
-    'tls-port': String(port),
-    'tls-cert-file': tls.cert,
-    'tls-key-file': tls.key,
-    'tls-ca-cert-file': tls.ca,
-    'tls-auth-clients': 'no',
-  };
-}
-
-/** Resolves on the ready line; rejects with the server's own output when it exits first. */
-function waitForReady(child: ChildProcess, binary: string, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const done = (error?: Error): void => {
-      clearTimeout(timer);
-      child.stdout?.removeListener('data', onData);
-      child.stderr?.removeListener('data', onData);
-      child.removeListener('exit', onExit);
-      child.removeListener('error', onError);
-      child.stdout?.resume();
-      child.stderr?.resume();
-      if (error === undefined) resolve();
-      else {
-        child.kill('SIGKILL');
-        reject(error);
-      }
-    };
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString();
-      if (/ready to accept connections/i.test(output)) done();
-    };
-    const onExit = (): void => done(new Error(`redis-server exited before it was ready:\n${output.slice(-2000)}`));
-    const onError = (error: NodeJS.ErrnoException): void => {
-      done(
-        error.code === 'ENOENT'
-          ? new Error(`${binary} not found on PATH: install Redis >= 6.2 (Debian/Ubuntu: apt-get install -y redis-server)`, { cause: error })
-          : error,
-      );
-    };
-    const timer = setTimeout(() => done(new Error(`redis-server not ready after ${timeoutMs} ms:\n${output.slice(-2000)}`)), timeoutMs);
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', onExit);
-    child.once('error', onError);
-  });
-}
-
-/** A port that was free a moment ago on 127.0.0.1 (the kernel picks it). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
 }
