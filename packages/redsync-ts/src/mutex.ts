@@ -66,11 +66,18 @@ export class Mutex {
     }
     // The uncontended case is one round: keep it free of extra async frames and promise hops.
     const finish = (first: TimedRound): Lock | Promise<Lock> => this.#lockOrRetry(value, call, first);
-    return this.#ctx.options.fencing ? fencedAcquireRound(this.#ctx, value).then(finish) : acquireRound(this.#ctx, value, finish);
+    return this.#round(value, finish);
   }
 
-  #round(value: string): Promise<TimedRound> {
-    return this.#ctx.options.fencing ? fencedAcquireRound(this.#ctx, value) : acquireRound(this.#ctx, value);
+  /** One acquisition attempt, fenced or not; `finish` runs inside the round's resolution. */
+  #round(value: string): Promise<TimedRound>;
+  #round<T>(value: string, finish: (round: TimedRound) => T | PromiseLike<T>): Promise<T>;
+  #round<T>(value: string, finish?: (round: TimedRound) => T | PromiseLike<T>): Promise<T | TimedRound> {
+    if (this.#ctx.options.fencing) {
+      const round = fencedAcquireRound(this.#ctx, value);
+      return finish === undefined ? round : round.then(finish);
+    }
+    return acquireRound<T | TimedRound>(this.#ctx, value, finish);
   }
 
   #grant(value: string, call: Call, won: TimedRound): Lock {

@@ -26,8 +26,3 @@ const EXPIRY_PRECISION_MS = 2;
 export function validUntil(start: number, ttl: number, driftFactor: number): number {
   return start + ttl - ttl * driftFactor - EXPIRY_PRECISION_MS;
 }
-
-/** Remaining validity in ms at `now`; zero or less means the lock cannot be trusted. */
-export function remainingValidity(until: number, now: number): number {
-  return until - now;
-}
