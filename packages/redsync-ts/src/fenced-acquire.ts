@@ -1,5 +1,5 @@
 import { fenceKeyOf } from './keys.js';
-import { isWon, roundOptions, scriptSpec, type LockContext, type TimedRound } from './lock-ops.js';
+import { HolderTtl, isWon, roundOptions, scriptSpec, type LockContext, type TimedRound } from './lock-ops.js';
 import { runRound } from './quorum.js';
 import { fenceCommit, lockAcquireFenced } from './scripts/index.js';
 import type { FencedAcquireReply } from './scripts/lock-acquire-fenced.js';
@@ -23,14 +23,15 @@ export async function fencedAcquireRound(ctx: LockContext, value: string): Promi
   const { ttl, driftFactor, failFast } = ctx.options;
   const keys = [ctx.key, fenceKeyOf(ctx.key)];
   let token = 0;
+  const holder = new HolderTtl();
   const take = (reply: FencedAcquireReply): 'ok' | 'taken' => {
-    if (!reply.acquired) return 'taken';
+    if (!reply.acquired) return holder.taken(reply.ttl);
     token = Math.max(token, reply.counter);
     return 'ok';
   };
   const round = await runRound(ctx.order, scriptSpec(ctx, lockAcquireFenced, [value, ctx.ttlArg], take, keys), roundOptions(ctx, failFast));
   const until = validUntil(start, ttl, driftFactor);
-  const first: TimedRound = { round, start, validUntil: until };
+  const first: TimedRound = { round, start, validUntil: until, holderTtl: holder.shortest };
   if (!isWon(ctx, first)) return first;
   if (ctx.nodes.length === 1) return { ...first, fence: token };
   const commit = await runRound(

@@ -23,6 +23,6 @@ export {
   type NodeOutcome,
   type NodeVerdict,
 } from './errors.js';
-export type { RedisNode } from './node.js';
+export type { RedisNode, ReleaseFeed } from './node.js';
 export { fromIoredis, type IoredisClient } from './adapters/ioredis.js';
 export { fromNodeRedis, type NodeRedisClient, type NodeRedisEvalOptions } from './adapters/node-redis.js';

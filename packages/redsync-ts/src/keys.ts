@@ -25,3 +25,12 @@ export function companionKey(key: string, suffix: string): string {
 export function fenceKeyOf(lockKey: string): string {
   return companionKey(lockKey, ':fence');
 }
+
+/**
+ * The channel the release script publishes on when it deletes `lockKey` (computed in Lua as
+ * `KEYS[1] .. ':released'`). Channels are not keys: no hash slot applies, and ioredis's
+ * `keyPrefix` is added to the key in the script, so subscribers must add it too.
+ */
+export function releaseChannelOf(lockKey: string): string {
+  return `${lockKey}:released`;
+}

@@ -1,4 +1,5 @@
 import type { RedisNode } from './node.js';
+import type { ReleaseNotifier } from './release-notifier.js';
 import type { ResolvedMutexOptions } from './options.js';
 import { runRound, type AnswerVerdict, type QuorumRound, type RoundOptions, type RoundSpec } from './quorum.js';
 import { isNoScriptError, runScript, type Script } from './script.js';
@@ -18,6 +19,8 @@ export interface LockProfile {
   readonly timeout: number;
   readonly options: ResolvedMutexOptions;
   readonly clock: Clock;
+  /** Release notifications for waiters; undefined when no node can listen. */
+  readonly notifier: ReleaseNotifier | undefined;
 }
 
 /** Everything a named lock needs to talk to its nodes; built once per mutex. */
@@ -37,6 +40,22 @@ export interface TimedRound {
   readonly start?: number;
   /** The fencing token, for a fenced acquire that won. */
   readonly fence?: number;
+  /**
+   * The shortest remaining ttl (ms) any node reported for another holder's key, when the attempt
+   * found the lock taken: the longest a waiter needs to sleep before the lock can be free there.
+   */
+  readonly holderTtl?: number | undefined;
+}
+
+/** Tracks the shortest holder ttl reported in one round; -1 (no expiry) and -2 (gone) do not count. */
+export class HolderTtl {
+  shortest = Number.POSITIVE_INFINITY;
+
+  /** Records a PTTL reply and returns the verdict for a taken key. */
+  taken(pttl: number): 'taken' {
+    if (pttl >= 0 && pttl < this.shortest) this.shortest = pttl;
+    return 'taken';
+  }
 }
 
 /** True when the round gathered a quorum and left some validity when it settled. */
@@ -51,13 +70,14 @@ export function isWon(ctx: LockContext, result: TimedRound): boolean {
 export function acquireRound<T = TimedRound>(ctx: LockContext, value: string, finish?: (result: TimedRound) => T | PromiseLike<T>): Promise<T> {
   const start = ctx.clock();
   const { key, options } = ctx;
+  let holder: HolderTtl | undefined;
+  const reclaimed = (reply: ReclaimReply): AnswerVerdict => (reply === 'ok' ? 'ok' : (holder ??= new HolderTtl()).taken(reply));
   const spec: RoundSpec = {
     send: (index) => nodeAt(ctx, index).setNX(key, value, options.ttl),
-    interpret: (reply, index) =>
-      reply === 'OK' ? 'ok' : runScript(nodeAt(ctx, index), lockReclaim, [ctx.key], [value, ctx.ttlArg]).then(reclaimVerdict),
+    interpret: (reply, index) => (reply === 'OK' ? 'ok' : runScript(nodeAt(ctx, index), lockReclaim, [ctx.key], [value, ctx.ttlArg]).then(reclaimed)),
   };
   return runRound(ctx.order, spec, roundOptions(ctx, options.failFast), (round) => {
-    const timed: TimedRound = { round, start, validUntil: validUntil(start, options.ttl, options.driftFactor) };
+    const timed: TimedRound = { round, start, validUntil: validUntil(start, options.ttl, options.driftFactor), holderTtl: holder?.shortest };
     return finish === undefined ? (timed as T) : finish(timed);
   });
 }
@@ -79,7 +99,15 @@ export function extendRound(ctx: LockContext, value: string): Promise<TimedRound
  * no reachable node still holds our value.
  */
 export function releaseRound<T = QuorumRound>(ctx: LockContext, value: string, finish?: (round: QuorumRound) => T | PromiseLike<T>): Promise<T> {
-  return runRound(ctx.order, scriptSpec(ctx, lockRelease, [value], asVerdict), roundOptions(ctx, false, false), finish);
+  return runRound(ctx.order, scriptSpec(ctx, lockRelease, [value, nextReleaseTag()], asVerdict), roundOptions(ctx, false, false), finish);
+}
+
+/** Unique per release across processes: a random process part and a counter. */
+const RELEASE_TAG_PREFIX = `${Math.random().toString(36).slice(2, 10)}:`;
+let releaseCount = 0;
+function nextReleaseTag(): string {
+  releaseCount += 1;
+  return RELEASE_TAG_PREFIX + releaseCount.toString(36);
 }
 
 /** A round that runs `script` on each node: EVALSHA, then EVAL where the script is not cached. */
@@ -102,10 +130,6 @@ const asVerdict = (verdict: AnswerVerdict): AnswerVerdict => verdict;
 /** Round options for `ctx`; `timed: false` skips the settle-time clock read (releases need none). */
 export function roundOptions(ctx: LockContext, failFast: boolean, timed = true): RoundOptions {
   return { quorum: ctx.quorum, failFast, timeout: ctx.timeout, clock: timed ? ctx.clock : undefined };
-}
-
-function reclaimVerdict(reply: ReclaimReply): AnswerVerdict {
-  return reply === 'ok' ? 'ok' : 'taken';
 }
 
 /** The node at `index`. @throws RangeError when there is none (a defect, not user input) */

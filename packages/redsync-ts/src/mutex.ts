@@ -89,19 +89,33 @@ export class Mutex {
     return this.#retry(value, call, first);
   }
 
-  /** Cleans up after a lost attempt, then keeps trying until `tries` attempts were made. */
+  /**
+   * Cleans up after a lost attempt, then keeps trying until `tries` attempts were made. Between
+   * attempts it waits for a release notification, at most the retry delay and at most the time
+   * the holder's key has left (plus 1 ms, so that it has expired when we look).
+   */
   async #retry(value: string, call: Call, first: TimedRound): Promise<Lock> {
     const { tries, retryDelay } = this.#ctx.options;
     const { signal } = call;
-    let result = first;
-    for (let attempt = 1; ; attempt++) {
-      await releaseRound(this.#ctx, value);
-      signal?.throwIfAborted();
-      if (hasConfigurationProblem(result.round.outcomes)) throw new RedisConfigError(result.round.outcomes);
-      if (attempt >= tries) throw failureOf(this.#ctx, result, attempt);
-      await delay(checkDelay('retryDelay(attempt)', retryDelay(attempt)), signal);
-      result = await this.#round(value);
-      if (isWon(this.#ctx, result) && !signal?.aborted) return this.#grant(value, call, result);
+    // Joining before the clean-up round lets the subscription be confirmed while it runs.
+    const turn = this.#ctx.notifier?.join(this.#ctx.key);
+    try {
+      let result = first;
+      for (let attempt = 1; ; attempt++) {
+        await releaseRound(this.#ctx, value);
+        signal?.throwIfAborted();
+        if (hasConfigurationProblem(result.round.outcomes)) throw new RedisConfigError(result.round.outcomes);
+        if (attempt >= tries) throw failureOf(this.#ctx, result, attempt);
+        const pause = Math.min(checkDelay('retryDelay(attempt)', retryDelay(attempt)), (result.holderTtl ?? Number.POSITIVE_INFINITY) + 1);
+        await (turn === undefined ? delay(pause, signal) : turn.wait(pause, signal));
+        result = await this.#round(value);
+        if (isWon(this.#ctx, result) && !signal?.aborted) {
+          turn?.won();
+          return this.#grant(value, call, result);
+        }
+      }
+    } finally {
+      turn?.leave();
     }
   }
 

@@ -12,6 +12,22 @@ export interface RedisNode {
   evalsha(sha: string, keys: readonly string[], args: readonly string[]): Promise<unknown>;
   /** `EVAL source numkeys ...keys ...args`; also caches the script on the server. */
   eval(source: string, keys: readonly string[], args: readonly string[]): Promise<unknown>;
+  /**
+   * Optional: opens a dedicated subscriber connection (a duplicate of the client) for release
+   * notifications. Without it, waiters fall back to their retry delay. The connection is opened
+   * lazily, by the first waiter, and closed by `Redsync.close()`. `onMessage` gets each message's
+   * channel and payload.
+   */
+  listen?(onMessage: (channel: string, message: string) => void): ReleaseFeed;
+}
+
+/** A subscriber connection to one node, opened by {@link RedisNode.listen}. */
+export interface ReleaseFeed {
+  /** Resolves once the server confirmed the subscription. */
+  subscribe(channel: string): Promise<void>;
+  unsubscribe(channel: string): Promise<void>;
+  /** Closes the connection; never rejects. */
+  close(): Promise<void>;
 }
 
 /** True when `value` has the shape of a {@link RedisNode}. */

@@ -3,6 +3,7 @@ import { Mutex } from './mutex.js';
 import { isRedisNode, type RedisNode } from './node.js';
 import { MUTEX_DEFAULTS, resolveMutexOptions, type MutexOptions, type ResolvedMutexOptions } from './options.js';
 import { quorumOf } from './quorum.js';
+import { ReleaseNotifier } from './release-notifier.js';
 import { checkFunction, checkName, describeValue } from './validate.js';
 import { runLocked, splitWithLockOptions, type LockedWork, type WithLockOptions } from './with-lock.js';
 import { monotonicNow } from './validity.js';
@@ -26,7 +27,7 @@ export interface RedsyncOptions extends MutexOptions {
  * const lock = await rs.mutex('inventory:42').acquire();
  * try { ... } finally { await lock.release(); }
  */
-export class Redsync {
+export class Redsync implements AsyncDisposable {
   readonly #nodes: readonly RedisNode[];
   readonly #prefix: string;
   readonly #defaults: ResolvedMutexOptions;
@@ -34,6 +35,8 @@ export class Redsync {
   readonly #profiles = new WeakMap<ResolvedMutexOptions, LockProfile>();
   /** Node indexes in list order, shared by every mutex that does not shuffle. */
   readonly #order: readonly number[];
+  /** Release notifications for this instance's waiters (subscriber connections opened lazily). */
+  readonly #notifier: ReleaseNotifier | undefined;
 
   /**
    * @param nodes - one {@link RedisNode} per independent master (see `fromIoredis`, `fromNodeRedis`).
@@ -55,6 +58,21 @@ export class Redsync {
     this.#prefix = checkName('options.prefix', options?.prefix ?? '', true);
     this.#nodes = Object.freeze([...nodes]);
     this.#order = Object.freeze(this.#nodes.map((_, index) => index));
+    this.#notifier = ReleaseNotifier.for(this.#nodes);
+  }
+
+  /**
+   * Closes the subscriber connections this instance opened for release notifications, and wakes
+   * its waiters (they go on waiting on their retry delays; no new connection is opened). Held
+   * locks are not released and keep renewing; the clients you passed in are left open. Idempotent.
+   */
+  close(): Promise<void> {
+    return this.#notifier?.close() ?? Promise.resolve();
+  }
+
+  /** {@link Redsync.close}, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 
   /** Number of nodes. */
@@ -114,6 +132,7 @@ export class Redsync {
       timeout: Math.max(1, Math.floor(resolved.ttl * resolved.timeoutFactor)),
       options: resolved,
       clock: monotonicNow,
+      notifier: this.#notifier,
     });
     if (!resolved.shufflePools) this.#profiles.set(resolved, profile);
     return profile;

@@ -1,5 +1,6 @@
 import type { RedisNode } from '../node.js';
 import { describeValue, hasMethods } from '../validate.js';
+import { ioredisListen } from './feeds.js';
 
 /**
  * The part of an ioredis `Redis` or `Cluster` (v5, v6; also iovalkey) that this library uses.
@@ -17,6 +18,8 @@ export interface IoredisClient {
  * (`enableOfflineQueue: false`, a small `maxRetriesPerRequest`): the library bounds every call by
  * its per-node timeout anyway, but a queued command can still land later. ioredis's `keyPrefix`
  * applies to lock keys too; do not combine it with the Redsync `prefix` unless you mean both.
+ * Waiters are woken by release notifications over one extra connection per client, made with
+ * `client.duplicate()` when the first waiter needs it and closed by `Redsync.close()`.
  * @throws TypeError when `client` lacks `evalsha`/`eval`.
  */
 export function fromIoredis(client: IoredisClient): RedisNode {
@@ -24,9 +27,11 @@ export function fromIoredis(client: IoredisClient): RedisNode {
   if (!hasMethods(client, ['set', 'evalsha', 'eval'])) {
     throw new TypeError(`fromIoredis(client) needs an ioredis client, got ${describeValue(client)}`);
   }
-  return {
+  const node: RedisNode = {
     setNX: (key, value, ttl) => client.set(key, value, 'PX', ttl, 'NX'),
     evalsha: (sha, keys, args) => client.evalsha(sha, keys.length, ...keys, ...args),
     eval: (source, keys, args) => client.eval(source, keys.length, ...keys, ...args),
   };
+  const listen = ioredisListen(client);
+  return listen === undefined ? node : { ...node, listen };
 }

@@ -1,5 +1,6 @@
 import type { RedisNode } from '../node.js';
 import { describeValue, hasMethods } from '../validate.js';
+import { nodeRedisListen } from './feeds.js';
 
 /** The script options node-redis takes for EVAL and EVALSHA. */
 export interface NodeRedisEvalOptions {
@@ -21,7 +22,9 @@ export interface NodeRedisClient {
 /**
  * Wraps a node-redis client as a {@link RedisNode}. The client stays yours: connect, configure and
  * close it yourself. For locks, prefer `disableOfflineQueue: true` so that a command sent while
- * disconnected fails at once instead of landing later.
+ * disconnected fails at once instead of landing later. Waiters are woken by release notifications
+ * over one extra connection per client, made with `client.duplicate()` when the first waiter needs
+ * it and closed by `Redsync.close()`.
  * @throws TypeError when `client` lacks `evalSha`/`eval`.
  */
 export function fromNodeRedis(client: NodeRedisClient): RedisNode {
@@ -29,9 +32,11 @@ export function fromNodeRedis(client: NodeRedisClient): RedisNode {
   if (!hasMethods(client, ['set', 'evalSha', 'eval'])) {
     throw new TypeError(`fromNodeRedis(client) needs a node-redis client, got ${describeValue(client)}`);
   }
-  return {
+  const node: RedisNode = {
     setNX: (key, value, ttl) => client.set(key, value, { PX: ttl, NX: true }),
     evalsha: (sha, keys, args) => client.evalSha(sha, { keys: [...keys], arguments: [...args] }),
     eval: (source, keys, args) => client.eval(source, { keys: [...keys], arguments: [...args] }),
   };
+  const listen = nodeRedisListen(client);
+  return listen === undefined ? node : { ...node, listen };
 }

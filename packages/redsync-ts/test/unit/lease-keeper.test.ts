@@ -43,6 +43,7 @@ function setup(behaviors: Behavior[], options: Partial<ResolvedMutexOptions> = {
       timeout: Math.floor(resolved.ttl * resolved.timeoutFactor),
       options: resolved,
       clock: () => clock.now(),
+      notifier: undefined,
     };
     const now = clock.now();
     const owner = new Owner(now + resolved.ttl - resolved.ttl * resolved.driftFactor - 2);

@@ -19,6 +19,7 @@ function contextWithClock(ttl: number, driftFactor: number): { ctx: LockContext;
     timeout: 60_000,
     options: { ...MUTEX_DEFAULTS, ttl, driftFactor },
     clock: () => now,
+    notifier: undefined,
   };
   return { ctx, advance: (ms) => (now += ms) };
 }

@@ -1,0 +1,88 @@
+/**
+ * Release-notification feeds for the adapters: a subscriber connection duplicated from the user's
+ * client. The duplicate is ours (we open and close it); the user's client is never put into
+ * subscriber mode. The drivers are typed structurally here too, and probed at run time, so a
+ * client without `duplicate` simply gets no feed (its waiters poll).
+ */
+import type { ReleaseFeed, RedisNode } from '../node.js';
+
+type Listen = NonNullable<RedisNode['listen']>;
+
+interface IoredisSubscriber {
+  on(event: string, listener: (...args: never[]) => void): unknown;
+  subscribe(...channels: string[]): Promise<unknown>;
+  unsubscribe(...channels: string[]): Promise<unknown>;
+  disconnect(): void;
+}
+
+interface IoredisLike {
+  readonly isCluster?: boolean;
+  readonly options?: { readonly keyPrefix?: string; readonly redisOptions?: { readonly keyPrefix?: string } };
+  duplicate(...overrides: unknown[]): IoredisSubscriber;
+}
+
+const ignore = (): void => undefined;
+
+/** A feed for an ioredis `Redis` or `Cluster`, or undefined when it cannot duplicate itself. */
+export function ioredisListen(client: object): Listen | undefined {
+  const io = client as Partial<IoredisLike>;
+  if (typeof io.duplicate !== 'function') return undefined;
+  const source = client as IoredisLike;
+  // ioredis prefixes KEYS inside scripts, so the script's channel carries the prefix; it does not
+  // prefix channel names we subscribe to.
+  const prefix = source.options?.keyPrefix ?? source.options?.redisOptions?.keyPrefix ?? '';
+  // The user's client may fail fast or connect lazily; the subscriber must queue until connected
+  // and resubscribe after every reconnect.
+  const overrides = { lazyConnect: false, enableOfflineQueue: true, autoResubscribe: true };
+  return (onMessage) => {
+    const subscriber = source.isCluster === true ? source.duplicate([], overrides) : source.duplicate(overrides);
+    subscriber.on('error', ignore); // it reconnects by itself; an unheard 'error' would crash the process
+    subscriber.on('message', (channel: string, message: string) => {
+      if (channel.startsWith(prefix)) onMessage(channel.slice(prefix.length), message);
+    });
+    return {
+      subscribe: (channel) => subscriber.subscribe(prefix + channel).then(ignore),
+      unsubscribe: (channel) => subscriber.unsubscribe(prefix + channel).then(ignore),
+      close: () => {
+        subscriber.disconnect();
+        return Promise.resolve();
+      },
+    } satisfies ReleaseFeed;
+  };
+}
+
+interface NodeRedisSubscriber {
+  on(event: string, listener: (...args: never[]) => void): unknown;
+  connect(): Promise<unknown>;
+  subscribe(channel: string, listener: (message: string, channel: string) => void): Promise<unknown>;
+  unsubscribe(channel: string, listener: (message: string, channel: string) => void): Promise<unknown>;
+  destroy?(): unknown;
+  disconnect?(): unknown;
+}
+
+/** A feed for a node-redis client or cluster (v4, v5), or undefined when it cannot duplicate itself. */
+export function nodeRedisListen(client: object): Listen | undefined {
+  const duplicate = (client as { duplicate?: unknown }).duplicate;
+  if (typeof duplicate !== 'function') return undefined;
+  return (onMessage) => {
+    const subscriber = (duplicate as () => NodeRedisSubscriber).call(client);
+    subscriber.on('error', ignore); // node-redis reconnects by itself and throws on an unheard 'error'
+    const connected = subscriber.connect();
+    connected.catch(ignore);
+    const listener = (message: string, channel: string): void => {
+      onMessage(channel, message);
+    };
+    return {
+      subscribe: (channel) => connected.then(() => subscriber.subscribe(channel, listener)).then(ignore),
+      unsubscribe: (channel) => connected.then(() => subscriber.unsubscribe(channel, listener)).then(ignore),
+      close: async () => {
+        try {
+          // v5 has destroy(); v4 only disconnect(). Either may refuse a client that never connected.
+          await (typeof subscriber.destroy === 'function' ? subscriber.destroy() : subscriber.disconnect?.());
+        } catch {
+          // already closed or never opened: nothing left to close
+        }
+      },
+    } satisfies ReleaseFeed;
+  };
+}

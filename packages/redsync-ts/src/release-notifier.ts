@@ -1,0 +1,110 @@
+import { releaseChannelOf } from './keys.js';
+import type { RedisNode, ReleaseFeed } from './node.js';
+import { WaitLine, type Turn } from './wait-line.js';
+
+/**
+ * How long a key's subscription outlives its last waiter. A hot key whose waiters come and go
+ * keeps its subscription instead of paying SUBSCRIBE/UNSUBSCRIBE for every burst. The connections
+ * close with the last subscription, so a process that forgets `Redsync.close()` still exits, at
+ * most this much after its last wait.
+ */
+export const LINGER_MS = 500;
+
+/**
+ * Release notifications for one `Redsync`: one subscriber connection per node that can listen,
+ * opened by the first waiter, subscribed to the channel of each key that has waiters in this
+ * process. A message from any node wakes the key's {@link WaitLine}.
+ */
+export class ReleaseNotifier {
+  readonly #nodes: readonly RedisNode[];
+  #feeds: ReleaseFeed[] | undefined;
+  readonly #lines = new Map<string, WaitLine>();
+  readonly #lingering = new Map<string, NodeJS.Timeout>();
+  #seq = 0;
+  #closed = false;
+
+  private constructor(nodes: readonly RedisNode[]) {
+    this.#nodes = nodes;
+  }
+
+  /** A notifier for `nodes`, or undefined when none of them can listen (waiters then poll). */
+  static for(nodes: readonly RedisNode[]): ReleaseNotifier | undefined {
+    const listening = nodes.filter((node) => typeof node.listen === 'function');
+    return listening.length === 0 ? undefined : new ReleaseNotifier(listening);
+  }
+
+  /** Number of keys with a live subscription (waiting or lingering); for tests and diagnostics. */
+  get subscriptions(): number {
+    return this.#lines.size;
+  }
+
+  /** Joins the wait line of `key`, subscribing to its channel if this process was not yet. */
+  join(key: string): Turn {
+    // After close, a line of one that only its timer wakes, kept nowhere.
+    if (this.#closed) return new WaitLine(() => undefined).join(0);
+    const channel = releaseChannelOf(key);
+    let line = this.#lines.get(channel);
+    if (line === undefined) {
+      const created = new WaitLine(() => this.#linger(channel, created));
+      line = created;
+      this.#lines.set(channel, line);
+      this.#subscribe(channel, line);
+    }
+    const lingering = this.#lingering.get(channel);
+    if (lingering !== undefined) {
+      clearTimeout(lingering);
+      this.#lingering.delete(channel);
+    }
+    return line.join(this.#seq++);
+  }
+
+  /** Closes the subscriber connections and wakes every waiter. Idempotent; never rejects. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const timer of this.#lingering.values()) clearTimeout(timer);
+    this.#lingering.clear();
+    for (const line of this.#lines.values()) line.wakeAll();
+    this.#lines.clear();
+    await this.#closeFeeds();
+  }
+
+  #subscribe(channel: string, line: WaitLine): void {
+    if (this.#closed) return;
+    const feeds = this.#open();
+    // Wake one waiter as soon as any node confirms: a release between the waiter's failed
+    // attempt and the subscription would otherwise go unheard until its timer.
+    Promise.any(feeds.map((feed) => feed.subscribe(channel))).then(
+      () => {
+        if (this.#lines.get(channel) === line) line.notify();
+      },
+      () => undefined, // no node could subscribe: the waiters' timers cover it
+    );
+  }
+
+  #open(): ReleaseFeed[] {
+    // An empty message carries no release tag (a publisher other than our release script).
+    const onMessage = (channel: string, message: string): void => this.#lines.get(channel)?.notify(message === '' ? undefined : message);
+    this.#feeds ??= this.#nodes.map((node) => (node.listen as NonNullable<RedisNode['listen']>)(onMessage));
+    return this.#feeds;
+  }
+
+  #linger(channel: string, line: WaitLine): void {
+    if (this.#closed) return;
+    const timer = setTimeout(() => {
+      this.#lingering.delete(channel);
+      if (line.busy || this.#lines.get(channel) !== line) return;
+      this.#lines.delete(channel);
+      for (const feed of this.#feeds ?? []) feed.unsubscribe(channel).catch(() => undefined);
+      if (this.#lines.size === 0) void this.#closeFeeds();
+    }, LINGER_MS);
+    timer.unref();
+    this.#lingering.set(channel, timer);
+  }
+
+  async #closeFeeds(): Promise<void> {
+    const feeds = this.#feeds ?? [];
+    this.#feeds = undefined;
+    await Promise.all(feeds.map((feed) => feed.close().catch(() => undefined)));
+  }
+}

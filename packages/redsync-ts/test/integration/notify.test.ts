@@ -1,0 +1,175 @@
+/**
+ * Waiters woken by release notifications, per client library, on 1 and 3 nodes. The retry delays
+ * and ttls here are a minute long, so only a notification (or the holder's ttl, where the test
+ * says so) can explain a waiter getting the lock within the test's timeout.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Redsync, type RedisNode } from '../../src/index.js';
+import { releaseChannelOf } from '../../src/keys.js';
+import { ADAPTERS, startCluster, uniqueName, until, valuesOf, type TestCluster } from '../support/cluster.js';
+
+const MINUTE = 60_000;
+const SLOW = { ttl: MINUTE, retryDelay: MINUTE, tries: 1000 };
+
+/** Subscriber connections on every server. */
+function subscriberCounts(cluster: TestCluster): Promise<number[]> {
+  return Promise.all(cluster.admin.map(async (admin) => String(await admin.call('CLIENT', 'LIST', 'TYPE', 'pubsub')).split('\n').filter((line) => line.trim() !== '').length));
+}
+
+/** Resolves once every server has a subscriber on `key`'s release channel. */
+function subscribed(cluster: TestCluster, key: string): Promise<void> {
+  return until(async () => {
+    const counts = await Promise.all(cluster.admin.map(async (admin) => Number((await admin.pubsub('NUMSUB', releaseChannelOf(key)))[1])));
+    return counts.every((count) => count > 0);
+  }, `a subscriber on ${key}`);
+}
+
+/**
+ * `value` holds `key` on a quorum. A woken waiter may win before the release reached every node
+ * (it heard it from the fastest one): a quorum is all Redlock promises.
+ */
+async function assertHeld(cluster: TestCluster, key: string, value: string): Promise<void> {
+  const values = await valuesOf(cluster, key);
+  assert.ok(values.filter((v) => v === value).length >= Math.floor(values.length / 2) + 1, `held on a quorum: ${JSON.stringify(values.map((v) => v === value))}`);
+}
+
+/** Wraps nodes so that every SET NX sent is counted (an attempt costs one per node). */
+function counting(nodes: readonly RedisNode[]): { nodes: RedisNode[]; attempts: () => number } {
+  let sets = 0;
+  const wrapped = nodes.map((node) => ({ ...node, setNX: (key: string, value: string, ttl: number) => ((sets += 1), node.setNX(key, value, ttl)) }));
+  return { nodes: wrapped, attempts: () => sets / nodes.length };
+}
+
+for (const adapter of ADAPTERS) {
+  for (const n of [1, 3]) {
+    describe(`release notifications on ${n} node(s) via ${adapter}`, { timeout: 30_000 }, () => {
+      let cluster: TestCluster;
+      let holderSide: Redsync;
+      before(async () => {
+        cluster = await startCluster(adapter, n);
+        holderSide = new Redsync(await cluster.connect(), SLOW);
+      });
+      after(async () => {
+        await holderSide.close();
+        await cluster.close();
+      });
+
+      test('a waiter is woken by the release, with a minute of retry delay and ttl left', async () => {
+        const name = uniqueName();
+        const waiterSide = new Redsync(cluster.nodes, SLOW);
+        try {
+          const held = await holderSide.mutex(name).acquire();
+          const waiting = waiterSide.mutex(name).acquire();
+          await subscribed(cluster, name);
+          await held.release();
+          const lock = await waiting;
+          await assertHeld(cluster, name, lock.value);
+          await lock.release();
+        } finally {
+          await waiterSide.close();
+        }
+      });
+
+      test('one release wakes one waiter of a process, not all of them', async () => {
+        const name = uniqueName();
+        const probe = counting(cluster.nodes);
+        const waiterSide = new Redsync(probe.nodes, SLOW);
+        const controller = new AbortController();
+        try {
+          const held = await holderSide.mutex(name).acquire();
+          const mutex = waiterSide.mutex(name);
+          const waiters = Array.from({ length: 5 }, () => mutex.acquire({ signal: controller.signal }));
+          await subscribed(cluster, name);
+          // 5 first attempts, plus exactly one retry when the subscription was confirmed (a release
+          // may have slipped in before it).
+          await until(() => probe.attempts() === 6, '6 attempts');
+          await held.release();
+          const winner = await Promise.race(waiters);
+          // One waiter answers; it goes again only if it reached a node before the release did
+          // (then it heard that node's message too), so at most once per node. A herd would be 5.
+          const answers = probe.attempts() - 6;
+          assert.ok(answers >= 1 && answers <= n, `${String(answers)} attempts answered one release`);
+          controller.abort();
+          const outcomes = await Promise.allSettled(waiters);
+          assert.equal(outcomes.filter((o) => o.status === 'fulfilled').length, 1);
+          await winner.release();
+        } finally {
+          await waiterSide.close();
+        }
+      });
+
+      test('a release that publishes nothing (a go-redsync holder, an expiry) is bounded by the holder ttl', async () => {
+        const name = uniqueName();
+        const waiterSide = new Redsync(cluster.nodes, SLOW);
+        try {
+          // A foreign holder with a short ttl, whose "release" is its key expiring.
+          await Promise.all(cluster.admin.map((admin) => admin.set(name, 'go-holder', 'PX', 300)));
+          const lock = await waiterSide.mutex(name).acquire();
+          await assertHeld(cluster, name, lock.value);
+          await lock.release();
+        } finally {
+          await waiterSide.close();
+        }
+      });
+
+      test('a killed subscriber connection loses wake-ups but not the lock, and comes back', async () => {
+        const name = uniqueName();
+        const waiterSide = new Redsync(cluster.nodes, SLOW);
+        try {
+          const held = await holderSide.mutex(name, { ttl: 400 }).acquire();
+          const waiting = waiterSide.mutex(name).acquire();
+          await subscribed(cluster, name);
+          await Promise.all(cluster.admin.map((admin) => admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub')));
+          const first = await waiting; // by the holder's ttl: its release was never heard
+          assert.notEqual(first.value, held.value);
+          // The client reconnects and resubscribes: the next release is heard again.
+          const waitingAgain = waiterSide.mutex(name).acquire();
+          await subscribed(cluster, name);
+          await first.release();
+          const second = await waitingAgain;
+          await assertHeld(cluster, name, second.value);
+          await second.release();
+        } finally {
+          await waiterSide.close();
+        }
+      });
+
+      test('abort while waiting rejects with the reason and leaves only the holder', async () => {
+        const name = uniqueName();
+        const waiterSide = new Redsync(cluster.nodes, SLOW);
+        try {
+          const held = await holderSide.mutex(name).acquire();
+          const controller = new AbortController();
+          const waiting = waiterSide.mutex(name).acquire({ signal: controller.signal });
+          await subscribed(cluster, name);
+          const reason = new Error('no longer needed');
+          controller.abort(reason);
+          await assert.rejects(waiting, (error) => error === reason);
+          assert.deepEqual(await valuesOf(cluster, name), Array(n).fill(held.value));
+          await held.release();
+        } finally {
+          await waiterSide.close();
+        }
+      });
+
+      test('close() leaves no subscriber connection, and the clients given to it keep working', async () => {
+        const name = uniqueName();
+        const waiterSide = new Redsync(cluster.nodes, SLOW);
+        const held = await holderSide.mutex(name).acquire();
+        const waiting = waiterSide.mutex(name, { retryDelay: 20 }).acquire();
+        await subscribed(cluster, name);
+        assert.ok((await subscriberCounts(cluster)).every((count) => count >= 1));
+        await waiterSide.close();
+        await until(async () => (await subscriberCounts(cluster)).every((count) => count === 0), 'no subscriber left');
+        // The waiter goes on, on its retry delay, over the user's clients, opening nothing new.
+        await held.release();
+        const lock = await waiting;
+        await assertHeld(cluster, name, lock.value);
+        assert.equal(await lock.release(), true);
+        assert.deepEqual(await subscriberCounts(cluster), Array(n).fill(0));
+        await waiterSide.close(); // idempotent
+      });
+    });
+  }
+}

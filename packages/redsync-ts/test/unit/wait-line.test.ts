@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { setImmediate as flush } from 'node:timers/promises';
+import { WaitLine, type Turn } from '../../src/wait-line.js';
+
+const LONG = 60_000;
+
+/** Starts a wait and records when it settles. */
+function watch(turn: Turn, signal?: AbortSignal): { woken: () => boolean; done: Promise<unknown> } {
+  let woken = false;
+  const done = turn.wait(LONG, signal).then(
+    () => (woken = true),
+    (error: unknown) => error,
+  );
+  return { woken: () => woken, done };
+}
+
+describe('WaitLine', () => {
+  test('a release wakes exactly one waiter, the earliest arrival', async () => {
+    const line = new WaitLine(() => undefined);
+    const controller = new AbortController();
+    const turns = [0, 1, 2].map((seq) => line.join(seq));
+    const waits = [...turns].reverse().map((turn) => watch(turn, controller.signal)).reverse();
+    line.notify('r1');
+    await flush();
+    assert.deepEqual(
+      waits.map((w) => w.woken()),
+      [true, false, false],
+    );
+    controller.abort();
+    await Promise.all(waits.map((w) => w.done));
+  });
+
+  test('echoes of a release heard while the woken waiter attempts make it go again if it lost', async () => {
+    const line = new WaitLine(() => undefined);
+    const [a, b] = [line.join(0), line.join(1)];
+    const controller = new AbortController();
+    const waitB = watch(b, controller.signal);
+    const waitA = watch(a, controller.signal);
+    line.notify('r1');
+    await waitA.done;
+    line.notify('r1'); // the same release, from a slower node, during A's attempt
+    const again = watch(a, controller.signal); // A lost: it goes again at once
+    await again.done;
+    assert.equal(again.woken(), true);
+    assert.equal(waitB.woken(), false, 'B was not woken by the echo');
+    controller.abort();
+    await waitB.done;
+  });
+
+  test('after a win, echoes of the release that led to it wake nobody', async () => {
+    const line = new WaitLine(() => undefined);
+    const [a, b] = [line.join(0), line.join(1)];
+    const controller = new AbortController();
+    const waitA = watch(a, controller.signal);
+    const waitB = watch(b, controller.signal);
+    line.notify('r1');
+    await waitA.done;
+    a.won();
+    a.leave();
+    line.notify('r1');
+    await flush();
+    assert.equal(waitB.woken(), false);
+    line.notify('r2'); // a new release does wake B
+    await waitB.done;
+    assert.equal(waitB.woken(), true);
+  });
+
+  test('a wake-up with nobody waiting is kept for the next waiter', async () => {
+    const line = new WaitLine(() => undefined);
+    const a = line.join(0);
+    line.notify();
+    const waitA = watch(a);
+    await waitA.done;
+    assert.equal(waitA.woken(), true);
+  });
+
+  test('a woken waiter that leaves without attempting passes a pending wake-up on', async () => {
+    const line = new WaitLine(() => undefined);
+    const [a, b] = [line.join(0), line.join(1)];
+    const controller = new AbortController();
+    const waitA = watch(a, controller.signal);
+    const waitB = watch(b, controller.signal);
+    line.notify('r1');
+    await waitA.done;
+    line.notify('r2');
+    a.leave();
+    await waitB.done;
+    assert.equal(waitB.woken(), true);
+  });
+
+  test('abort rejects with the reason and takes the waiter out of the line', async () => {
+    const line = new WaitLine(() => undefined);
+    const [a, b] = [line.join(0), line.join(1)];
+    const controller = new AbortController();
+    const reason = new Error('stop');
+    const waitA = watch(a, controller.signal);
+    const other = new AbortController();
+    const waitB = watch(b, other.signal);
+    controller.abort(reason);
+    assert.equal(await waitA.done, reason);
+    line.notify('r1');
+    await waitB.done;
+    assert.equal(waitB.woken(), true, 'the release went to the next waiter, not to the aborted one');
+  });
+
+  test('an already aborted signal rejects at once', async () => {
+    const line = new WaitLine(() => undefined);
+    const reason = new Error('already');
+    await assert.rejects(line.join(0).wait(LONG, AbortSignal.abort(reason)), (error) => error === reason);
+  });
+
+  test('the timer bounds every wait', async () => {
+    const line = new WaitLine(() => undefined);
+    await line.join(0).wait(1, undefined); // resolves by itself: nothing else could wake it
+  });
+
+  test('onEmpty runs when the last member leaves, once', () => {
+    let empties = 0;
+    const line = new WaitLine(() => (empties += 1));
+    const [a, b] = [line.join(0), line.join(1)];
+    a.leave();
+    a.leave();
+    assert.equal(empties, 0);
+    assert.equal(line.busy, true);
+    b.leave();
+    assert.equal(empties, 1);
+    assert.equal(line.busy, false);
+  });
+
+  test('wakeAll wakes every waiter', async () => {
+    const line = new WaitLine(() => undefined);
+    const waits = [line.join(0), line.join(1)].map((turn) => watch(turn));
+    line.wakeAll();
+    await Promise.all(waits.map((w) => w.done));
+    assert.deepEqual(
+      waits.map((w) => w.woken()),
+      [true, true],
+    );
+  });
+});
