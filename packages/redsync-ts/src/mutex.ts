@@ -102,7 +102,7 @@ export class Mutex {
     try {
       let result = first;
       for (let attempt = 1; ; attempt++) {
-        await releaseRound(this.#ctx, value);
+        if (mayHaveLeftKeys(this.#ctx, result)) await releaseRound(this.#ctx, value);
         signal?.throwIfAborted();
         if (hasConfigurationProblem(result.round.outcomes)) throw new RedisConfigError(result.round.outcomes);
         if (attempt >= tries) throw failureOf(this.#ctx, result, attempt);
@@ -152,7 +152,7 @@ export class Mutex {
   async #attempt(value: string, call: Call): Promise<Lock | TimedRound> {
     const result = await this.#round(value);
     if (isWon(this.#ctx, result) && call.signal?.aborted !== true) return this.#grant(value, call, result);
-    await releaseRound(this.#ctx, value);
+    if (mayHaveLeftKeys(this.#ctx, result)) await releaseRound(this.#ctx, value);
     call.signal?.throwIfAborted();
     return result;
   }
@@ -180,6 +180,17 @@ function readCall(options: AcquireOptions | undefined, method: string, autoExten
   const raw = checkOptionsObject(`${method}(options)`, options, ACQUIRE_OPTION_KEYS);
   const autoExtend = raw['autoExtend'] === undefined ? autoExtendDefault : checkBoolean(`${method}(options).autoExtend`, raw['autoExtend']);
   return { signal: checkSignal(`${method}(options).signal`, raw['signal']), autoExtend };
+}
+
+/**
+ * False when every node answered that another value holds the key: then the attempt set nothing
+ * anywhere, and the clean-up round (one round trip per node, on every loser of a hot key) can be
+ * skipped. Any vote for us, error, timeout or missing answer (a command that may still land)
+ * needs it.
+ */
+function mayHaveLeftKeys(ctx: LockContext, result: TimedRound): boolean {
+  // Counting answers, not outcomes: a round that settled early has nodes that never answered.
+  return result.round.taken < ctx.nodes.length;
 }
 
 /** The error for a lost attempt: taken on a quorum beats every other explanation. */

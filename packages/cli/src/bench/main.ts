@@ -1,7 +1,10 @@
 /**
- * `npm run bench`: the library beside the raw floor (SET NX PX + compare-and-delete EVALSHA on the
- * same ioredis clients), interleaved round by round in one process, on temporary redis-servers
- * over unix sockets. Prints a markdown table and writes bench-results/latest.json.
+ * `npm run bench`: the project's performance record. The raw floor, redsync-ts and the peers
+ * (redlock 5.0.0-beta.2, @sesamecare-oss/redlock, redis-semaphore, redlock-universal) in one run,
+ * interleaved round by round, on temporary redis-servers over unix sockets: uncontended latency,
+ * 200 concurrent workers, and one hot key with 20 contenders in 1 and 4 processes. Prints markdown
+ * and writes bench-results/latest.json; `--write-docs` also writes docs/benchmarks.md and
+ * docs/benchmark-handoff.svg. Exits 1 if redsync-ts (or a floor) ever had two holders at once.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -9,16 +12,22 @@ import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { startRedisServers, stopRedisServers } from 'redsync-ts/testing';
-import { median, renderTable, type Row } from './table.js';
-import { concurrentPairs, contenders, sequentialPairs, type Contender } from './scenarios.js';
 import { percentile } from '../percentile.js';
+import { hotKeyRows } from './hot-key-bench.js';
+import { benchmarkDoc, targets } from './doc.js';
+import { handoffChart, markdown, type BenchResults, type ConcurrentRow, type UncontendedRow } from './report.js';
+import { concurrentPairs, sequentialPairs, uncontendedLibraries } from './scenarios.js';
+import { median } from './table.js';
 
 const { values } = parseArgs({
   options: {
-    rounds: { type: 'string', default: '9' },
-    pairs: { type: 'string', default: '2000' },
+    rounds: { type: 'string', default: '7' },
+    pairs: { type: 'string', default: '1000' },
     workers: { type: 'string', default: '200' },
     duration: { type: 'string', default: '400' },
+    'hot-rounds': { type: 'string', default: '3' },
+    bursts: { type: 'string', default: '10' },
+    'loop-ms': { type: 'string', default: '1000' },
     'write-docs': { type: 'boolean', default: false },
   },
 });
@@ -26,107 +35,96 @@ const ROUNDS = Number(values.rounds);
 const PAIRS = Number(values.pairs);
 const WORKERS = Number(values.workers);
 const DURATION = Number(values.duration);
-const TTL = 10_000;
 
 async function openAll(sockets: readonly string[], autoPipelining: boolean): Promise<Redis[]> {
-  const clients = sockets.map((path) => new Redis({ path, enableAutoPipelining: autoPipelining, enableOfflineQueue: false, lazyConnect: true }));
+  const clients = sockets.map((path) => new Redis({ path, enableAutoPipelining: autoPipelining, lazyConnect: true }));
   await Promise.all(clients.map((c) => c.connect()));
   return clients;
 }
 
-async function uncontended(sockets: readonly string[], rows: Row[]): Promise<void> {
+async function uncontended(sockets: readonly string[]): Promise<UncontendedRow[]> {
   const clients = await openAll(sockets, false);
-  const [floor, lib] = await contenders(clients, TTL);
-  if (floor === undefined || lib === undefined) throw new Error('no contenders');
-  const samples = { floor: [] as number[][], lib: [] as number[][] };
-  await sequentialPairs(floor, 'bench:warm', 500);
-  await sequentialPairs(lib, 'bench:warm', 500);
+  const libs = await uncontendedLibraries(clients);
+  const samples = libs.map(() => [] as number[][]);
+  for (const lib of libs) await sequentialPairs(lib, `bench:warm:${lib.name}`, 300);
   for (let round = 0; round < ROUNDS; round++) {
-    // Fine-grained alternation (blocks of 100 pairs) so both see the same machine moments;
-    // who goes first also alternates.
-    const floorRound: number[] = [];
-    const libRound: number[] = [];
+    const rounds = libs.map(() => [] as number[]);
+    // Blocks of 100 pairs, the order rotating, so that every library sees the same machine moments.
     for (let block = 0; block < PAIRS / 100; block++) {
-      const order: Contender[] = (round + block) % 2 === 0 ? [floor, lib] : [lib, floor];
-      for (const c of order) (c === floor ? floorRound : libRound).push(...(await sequentialPairs(c, `bench:seq:${c.name}`, 100)));
+      for (let k = 0; k < libs.length; k++) {
+        const i = (k + round + block) % libs.length;
+        const lib = libs[i];
+        if (lib !== undefined) rounds[i]?.push(...(await sequentialPairs(lib, `bench:seq:${lib.name}`, 100)));
+      }
     }
-    samples.floor.push(floorRound);
-    samples.lib.push(libRound);
+    rounds.forEach((r, i) => samples[i]?.push(r));
   }
+  await Promise.all(libs.map((lib) => lib.close()));
+  for (const c of clients) c.disconnect();
   const p = (sets: number[][], q: number): number => median(sets.map((s) => percentile(s, q)));
-  rows.push({
-    scenario: `uncontended lock+unlock, ${sockets.length} node(s)`,
-    metric: 'p50 / p99 ms',
-    floor: `${p(samples.floor, 50).toFixed(3)} / ${p(samples.floor, 99).toFixed(3)}`,
-    library: `${p(samples.lib, 50).toFixed(3)} / ${p(samples.lib, 99).toFixed(3)}`,
-    ratio: p(samples.lib, 50) / p(samples.floor, 50),
-    ratioLabel: 'p50 library / floor',
-  });
-  for (const c of clients) c.disconnect();
+  return libs.map((lib, i) => ({ library: lib.name, p50: p(samples[i] ?? [], 50), p99: p(samples[i] ?? [], 99) }));
 }
 
-async function concurrent(sockets: readonly string[], autoPipelining: boolean, rows: Row[]): Promise<void> {
+async function concurrent(sockets: readonly string[], autoPipelining: boolean): Promise<ConcurrentRow[]> {
   const clients = await openAll(sockets, autoPipelining);
-  const [floor, lib] = await contenders(clients, TTL);
-  if (floor === undefined || lib === undefined) throw new Error('no contenders');
-  const rates = { floor: [] as number[], lib: [] as number[], floorCpu: [] as number[], libCpu: [] as number[] };
-  // Short windows, many of them, alternating: throughput on a small machine drifts from second to second.
-  for (let round = 0; round < ROUNDS * 3; round++) {
-    const order: Contender[] = round % 2 === 0 ? [floor, lib] : [lib, floor];
-    for (const c of order) {
-      const r = await concurrentPairs(c, `bench:par:${c.name}:${round}`, WORKERS, DURATION);
-      const [pairs, cpu] = c === floor ? [rates.floor, rates.floorCpu] : [rates.lib, rates.libCpu];
-      pairs.push(r.pairsPerSecond);
-      cpu.push(r.cpuMicrosPerPair);
+  const libs = await uncontendedLibraries(clients);
+  const runs = libs.map(() => ({ rates: [] as number[], cpu: [] as number[], failures: 0 }));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let k = 0; k < libs.length; k++) {
+      const i = (k + round) % libs.length;
+      const lib = libs[i];
+      const run = runs[i];
+      if (lib === undefined || run === undefined) continue;
+      const r = await concurrentPairs(lib, `bench:par:${lib.name}:${String(round)}`, WORKERS, DURATION);
+      run.rates.push(r.pairsPerSecond);
+      run.cpu.push(r.cpuMicrosPerPair);
+      run.failures += r.failures;
     }
   }
-  rows.push({
-    scenario: `${WORKERS} workers, distinct keys, ${sockets.length} node(s), auto-pipelining ${autoPipelining ? 'on' : 'off'}`,
-    metric: 'pairs/s (CPU µs/pair)',
-    floor: `${median(rates.floor).toFixed(0)} (${median(rates.floorCpu).toFixed(0)})`,
-    library: `${median(rates.lib).toFixed(0)} (${median(rates.libCpu).toFixed(0)})`,
-    ratio: median(rates.lib) / median(rates.floor),
-    ratioLabel: 'pairs/s library / floor',
-  });
+  await Promise.all(libs.map((lib) => lib.close()));
   for (const c of clients) c.disconnect();
-}
-
-function benchmarkDoc(table: string): string {
-  const redis = execFileSync('redis-server', ['--version']).toString().trim();
-  return `# Benchmarks
-
-Written by \`npm run bench -- --write-docs\` on ${new Date().toISOString().slice(0, 10)}: Node ${process.version},
-${String(cpus().length)} CPU cores shared by the client and the servers, ${redis.split(' ').slice(0, 3).join(' ')},
-${servers.length} local redis-servers on unix sockets, ioredis.
-
-The floor is a hand-written \`SET key value NX PX ttl\` plus a compare-and-delete \`EVALSHA\` on the
-same clients, sent to every node at once, with the cheapest unique value there is (a counter): the
-Redis round trips a lock needs and nothing else. Floor and library run alternately, round after
-round (${String(ROUNDS)} rounds), in one process; each figure is the median over rounds. Ratios are library / floor.
-
-${table}
-
-On a 2-core machine the client and five redis-servers compete for the same cores, so round-to-round
-spread is large (a few tenths of the ratio in the throughput rows); compare ratios from one run,
-not figures across runs.
-`;
+  return libs.map((lib, i) => ({ library: lib.name, pairsPerSecond: median(runs[i]?.rates ?? []), cpuMicrosPerPair: median(runs[i]?.cpu ?? []), failures: runs[i]?.failures ?? 0 }));
 }
 
 const servers = await startRedisServers(5);
 try {
   const sockets = servers.map((s) => s.socket);
-  const rows: Row[] = [];
-  console.error(`redis ${servers.length} servers up; ${ROUNDS} rounds, ${PAIRS} sequential pairs, ${WORKERS} workers x ${DURATION} ms`);
-  await uncontended(sockets.slice(0, 1), rows);
-  await uncontended(sockets, rows);
-  await concurrent(sockets.slice(0, 1), false, rows);
-  await concurrent(sockets.slice(0, 1), true, rows);
-  await concurrent(sockets, true, rows);
-  const table = renderTable(rows);
-  console.log(table);
+  const log = (line: string): void => console.error(line);
+  const redis = execFileSync('redis-server', ['--version']).toString().trim().split(' ').slice(0, 3).join(' ');
+  const environment = `Node ${process.version}, ${String(cpus().length)} CPU cores shared by the clients and the servers, ${redis}, local redis-servers on unix sockets, ioredis`;
+  log(`${environment}; ${String(ROUNDS)} rounds`);
+  const uncontendedResults = [];
+  for (const nodes of [1, 5]) {
+    uncontendedResults.push({ nodes, rows: await uncontended(sockets.slice(0, nodes)) });
+    log(`uncontended, ${String(nodes)} node(s): done`);
+  }
+  const concurrentResults = [];
+  for (const [nodes, pipelining] of [
+    [1, false],
+    [1, true],
+    [5, true],
+  ] as const) {
+    concurrentResults.push({ nodes, pipelining, rows: await concurrent(sockets.slice(0, nodes), pipelining) });
+    log(`${String(WORKERS)} workers, ${String(nodes)} node(s), pipelining ${String(pipelining)}: done`);
+  }
+  const hotOptions = { socket: sockets[0] as string, rounds: Number(values['hot-rounds']), bursts: Number(values.bursts), loopMs: Number(values['loop-ms']), contenders: 20 };
+  const hotKey = [];
+  for (const processes of [1, 4]) hotKey.push({ processes, rows: await hotKeyRows(hotOptions, processes, log) });
+  const results: BenchResults = { date: new Date().toISOString(), environment, uncontended: uncontendedResults, concurrent: concurrentResults, hotKey };
+  const tables = markdown(results);
+  const verdicts = targets(results);
+  console.log(`${tables}\n${verdicts}`);
   mkdirSync('bench-results', { recursive: true });
-  writeFileSync('bench-results/latest.json', JSON.stringify({ date: new Date().toISOString(), node: process.version, rounds: ROUNDS, rows }, null, 2));
-  if (values['write-docs']) writeFileSync('docs/benchmarks.md', benchmarkDoc(table));
+  writeFileSync('bench-results/latest.json', `${JSON.stringify(results, null, 2)}\n`);
+  if (values['write-docs']) {
+    writeFileSync('docs/benchmarks.md', benchmarkDoc(results, tables, verdicts, { rounds: ROUNDS, pairs: PAIRS, workers: WORKERS, duration: DURATION, bursts: hotOptions.bursts, loopMs: hotOptions.loopMs }));
+    writeFileSync('docs/benchmark-handoff.svg', handoffChart(results));
+    writeFileSync('docs/benchmarks.json', `${JSON.stringify(results, null, 2)}\n`);
+  }
+  const overlaps = hotKey.flatMap((h) => h.rows).filter((r) => r.overlaps > 0);
+  for (const r of overlaps) console.error(`MUTUAL EXCLUSION VIOLATED by ${r.library} (${String(r.processes)} process(es)): ${String(r.overlaps)} overlapping holds`);
+  // A peer's violation is reported; ours (or the floor's, which would mean the check is wrong) fails the run.
+  if (overlaps.some((r) => r.library === 'redsync-ts' || r.library.includes('floor'))) process.exitCode = 1;
 } finally {
   await stopRedisServers(servers);
 }

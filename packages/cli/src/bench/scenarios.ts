@@ -1,71 +1,55 @@
 /**
- * Benchmark scenarios. Each one runs the floor and the library alternately in the same process,
- * round after round, so that both see the same machine state; figures are medians over rounds.
+ * The no-contention scenarios: every library alternately on the same clients, round after round,
+ * so all see the same machine state; figures are medians over rounds.
  */
 import type { Redis } from 'ioredis';
-import { Redsync, fromIoredis } from 'redsync-ts';
-import { createFloor } from './floor.js';
+import { PEERS, floorLibrary, peerLibrary, redsyncLibrary, type LockLibrary } from './libraries.js';
 
-export interface Contender {
-  readonly name: string;
-  /** One lock + unlock of `key`; throws when the lock was not obtained. */
-  pair(key: string): Promise<void>;
-}
-
-export async function contenders(clients: readonly Redis[], ttl: number): Promise<Contender[]> {
-  const floor = await createFloor(clients, ttl);
-  const rs = new Redsync(clients.map((c) => fromIoredis(c)), { ttl, tries: 1 });
-  return [
-    {
-      name: 'floor',
-      async pair(key) {
-        const value = await floor.lock(key);
-        if (value === undefined) throw new Error('floor lock not obtained');
-        await floor.unlock(key, value);
-      },
-    },
-    {
-      name: 'redsync-ts',
-      async pair(key) {
-        const lock = await rs.mutex(key).acquire();
-        await lock.release();
-      },
-    },
-  ];
+/** The floor, redsync-ts and every peer with its defaults (without contention, tuning is moot). */
+export async function uncontendedLibraries(clients: readonly Redis[]): Promise<LockLibrary[]> {
+  return [await floorLibrary(clients), redsyncLibrary(clients, false), ...PEERS.map((peer) => peerLibrary(peer, clients, 'default'))];
 }
 
 /** Sequential lock+unlock pairs on one key; returns each pair's latency in ms. */
-export async function sequentialPairs(contender: Contender, key: string, count: number): Promise<number[]> {
+export async function sequentialPairs(lib: LockLibrary, key: string, count: number): Promise<number[]> {
   const latencies: number[] = [];
   for (let i = 0; i < count; i++) {
     const start = performance.now();
-    await contender.pair(key);
+    const release = await lib.acquire(key);
+    await release();
     latencies.push(performance.now() - start);
   }
   return latencies;
 }
 
+export interface ConcurrentResult {
+  readonly pairsPerSecond: number;
+  readonly cpuMicrosPerPair: number;
+  readonly failures: number;
+}
+
 /** `workers` concurrent loops on distinct keys for `durationMs`; returns pairs/s and CPU µs per pair. */
-export async function concurrentPairs(
-  contender: Contender,
-  prefix: string,
-  workers: number,
-  durationMs: number,
-): Promise<{ pairsPerSecond: number; cpuMicrosPerPair: number }> {
+export async function concurrentPairs(lib: LockLibrary, prefix: string, workers: number, durationMs: number): Promise<ConcurrentResult> {
   const deadline = performance.now() + durationMs;
   const cpuBefore = process.cpuUsage();
   const start = performance.now();
   let pairs = 0;
+  let failures = 0;
   await Promise.all(
     Array.from({ length: workers }, async (_, w) => {
-      const key = `${prefix}:${w}`;
+      const key = `${prefix}:${String(w)}`;
       while (performance.now() < deadline) {
-        await contender.pair(key);
-        pairs += 1;
+        try {
+          const release = await lib.acquire(key);
+          await release();
+          pairs += 1;
+        } catch {
+          failures += 1; // a library that fails without contention is reported, not fatal
+        }
       }
     }),
   );
   const elapsed = performance.now() - start;
   const cpu = process.cpuUsage(cpuBefore);
-  return { pairsPerSecond: pairs / (elapsed / 1000), cpuMicrosPerPair: (cpu.user + cpu.system) / pairs };
+  return { pairsPerSecond: pairs / (elapsed / 1000), cpuMicrosPerPair: (cpu.user + cpu.system) / Math.max(1, pairs), failures };
 }

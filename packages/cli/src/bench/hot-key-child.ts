@@ -1,0 +1,38 @@
+/**
+ * A contender process of the multi-process hot-key rows: builds one library on its own connection
+ * and runs bursts or loops when the parent says so (IPC), answering with its records.
+ */
+import { Redis } from 'ioredis';
+import { burst, loop, type HotKeyRecords } from './hot-key.js';
+import { openLibrary, type LibrarySpec } from './hot-key-libraries.js';
+
+interface Task {
+  readonly socket: string;
+  readonly spec: LibrarySpec;
+  readonly key: string;
+  readonly contenders: number;
+  readonly proc: number;
+}
+
+type Command = { readonly run: 'burst' } | { readonly run: 'loop'; readonly until: number } | { readonly run: 'close' };
+
+const task = JSON.parse(process.argv[2] ?? '{}') as Task;
+const client = new Redis({ path: task.socket });
+const lib = await openLibrary(task.spec, [client]);
+const send = (message: unknown): void => {
+  process.send?.(message);
+};
+
+process.on('message', (command: Command) => {
+  if (command.run === 'close') {
+    void lib.close().finally(() => {
+      client.disconnect();
+      process.disconnect();
+    });
+    return;
+  }
+  const records: Promise<HotKeyRecords> =
+    command.run === 'burst' ? burst(lib, task.key, task.contenders, task.proc) : loop(lib, task.key, task.contenders, task.proc, command.until);
+  void records.then((r) => send({ records: r }));
+});
+send({ ready: true });

@@ -1,0 +1,25 @@
+/** Which library a hot-key run uses, as data, so a child process can build the same one. */
+import type { Redis } from 'ioredis';
+import { PEERS, peerLibrary, redsyncLibrary, type LockLibrary, type PeerName, type Variant } from './libraries.js';
+import { notifyFloorLibrary } from './notify-floor.js';
+
+export type LibrarySpec = { readonly kind: 'floor' } | { readonly kind: 'redsync-ts' } | { readonly kind: 'peer'; readonly peer: PeerName; readonly variant: Variant };
+
+/** Every library of the hot-key rows: the floor, redsync-ts, each peer with defaults and tuned. */
+export const HOT_KEY_SPECS: readonly LibrarySpec[] = [
+  { kind: 'floor' },
+  { kind: 'redsync-ts' },
+  ...PEERS.flatMap((peer) => (['default', 'tuned'] as const).map((variant) => ({ kind: 'peer' as const, peer, variant }))),
+];
+
+export function specName(spec: LibrarySpec): string {
+  if (spec.kind === 'floor') return 'notification floor';
+  if (spec.kind === 'redsync-ts') return 'redsync-ts';
+  return `${spec.peer}${spec.variant === 'tuned' ? ' (tuned)' : ''}`;
+}
+
+export function openLibrary(spec: LibrarySpec, clients: readonly Redis[]): Promise<LockLibrary> {
+  if (spec.kind === 'floor') return notifyFloorLibrary(clients[0] as Redis);
+  if (spec.kind === 'redsync-ts') return Promise.resolve(redsyncLibrary(clients, true));
+  return Promise.resolve(peerLibrary(spec.peer, clients, spec.variant));
+}

@@ -1,0 +1,87 @@
+/**
+ * One hot key, many contenders, in this process: the records the hot-key rows are computed from.
+ * Times are CLOCK_MONOTONIC ms (process.hrtime), comparable across processes on one machine.
+ */
+import type { LockLibrary } from './libraries.js';
+
+export interface Hold {
+  /** Who held it: process and contender. */
+  readonly owner: string;
+  readonly asked: number;
+  readonly acquired: number;
+  /** When release() was called: the hold as the owner saw it ends here. */
+  readonly released: number;
+}
+
+export interface HotKeyRecords {
+  readonly holds: Hold[];
+  /** Acquisitions that the library gave up on. */
+  readonly failures: number;
+}
+
+export function monotonicMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
+/** Every contender asks once, all at the same moment, and releases at once. */
+export async function burst(lib: LockLibrary, key: string, contenders: number, proc: number): Promise<HotKeyRecords> {
+  const holds: Hold[] = [];
+  let failures = 0;
+  await Promise.all(
+    Array.from({ length: contenders }, async (_, c) => {
+      const asked = monotonicMs();
+      try {
+        const release = await lib.acquire(key);
+        const acquired = monotonicMs();
+        const released = monotonicMs();
+        holds.push({ owner: `${String(proc)}.${String(c)}`, asked, acquired, released });
+        await release();
+      } catch {
+        failures += 1;
+      }
+    }),
+  );
+  return { holds, failures };
+}
+
+/** Every contender takes, releases and asks again, until `until` (monotonic ms). */
+export async function loop(lib: LockLibrary, key: string, contenders: number, proc: number, until: number): Promise<HotKeyRecords> {
+  const holds: Hold[] = [];
+  let failures = 0;
+  await Promise.all(
+    Array.from({ length: contenders }, async (_, c) => {
+      while (monotonicMs() < until) {
+        const asked = monotonicMs();
+        try {
+          const release = await lib.acquire(key);
+          const acquired = monotonicMs();
+          holds.push({ owner: `${String(proc)}.${String(c)}`, asked, acquired, released: monotonicMs() });
+          await release();
+        } catch {
+          failures += 1;
+        }
+      }
+    }),
+  );
+  return { holds, failures };
+}
+
+/** Pairs of holds that intersect: any is a mutual-exclusion violation. */
+export function overlaps(holds: readonly Hold[]): number {
+  const sorted = [...holds].sort((a, b) => a.acquired - b.acquired);
+  let count = 0;
+  let latestEnd = Number.NEGATIVE_INFINITY;
+  for (const hold of sorted) {
+    if (hold.acquired < latestEnd) count += 1;
+    latestEnd = Math.max(latestEnd, hold.released);
+  }
+  return count;
+}
+
+/** Next owner's acquisition minus the previous owner's release call, within each burst or run. */
+export function handoffGaps(holds: readonly Hold[]): number[] {
+  const sorted = [...holds].sort((a, b) => a.acquired - b.acquired);
+  const gaps: number[] = [];
+  for (let i = 1; i < sorted.length; i++) gaps.push((sorted[i] as Hold).acquired - (sorted[i - 1] as Hold).released);
+  return gaps;
+}
