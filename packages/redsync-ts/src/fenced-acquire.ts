@@ -30,14 +30,17 @@ export async function fencedAcquireRound(ctx: LockContext, value: string): Promi
     return 'ok';
   };
   const round = await runRound(ctx.order, scriptSpec(ctx, lockAcquireFenced, [value, ctx.ttlArg], take, keys), roundOptions(ctx, failFast));
+  // The token is fixed when the round settles: replies from stragglers still run `take` later,
+  // and must not raise the token above what round 2 commits.
+  const chosen = token;
   const until = validUntil(start, ttl, driftFactor);
   const first: TimedRound = { round, start, validUntil: until, holderTtl: holder.shortest };
   if (!isWon(ctx, first)) return first;
-  if (ctx.nodes.length === 1) return { ...first, fence: token };
+  if (ctx.nodes.length === 1) return { ...first, fence: chosen };
   const commit = await runRound(
     ctx.order,
-    scriptSpec(ctx, fenceCommit, [value, String(token)], (verdict) => verdict, keys),
+    scriptSpec(ctx, fenceCommit, [value, String(chosen)], (verdict) => verdict, keys),
     roundOptions(ctx, failFast),
   );
-  return { round: commit, start, validUntil: until, fence: token };
+  return { round: commit, start, validUntil: until, fence: chosen };
 }

@@ -99,7 +99,7 @@ export function extendRound(ctx: LockContext, value: string): Promise<TimedRound
  * no reachable node still holds our value.
  */
 export function releaseRound<T = QuorumRound>(ctx: LockContext, value: string, finish?: (round: QuorumRound) => T | PromiseLike<T>): Promise<T> {
-  return runRound(ctx.order, scriptSpec(ctx, lockRelease, [value, nextReleaseTag()], asVerdict), roundOptions(ctx, false, false), finish);
+  return runRound(ctx.order, scriptSpec(ctx, lockRelease, [value, nextReleaseTag()], asVerdict), roundOptions(ctx, false, true), finish);
 }
 
 /** Unique per release across processes: a random process part and a counter. */
@@ -127,9 +127,12 @@ export function scriptSpec<R>(
 
 const asVerdict = (verdict: AnswerVerdict): AnswerVerdict => verdict;
 
-/** Round options for `ctx`; `timed: false` skips the settle-time clock read (releases need none). */
-export function roundOptions(ctx: LockContext, failFast: boolean, timed = true): RoundOptions {
-  return { quorum: ctx.quorum, failFast, timeout: ctx.timeout, clock: timed ? ctx.clock : undefined };
+/**
+ * Round options for `ctx`. Acquire and extend rounds settle on a win; `cleanUp` rounds (releases)
+ * wait for every node and skip the settle-time clock read (nobody needs it).
+ */
+export function roundOptions(ctx: LockContext, failFast: boolean, cleanUp = false): RoundOptions {
+  return { quorum: ctx.quorum, failFast, settleOnWin: !cleanUp, timeout: ctx.timeout, clock: cleanUp ? undefined : ctx.clock };
 }
 
 /** The node at `index`. @throws RangeError when there is none (a defect, not user input) */

@@ -84,7 +84,9 @@ export class Lock implements AsyncDisposable, LeaseOwner {
    * Aborts the moment the lock stops being yours, with a {@link LockLostError} as its reason
    * (`expired`: the validity deadline passed without a confirmed renewal, found by a timer;
    * `renewal-failed`; `max-hold`; `extend-failed`), or with a {@link LockReleasedError} once
-   * `release()` is called. Pass it to fetch, database drivers and child processes.
+   * `release()` is called. Pass it to fetch, database drivers and child processes. Reading it
+   * also checks the clock, so after the process was paused past the validity (a GC pause, SIGSTOP,
+   * a blocked event loop) it is already aborted before any timer had the chance to run.
    */
   get signal(): AbortSignal {
     if (this.#controller === undefined) {
@@ -93,7 +95,17 @@ export class Lock implements AsyncDisposable, LeaseOwner {
       if (ended !== undefined) this.#controller.abort(ended);
       else if (this.#lease === undefined) this.#watch(false, 0);
     }
-    return this.#controller.signal;
+    const { signal } = this.#controller;
+    // No timer fires while the process is stopped or its event loop blocked: read the clock, so
+    // that code checking `lock.signal.aborted` after such a pause learns the truth at once.
+    if (!signal.aborted && this.#releasing === undefined && this.remaining() <= 0) this.#expireNow();
+    return signal;
+  }
+
+  #expireNow(): void {
+    const lease = this.#lease;
+    if (lease !== undefined) void leaseKeeper.forget(lease);
+    this.lost(new LockLostError('the lock validity ran out', 'expired'));
   }
 
   /**

@@ -41,6 +41,12 @@ export interface RoundOptions {
   readonly quorum: number;
   /** Settle as soon as the outcome is decided instead of waiting for every node. */
   readonly failFast: boolean;
+  /**
+   * Settle as soon as a quorum voted for us, without waiting for the stragglers (acquire and
+   * extend: the win is decided, and validity is measured at that moment). Clean-up rounds keep
+   * waiting for every node, because they promise that no reachable node still holds our value.
+   */
+  readonly settleOnWin: boolean;
   /** Per-node deadline in ms, measured from the start of the round. */
   readonly timeout: number;
   /** Reads `settledAt`; omit it when nobody needs that (a release), to save the clock read. */
@@ -138,7 +144,9 @@ class Round implements QuorumRound {
         this.#accept(node, reply);
       },
       (failure: unknown) => {
-        if (isFallback || this.#settled) this.#fail(node, failure);
+        // A straggler still gets its fallback after a won round settled, so that a late NOSCRIPT
+        // does not leave that node without the command's effect (an extend, a fence commit).
+        if (isFallback) this.#fail(node, failure);
         else this.#send(node, true, failure);
       },
     );
@@ -177,7 +185,8 @@ class Round implements QuorumRound {
     if (verdict === 'error') this.errors += 1;
     else this[verdict] += 1;
     const n = this.#order.length;
-    if (this.#answered === n || (this.#options.failFast && isDecided(this, n, this.#options.quorum))) this.#settle();
+    const { failFast, settleOnWin, quorum } = this.#options;
+    if (this.#answered === n || (settleOnWin && this.ok >= quorum) || (failFast && isDecided(this, n, quorum))) this.#settle();
   }
 
   #expire(): void {

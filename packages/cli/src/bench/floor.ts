@@ -1,7 +1,7 @@
 /**
  * The raw floor: the least a Redis lock can cost with the same client. A hand-written SET NX PX to
- * take it and a compare-and-delete EVALSHA to drop it, on every node at once, with no quorum
- * bookkeeping, no timeouts and no validity math.
+ * take it (decided as soon as a quorum said OK) and a compare-and-delete EVALSHA to drop it (on
+ * every node, all awaited), sent to every node at once, with no timeouts and no validity math.
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -24,8 +24,18 @@ export async function createFloor(clients: readonly Redis[], ttl: number): Promi
     async lock(key) {
       // The cheapest unique value there is: the floor pays for round trips and nothing else.
       const value = `${prefix}${String(++counter)}`;
-      const replies = await Promise.all(clients.map((c) => c.set(key, value, 'PX', ttl, 'NX')));
-      return replies.filter((r) => r === 'OK').length >= quorum ? value : undefined;
+      // Decided at the quorum, like the library and the Redlock peers: stragglers are not awaited.
+      return new Promise((resolve, reject) => {
+        let [ok, answered] = [0, 0];
+        for (const c of clients) {
+          c.set(key, value, 'PX', ttl, 'NX').then((reply) => {
+            answered += 1;
+            if (reply === 'OK') ok += 1;
+            if (ok === quorum) resolve(value);
+            else if (answered === clients.length) resolve(undefined);
+          }, reject);
+        }
+      });
     },
     async unlock(key, value) {
       await Promise.all(clients.map((c) => c.evalsha(sha, 1, key, value)));

@@ -1,13 +1,15 @@
 /**
  * One contender process of the torture run: takes the lock over and over until its deadline, and
  * under it does a read-modify-write of a counter on a separate resource Redis (the lost-update
- * probe) and a fenced write. Prints its history as one JSON line when done.
+ * probe) and a fenced write. Prints its history as one JSON line when done. Tells the parent over
+ * IPC when it holds the lock, and obeys its "partition yourself" commands.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { Redsync, fencedSet, fromIoredis, isLockError } from 'redsync-ts';
+import { FaultProxy } from 'redsync-ts/testing';
 import { connectUrl } from '../connect.js';
-import { monotonicMs, type ContenderReport, type Hold } from './history.js';
+import { monotonicMs, type ContenderCommand, type ContenderReport, type ContenderStatus, type Hold } from './history.js';
 
 interface Task {
   readonly proc: number;
@@ -18,23 +20,46 @@ interface Task {
   readonly workMs: number;
   readonly until: number;
   readonly maxAcquisitions: number;
+  /** Connect through proxies of our own, so that this process alone can be partitioned; renew. */
+  readonly partitionable: boolean;
 }
 
 const task = JSON.parse(process.argv[2] ?? '{}') as Task;
+const tell = (status: ContenderStatus): void => {
+  if (process.connected) process.send?.(status);
+};
+
+async function lockUrls(proxies: FaultProxy[]): Promise<string[]> {
+  if (!task.partitionable) return [...task.lockUrls];
+  for (const url of task.lockUrls) proxies.push(await FaultProxy.start({ port: Number(new URL(url).port) }));
+  process.on('message', (command: ContenderCommand) => {
+    const cut = proxies.slice(0, 3);
+    for (const proxy of cut) proxy.blackhole();
+    setTimeout(() => {
+      for (const proxy of cut) proxy.heal();
+    }, command.partition).unref();
+  });
+  return proxies.map((p) => `redis://127.0.0.1:${String(p.port)}`);
+}
 
 async function main(): Promise<ContenderReport> {
+  const proxies: FaultProxy[] = [];
   // Reconnect fast: a node that comes back should be usable again within milliseconds.
-  const lockClients = task.lockUrls.map((url) => {
+  const lockClients = (await lockUrls(proxies)).map((url) => {
     const client = connectUrl(url);
     client.options.retryStrategy = () => 5;
     return client;
   });
   await Promise.allSettled(lockClients.map((c) => c.connect()));
   const resource = new Redis(task.resourceUrl.startsWith('unix://') ? { path: task.resourceUrl.slice(7) } : {});
-  const mutex = new Redsync(lockClients.map((c) => fromIoredis(c)), { ttl: task.ttl, fencing: true, tries: 1_000, retryDelay: () => 2 + Math.random() * 8 }).mutex(task.name);
+  const rs = new Redsync(
+    lockClients.map((c) => fromIoredis(c)),
+    { ttl: task.ttl, fencing: true, tries: 1_000, retryDelay: () => 2 + Math.random() * 8, autoExtend: task.partitionable },
+  );
+  const mutex = rs.mutex(task.name);
   const holds: Hold[] = [];
   const acquireLatencies: number[] = [];
-  let failedAcquires = 0;
+  let [failedAcquires, stale, staleUnaborted, skippedWrites, maxAbortLateness] = [0, 0, 0, 0, 0];
   while (monotonicMs() < task.until && holds.length < task.maxAcquisitions) {
     const asked = monotonicMs();
     let lock;
@@ -47,29 +72,50 @@ async function main(): Promise<ContenderReport> {
       continue;
     }
     const start = monotonicMs();
+    tell({ holding: true });
     acquireLatencies.push(start - asked);
-    // The end of the believed hold, on the shared clock: whichever comes first of abort and validity.
-    const validityEnd = start + lock.remaining();
     let abortedAt = Number.POSITIVE_INFINITY;
-    lock.signal.addEventListener('abort', () => (abortedAt = monotonicMs()), { once: true });
+    const held = lock;
+    held.signal.addEventListener(
+      'abort',
+      () => {
+        abortedAt = monotonicMs();
+        maxAbortLateness = Math.max(maxAbortLateness, -held.remaining());
+      },
+      { once: true },
+    );
     let wrote = false;
     let fencedAccepted = false;
     try {
       const read = Number(await resource.get(`${task.name}:counter`));
       await sleep(Math.random() * task.workMs);
-      await resource.set(`${task.name}:counter`, String(read + 1));
-      wrote = true;
+      if (lock.remaining() <= 0) {
+        stale += 1;
+        if (!lock.signal.aborted) staleUnaborted += 1;
+      }
+      // The careful user's check before writing; the fenced write below goes ahead regardless, as
+      // if the pause had struck between this check and the write: fencing must reject it.
+      if (lock.signal.aborted) skippedWrites += 1;
+      else {
+        await resource.set(`${task.name}:counter`, String(read + 1));
+        wrote = true;
+      }
       fencedAccepted = await fencedSet(fromIoredis(resource), `${task.name}:fenced`, String(task.proc), lock.fence ?? 0);
     } catch {
       // a resource error is not a lock violation; the hold still counts
     }
     const releasing = monotonicMs();
+    // The end of the believed hold: release, loss signal or validity end, whichever came first.
+    const validityEnd = releasing + Math.min(0, lock.remaining());
     holds.push({ proc: task.proc, start, end: Math.min(releasing, abortedAt, validityEnd), fence: lock.fence ?? 0, wrote, fencedAccepted });
+    tell({ holding: false });
     await lock.release().catch(() => undefined);
   }
+  await rs.close();
   for (const c of lockClients) c.disconnect();
   resource.disconnect();
-  return { holds, failedAcquires, acquireLatencies };
+  await Promise.all(proxies.map((p) => p.close()));
+  return { holds, failedAcquires, acquireLatencies, stale, staleUnaborted, skippedWrites, maxAbortLateness };
 }
 
 main().then(

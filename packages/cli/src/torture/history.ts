@@ -16,6 +16,25 @@ export interface ContenderReport {
   readonly holds: readonly Hold[];
   readonly failedAcquires: number;
   readonly acquireLatencies: readonly number[];
+  /** Holds whose work outlived the lock's validity (a pause or partition hit the holder). */
+  readonly stale: number;
+  /** Of those, holds whose `lock.signal` was not aborted when the work resumed: must be 0. */
+  readonly staleUnaborted: number;
+  /** Read-modify-writes skipped because the signal had aborted (the careful user's check). */
+  readonly skippedWrites: number;
+  /** The latest a signal aborted after its validity ended, in ms (timer lateness). */
+  readonly maxAbortLateness: number;
+}
+
+/** What the parent tells a contender over IPC. */
+export interface ContenderCommand {
+  /** Cut this process off from 3 of the 5 lock nodes for `ms`. */
+  readonly partition: number;
+}
+
+/** What a contender tells the parent over IPC: whether it holds the lock right now. */
+export interface ContenderStatus {
+  readonly holding: boolean;
 }
 
 /** Milliseconds on CLOCK_MONOTONIC (process.hrtime is system-wide on Linux). */

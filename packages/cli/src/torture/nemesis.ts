@@ -3,11 +3,19 @@
  * only touch the run's own servers and proxies (loopback, unix sockets).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { ChildProcess } from 'node:child_process';
 import type { Redis } from 'ioredis';
 import type { FaultProxy, RedisServer } from 'redsync-ts/testing';
 import { monotonicMs } from './history.js';
 
+/** The contender processes, and which of them holds the lock now (from their IPC reports). */
+export interface Contenders {
+  readonly children: readonly ChildProcess[];
+  holder(): number | undefined;
+}
+
 export interface Bench {
+  readonly contenders: Contenders;
   readonly servers: readonly RedisServer[];
   readonly proxies: readonly FaultProxy[];
   readonly admin: readonly Redis[];
@@ -35,6 +43,25 @@ async function repeat(bench: Bench, pause: () => number, act: () => Promise<unkn
 /** Waits (bounded) until the lock key is held on the first node, so a fault hits a holder. */
 async function whileHeld(bench: Bench): Promise<void> {
   while (monotonicMs() < bench.until && (await bench.admin[0]?.exists(bench.lockKey).catch(() => 0)) !== 1) await sleep(2);
+}
+
+/** Waits (bounded) until some contender process reports that it holds the lock; returns it. */
+async function aHolder(bench: Bench): Promise<number | undefined> {
+  for (let proc = bench.contenders.holder(); monotonicMs() < bench.until; proc = bench.contenders.holder()) {
+    if (proc !== undefined) return proc;
+    await sleep(1);
+  }
+  return undefined;
+}
+
+/** Forward clock jumps accumulate: each one moves the node's clock `step` seconds further on. */
+function jumper(step: number): (server: RedisServer) => void {
+  const offsets = new Map<RedisServer, number>();
+  return (server) => {
+    const offset = (offsets.get(server) ?? 0) + step;
+    offsets.set(server, offset);
+    server.jumpClock(offset);
+  };
 }
 
 export const nemeses: Record<string, Nemesis> = {
@@ -78,6 +105,38 @@ export const nemeses: Record<string, Nemesis> = {
       await sleep(between(100, 400));
       victim?.resume();
     }),
+  'holder partitioned from the majority': (b) =>
+    repeat(b, () => between(300, 600), async () => {
+      const proc = await aHolder(b);
+      if (proc === undefined) return;
+      // Cut off for longer than a ttl: its renewals fail, and its signal must abort by validity end.
+      b.contenders.children[proc]?.send({ partition: Math.round(b.ttl * 1.5) });
+      await sleep(b.ttl * 1.5);
+    }),
+  'holder process paused past its ttl (SIGSTOP)': (b) =>
+    repeat(b, () => between(200, 500), async () => {
+      const proc = await aHolder(b);
+      const child = proc === undefined ? undefined : b.contenders.children[proc];
+      if (child === undefined) return;
+      child.kill('SIGSTOP');
+      await sleep(b.ttl * 1.5);
+      child.kill('SIGCONT');
+    }),
+  'forward clock jump on one node (libfaketime)': (b) => {
+    const jump = jumper(Math.ceil((b.ttl * 2) / 1000));
+    return repeat(b, () => between(200, 500), () => {
+      const [victim] = pick(b.servers, 1);
+      if (victim !== undefined) jump(victim);
+      return Promise.resolve();
+    });
+  },
+  'UNSAFE: forward clock jump on a majority (libfaketime)': (b) => {
+    const jump = jumper(Math.ceil((b.ttl * 2) / 1000));
+    return repeat(b, () => 50, async () => {
+      await whileHeld(b);
+      for (const server of b.servers.slice(0, 3)) jump(server);
+    });
+  },
   'UNSAFE: majority restarts empty, no delay': (b) =>
     repeat(b, () => 50, async () => {
       await whileHeld(b);
@@ -98,12 +157,26 @@ export const nemeses: Record<string, Nemesis> = {
 };
 
 /** Scenarios whose configuration is known to be unsafe: the checker must find violations there. */
-export const UNSAFE = new Set(['UNSAFE: majority restarts empty, no delay', 'UNSAFE: forward clock jump on a majority (rogue expiry)']);
+export const UNSAFE = new Set([
+  'UNSAFE: majority restarts empty, no delay',
+  'UNSAFE: forward clock jump on a majority (rogue expiry)',
+  'UNSAFE: forward clock jump on a majority (libfaketime)',
+]);
+/** Scenarios whose nodes run under libfaketime (skipped where it is not installed). */
+export const CLOCKED = new Set(['forward clock jump on one node (libfaketime)', 'UNSAFE: forward clock jump on a majority (libfaketime)']);
+/** Scenarios whose contenders connect through proxies of their own (and renew), to be cut off alone. */
+export const PARTITIONABLE = new Set(['holder partitioned from the majority']);
 /**
  * Scenarios that need holds long enough for the fault to land inside one (a restart takes a few
  * ms): their holders work up to 40% of the ttl instead of the run's short work time.
  */
-export const LONG_HOLDS = new Set(['UNSAFE: majority restarts empty, no delay', 'majority restarts empty, delayed past the ttl']);
+export const LONG_HOLDS = new Set([
+  'UNSAFE: majority restarts empty, no delay',
+  'majority restarts empty, delayed past the ttl',
+  'UNSAFE: forward clock jump on a majority (libfaketime)',
+  'holder partitioned from the majority',
+  'holder process paused past its ttl (SIGSTOP)',
+]);
 /**
  * Scenarios safe for the lock but not for fences: nodes restarted without persistence forget their
  * fencing counters (the documented caveat), so tokens may repeat even though holds never overlap.

@@ -1,11 +1,11 @@
-import { fork } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { FaultProxy, startRedisServer, startRedisServers, stopRedisServers } from 'redsync-ts/testing';
+import { FaultProxy, RedisServer, startRedisServer, startRedisServers, stopRedisServers } from 'redsync-ts/testing';
 import { check, type Verdict } from './checker.js';
-import { monotonicMs, type ContenderReport } from './history.js';
-import { LONG_HOLDS, PERSISTENT, nemeses } from './nemesis.js';
+import { monotonicMs, type ContenderReport, type ContenderStatus } from './history.js';
+import { CLOCKED, LONG_HOLDS, PARTITIONABLE, PERSISTENT, nemeses, type Contenders } from './nemesis.js';
 
 export interface ScenarioOptions {
   readonly processes: number;
@@ -22,6 +22,13 @@ export interface ScenarioResult extends Verdict {
   readonly faults: number;
   readonly availability: number;
   readonly acquireP99: number;
+  /** Holds whose work outlived the validity, and of those, the ones whose signal was not aborted. */
+  readonly stale: number;
+  readonly staleUnaborted: number;
+  readonly skippedWrites: number;
+  readonly maxAbortLateness: number;
+  /** Why the scenario did not run, when it could not here. */
+  readonly skipped?: string;
 }
 
 const CONTENDER = fileURLToPath(new URL('./contender.js', import.meta.url));
@@ -30,7 +37,8 @@ const CONTENDER = fileURLToPath(new URL('./contender.js', import.meta.url));
 export async function runScenario(scenario: string, options: ScenarioOptions): Promise<ScenarioResult> {
   const nemesis = nemeses[scenario];
   if (nemesis === undefined) throw new RangeError(`unknown scenario ${scenario}`);
-  const servers = await startRedisServers(5, { appendOnly: PERSISTENT.has(scenario) });
+  if (CLOCKED.has(scenario) && !RedisServer.canFakeClock()) return skippedResult(scenario, options, 'libfaketime is not installed (apt-get install faketime)');
+  const servers = await startRedisServers(5, { appendOnly: PERSISTENT.has(scenario), fakeClock: CLOCKED.has(scenario) });
   const resourceServer = await startRedisServer();
   const proxies = await Promise.all(servers.map((s) => FaultProxy.start({ path: s.socket })));
   const admin = servers.map((s) => {
@@ -52,15 +60,20 @@ export async function runScenario(scenario: string, options: ScenarioOptions): P
         workMs: LONG_HOLDS.has(scenario) ? Math.max(options.workMs, Math.round(options.ttl * 0.4)) : options.workMs,
         until,
         maxAcquisitions: Math.ceil(options.maxAcquisitions / options.processes),
+        partitionable: PARTITIONABLE.has(scenario),
       });
-    const reports = Promise.all(Array.from({ length: options.processes }, (_, proc) => runContender(task(proc))));
+    const running = Array.from({ length: options.processes }, (_, proc) => runContender(task(proc)));
+    const contenders = watchHolders(running.map((r) => r.child));
+    const reports = Promise.all(running.map((r) => r.report));
     // Let the contenders connect before the first fault: a fault during connection set-up tests the client, not the lock.
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const faults = await nemesis({ servers, proxies, admin, lockKey: name, ttl: options.ttl, until });
+    const faults = await nemesis({ servers, proxies, admin, lockKey: name, ttl: options.ttl, until, contenders });
     for (const proxy of proxies) proxy.heal();
+    for (const child of contenders.children) child.kill('SIGCONT'); // never leave a contender stopped
     const done = await reports;
     const holds = done.flatMap((r) => r.holds);
     const failed = done.reduce((sum, r) => sum + r.failedAcquires, 0);
+    const sum = (pick: (r: ContenderReport) => number): number => done.reduce((total, r) => total + pick(r), 0);
     const latencies = done.flatMap((r) => r.acquireLatencies).sort((a, b) => a - b);
     const verdict = check(holds, Number(await resource.get(`${name}:counter`)));
     return {
@@ -70,6 +83,10 @@ export async function runScenario(scenario: string, options: ScenarioOptions): P
       ...verdict,
       availability: holds.length / Math.max(1, holds.length + failed),
       acquireP99: latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))] ?? Number.NaN,
+      stale: sum((r) => r.stale),
+      staleUnaborted: sum((r) => r.staleUnaborted),
+      skippedWrites: sum((r) => r.skippedWrites),
+      maxAbortLateness: Math.max(0, ...done.map((r) => r.maxAbortLateness)),
     };
   } finally {
     for (const client of [...admin, resource]) client.disconnect();
@@ -78,9 +95,40 @@ export async function runScenario(scenario: string, options: ScenarioOptions): P
   }
 }
 
-function runContender(task: string): Promise<ContenderReport> {
-  return new Promise((resolve, reject) => {
-    const child = fork(CONTENDER, [task], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+function skippedResult(scenario: string, options: ScenarioOptions, why: string): ScenarioResult {
+  return {
+    scenario,
+    processes: options.processes,
+    faults: 0,
+    acquisitions: 0,
+    overlaps: 0,
+    lostUpdates: 0,
+    fenceOrderViolations: 0,
+    availability: Number.NaN,
+    acquireP99: Number.NaN,
+    stale: 0,
+    staleUnaborted: 0,
+    skippedWrites: 0,
+    maxAbortLateness: 0,
+    skipped: why,
+  };
+}
+
+/** Tracks which contender processes hold the lock right now, from their IPC messages. */
+function watchHolders(children: ChildProcess[]): Contenders {
+  const holding = new Set<number>();
+  children.forEach((child, proc) => {
+    child.on('message', (status: ContenderStatus) => {
+      if (status.holding) holding.add(proc);
+      else holding.delete(proc);
+    });
+  });
+  return { children, holder: () => holding.values().next().value };
+}
+
+function runContender(task: string): { child: ChildProcess; report: Promise<ContenderReport> } {
+  const child = fork(CONTENDER, [task], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const report = new Promise<ContenderReport>((resolve, reject) => {
     let output = '';
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.once('error', reject);
@@ -89,4 +137,5 @@ function runContender(task: string): Promise<ContenderReport> {
       else reject(new Error(`contender exited with code ${String(code)}`));
     });
   });
+  return { child, report };
 }

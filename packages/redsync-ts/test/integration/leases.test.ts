@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { LockLostError, LockReleasedError, Redsync } from '../../src/index.js';
 import { monotonicNow } from '../../src/validity.js';
-import { ADAPTERS, aborted, nth, startCluster, uniqueName, until, valuesOf, type TestCluster } from '../support/cluster.js';
+import { ADAPTERS, heldEverywhere, aborted, nth, startCluster, uniqueName, until, valuesOf, type TestCluster } from '../support/cluster.js';
 
 for (const adapter of ADAPTERS) {
   for (const n of [1, 5]) {
@@ -20,9 +20,24 @@ for (const adapter of ADAPTERS) {
         const first = lock.validUntil;
         await until(() => lock.validUntil > first + 1200, 'four ttls of renewals');
         assert.equal(lock.signal.aborted, false);
-        assert.deepEqual(await valuesOf(cluster, lock.key), Array(n).fill(lock.value));
+        await heldEverywhere(cluster, lock.key, lock.value);
         assert.equal(await lock.release(), true);
         assert.ok(lock.signal.reason instanceof LockReleasedError);
+      });
+
+      test('after the event loop was blocked past the validity, lock.signal is aborted before any timer runs', async () => {
+        const rs = new Redsync(cluster.nodes, { ttl: 200 });
+        for (const autoExtend of [false, true]) {
+          const lock = await rs.mutex(uniqueName()).acquire({ autoExtend });
+          const early = lock.signal; // watched from the start, as a worker would
+          while (lock.remaining() > 0) {
+            // a synchronous stall (a long GC pause, a CPU-bound loop, SIGSTOP): no timer can fire
+          }
+          assert.equal(lock.signal.aborted, true);
+          assert.equal(early.aborted, true);
+          assert.ok(early.reason instanceof LockLostError && early.reason.reason === 'expired');
+          await lock.release();
+        }
       });
 
       test('a plain lock (no renewal) aborts its signal when its validity runs out', async () => {
@@ -39,11 +54,11 @@ for (const adapter of ADAPTERS) {
         const name = uniqueName();
         const result = await rs.withLock(name, async (signal, lock) => {
           assert.equal(signal.aborted, false);
-          assert.deepEqual(await valuesOf(cluster, name), Array(n).fill(lock.value));
+          await heldEverywhere(cluster, name, lock.value);
           return 42;
         });
         assert.equal(result, 42);
-        assert.deepEqual(await valuesOf(cluster, name), Array(n).fill(null));
+        await heldEverywhere(cluster, name, null);
       });
 
       test('withLock propagates the work error and releases', async () => {
@@ -51,7 +66,7 @@ for (const adapter of ADAPTERS) {
         const name = uniqueName();
         const failure = new Error('work failed');
         await assert.rejects(rs.withLock(name, () => Promise.reject(failure)), (e) => e === failure);
-        assert.deepEqual(await valuesOf(cluster, name), Array(n).fill(null));
+        await heldEverywhere(cluster, name, null);
       });
 
       test('withLock: the caller aborting mid-work reaches the work, and the lock is released', async () => {
@@ -69,7 +84,7 @@ for (const adapter of ADAPTERS) {
           { signal: controller.signal },
         );
         await assert.rejects(run, (e) => e === reason);
-        assert.deepEqual(await valuesOf(cluster, name), Array(n).fill(null));
+        await heldEverywhere(cluster, name, null);
       });
 
       test('withLock: a lock lost during the work aborts its signal and surfaces as LockLostError', async () => {
@@ -104,7 +119,7 @@ for (const adapter of ADAPTERS) {
           await until(() => lock.validUntil > first, 'one renewal');
         }
         assert.ok(signal.reason instanceof LockReleasedError);
-        assert.deepEqual(await valuesOf(cluster, name), Array(n).fill(null));
+        await heldEverywhere(cluster, name, null);
       });
 
       if (n === 5) {

@@ -3,10 +3,10 @@ import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { LockTakenError, RedisConfigError, Redsync, type RedisNode } from '../../src/index.js';
 import { startRedisServers, stopRedisServers, type RedisServer } from '../../src/testing/index.js';
-import { ADAPTERS, openNode } from '../support/cluster.js';
+import { ADAPTERS, openNode, until } from '../support/cluster.js';
 
 /** The minimal ACL documented in the README: the commands the library runs, on its key patterns. */
-const MINIMAL = ['on', '>secret', 'resetkeys', '~rl:*', '~{rl:*', 'resetchannels', '-@all', '+set', '+get', '+pttl', '+pexpire', '+del', '+incr', '+eval', '+evalsha', '+ping', '+hello', '+client|setname'];
+const MINIMAL = ['on', '>secret', 'resetkeys', '~rl:*', '~{rl:*', 'resetchannels', '&rl:*', '-@all', '+set', '+get', '+pttl', '+pexpire', '+del', '+incr', '+publish', '+subscribe', '+unsubscribe', '+eval', '+evalsha', '+ping', '+hello', '+client|setname'];
 
 for (const adapter of ADAPTERS) {
   describe(`a restricted ACL user via ${adapter}`, () => {
@@ -42,6 +42,28 @@ for (const adapter of ADAPTERS) {
       const fenced = await rs.mutex('rl:fenced', { fencing: true }).acquire();
       assert.ok((fenced.fence ?? 0) >= 1);
       assert.equal(await fenced.release(), true);
+    });
+
+    test('with its channel permissions a waiter is woken by the release; without them releases still work', async () => {
+      await setAcl();
+      const rs = new Redsync(nodes, { ttl: 60_000, retryDelay: 60_000, tries: 5 });
+      const held = await rs.mutex('rl:wake').acquire();
+      const waiting = rs.mutex('rl:wake').acquire();
+      await until(async () => {
+        const counts = await Promise.all(admin.map(async (a) => Number((await a.pubsub('NUMSUB', 'rl:wake:released'))[1])));
+        return counts.every((count) => count > 0);
+      }, 'the waiter subscribed as the restricted user');
+      await held.release();
+      assert.equal(await (await waiting).release(), true, 'woken long before its minute of retry delay');
+      await rs.close();
+      await setAcl('-publish'); // PUBLISH refused inside the release script: redis.pcall absorbs it
+      const polling = new Redsync(nodes, { retryDelay: 20, tries: 500 });
+      const first = await polling.mutex('rl:no-publish').acquire();
+      const second = polling.mutex('rl:no-publish').acquire();
+      assert.equal(await first.release(), true);
+      assert.equal(await (await second).release(), true);
+      await polling.close();
+      await setAcl();
     });
 
     test('a missing command is a RedisConfigError at once: no retry loop, never "taken"', async () => {

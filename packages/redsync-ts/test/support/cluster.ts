@@ -157,3 +157,11 @@ export function aborted(signal: AbortSignal): Promise<unknown> {
   if (signal.aborted) return Promise.resolve(signal.reason);
   return new Promise((resolve) => signal.addEventListener('abort', () => resolve(signal.reason), { once: true }));
 }
+
+/**
+ * Waits until every server holds `value` at `key`. Acquire and extend return as soon as a quorum
+ * voted, so the last nodes may still be applying the command for a round trip; bounded by `until`.
+ */
+export function heldEverywhere(cluster: TestCluster, key: string, value: string | null): Promise<void> {
+  return until(async () => (await valuesOf(cluster, key)).every((v) => v === value), `${key} held on every node`);
+}

@@ -17,8 +17,11 @@ process.stdout.write(`${JSON.stringify({ event: 'acquired', fence: lock.fence })
 
 for await (const line of createInterface({ input: process.stdin })) {
   if (line !== 'go') continue;
-  const signalAborted = signal.aborted;
-  const reason = (signal.reason as { reason?: string } | undefined)?.reason;
+  // Read through the lock: its getter checks the clock, which is what a holder resuming from a
+  // pause needs (no timer may have run yet when the first callback after SIGCONT runs).
+  const signalAborted = lock.signal.aborted;
+  const reason = (lock.signal.reason as { reason?: string } | undefined)?.reason;
+  if (signal.reason !== lock.signal.reason) throw new Error('the signal watched since acquisition must be the same');
   const writeAccepted = await fencedSet(fromIoredis(clients[0] as Redis), dataKey ?? '', 'late write from the paused holder', lock.fence ?? 0);
   process.stdout.write(`${JSON.stringify({ event: 'woke', signalAborted, reason, writeAccepted })}\n`);
   break;

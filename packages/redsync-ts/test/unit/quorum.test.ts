@@ -68,7 +68,7 @@ describe('runRound', () => {
     const nodes = (['ok', 'ok', 'hang', 'ok', 'hang'] as const).map(fakeNode);
     const round = await runRound([0, 1, 2, 3, 4], spec(async (i) => ((await nodes[i]?.evalsha('x', [], [])) === 1 ? 'ok' : 'taken')), {
       quorum: 3,
-      failFast: true,
+      failFast: true, settleOnWin: false,
       timeout: 60_000,
       clock,
     });
@@ -76,12 +76,29 @@ describe('runRound', () => {
     assert.deepEqual(round.outcomes.map((o) => o.node), [0, 1, 3]);
   });
 
+  test('settleOnWin settles once a quorum voted for us, without failFast and without waiting for a hung node', async () => {
+    const verdicts = ['ok', 'hang', 'ok', 'hang', 'ok'] as const;
+    const hung = (i: number): Promise<unknown> => (verdicts[i] === 'hang' ? new Promise(() => undefined) : Promise.resolve('ok'));
+    const won = await runRound([0, 1, 2, 3, 4], spec(hung), { quorum: 3, failFast: false, settleOnWin: true, timeout: 60_000, clock });
+    assert.equal(won.ok, 3);
+    assert.equal(won.outcomes.length, 3);
+    // A round that is not won still waits for every node (here: for the timeout).
+    const lost = await runRound([0, 1, 2], spec((i) => (i === 0 ? Promise.resolve('ok') : i === 1 ? Promise.resolve('taken') : new Promise(() => undefined))), {
+      quorum: 2,
+      failFast: false,
+      settleOnWin: true,
+      timeout: 20,
+      clock,
+    });
+    assert.deepEqual([lost.ok, lost.taken, lost.errors], [1, 1, 1]);
+  });
+
   test('failFast settles once the quorum is lost', async () => {
     const verdicts = ['taken', 'hang', 'taken', 'hang', 'taken'] as const;
     const round = await runRound(
       [0, 1, 2, 3, 4],
       spec((i) => (verdicts[i] === 'hang' ? new Promise(() => undefined) : Promise.resolve('taken'))),
-      { quorum: 3, failFast: true, timeout: 60_000, clock },
+      { quorum: 3, failFast: true, settleOnWin: false, timeout: 60_000, clock },
     );
     assert.equal(round.taken, 3);
     assert.equal(round.outcomes.length, 3);
@@ -90,7 +107,7 @@ describe('runRound', () => {
   test('without failFast a hung node is cut off by the timeout and reported as a NodeError', async () => {
     const round = await runRound([0, 1, 2], spec((i) => (i === 1 ? new Promise(() => undefined) : Promise.resolve('ok'))), {
       quorum: 2,
-      failFast: false,
+      failFast: false, settleOnWin: false,
       timeout: 20,
       clock,
     });
@@ -108,7 +125,7 @@ describe('runRound', () => {
     const round = await runRound([0, 1], spec((i) => {
       if (i === 0) throw new Error('sync boom');
       return Promise.resolve('ok');
-    }), { quorum: 2, failFast: false, timeout: 1000, clock });
+    }), { quorum: 2, failFast: false, settleOnWin: false, timeout: 1000, clock });
     assert.equal(round.errors, 1);
     assert.equal(round.ok, 1);
   });
@@ -121,7 +138,7 @@ describe('runRound', () => {
         interpret: (reply) => reply as AnswerVerdict,
         fallback: (node) => (node === 0 ? Promise.resolve('ok') : node === 1 ? Promise.reject(new Error('again')) : undefined),
       },
-      { quorum: 2, failFast: false, timeout: 1000, clock },
+      { quorum: 2, failFast: false, settleOnWin: false, timeout: 1000, clock },
     );
     assert.deepEqual(round.outcomes.map((o) => o.verdict), ['ok', 'error', 'error']);
     assert.equal((round.outcomes[1]?.error?.cause as Error).message, 'again');
@@ -138,7 +155,7 @@ describe('runRound', () => {
           return Promise.resolve('taken');
         },
       },
-      { quorum: 2, failFast: false, timeout: 1000, clock },
+      { quorum: 2, failFast: false, settleOnWin: false, timeout: 1000, clock },
     );
     assert.deepEqual(round.outcomes.map((o) => o.verdict), ['error', 'taken']);
   });

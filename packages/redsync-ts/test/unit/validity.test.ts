@@ -45,7 +45,7 @@ describe('validity', () => {
     const pending = acquireRound(ctx, 'value');
     advance(988);
     const result = await pending;
-    assert.equal(result.round.ok, 3);
+    assert.ok(result.round.ok >= ctx.quorum, 'a quorum voted for it');
     assert.equal(isWon(ctx, result), false);
   });
 
