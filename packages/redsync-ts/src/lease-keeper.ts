@@ -224,8 +224,11 @@ export class LeaseKeeper {
   }
 
   #lose(lease: Lease, reason: LockLostReason, message: string): void {
+    const confirmed = lease.cohort?.validUntil;
     this.#detach(lease);
     try {
+      // The owner keeps what its cohort last confirmed: its validUntil must never go back.
+      if (confirmed !== undefined) lease.owner.renewed(confirmed);
       lease.owner.lost(new LockLostError(message, reason));
     } catch {
       // An owner callback must not throw; if one does, it must not escape the keeper's timer.

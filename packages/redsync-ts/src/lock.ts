@@ -164,13 +164,14 @@ export class Lock implements AsyncDisposable, LeaseOwner {
 
   /** @internal The lease keeper confirmed a renewal. */
   renewed(validUntil: number): void {
-    this.#validUntil = validUntil;
+    this.#validUntil = Math.max(this.#validUntil, validUntil);
   }
 
   /** @internal The lease keeper (or a failed extend) found the lock lost. Never throws. */
   lost(error: LockLostError): void {
     if (this.#lost !== undefined || this.#released) return;
     this.#lost = error;
+    this.#validUntil = this.validUntil; // keep what the cohort last confirmed: validUntil never goes back
     this.#lease = undefined;
     this.#controller?.abort(error);
   }

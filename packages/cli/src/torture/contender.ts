@@ -59,7 +59,7 @@ async function main(): Promise<ContenderReport> {
   const mutex = rs.mutex(task.name);
   const holds: Hold[] = [];
   const acquireLatencies: number[] = [];
-  let [failedAcquires, stale, staleUnaborted, skippedWrites, maxAbortLateness] = [0, 0, 0, 0, 0];
+  let [failedAcquires, stale, staleUnaborted, skippedWrites, maxAbortLateness, lost] = [0, 0, 0, 0, 0, 0];
   while (monotonicMs() < task.until && holds.length < task.maxAcquisitions) {
     const asked = monotonicMs();
     let lock;
@@ -81,6 +81,7 @@ async function main(): Promise<ContenderReport> {
       () => {
         abortedAt = monotonicMs();
         maxAbortLateness = Math.max(maxAbortLateness, -held.remaining());
+        if (isLockError(held.signal.reason) && held.signal.reason.code === 'LOCK_LOST') lost += 1;
       },
       { once: true },
     );
@@ -88,7 +89,8 @@ async function main(): Promise<ContenderReport> {
     let fencedAccepted = false;
     try {
       const read = Number(await resource.get(`${task.name}:counter`));
-      await sleep(Math.random() * task.workMs);
+      // Work stops when the lock is lost, as work handed the signal would.
+      await sleep(Math.random() * task.workMs, undefined, { signal: lock.signal }).catch(() => undefined);
       if (lock.remaining() <= 0) {
         stale += 1;
         if (!lock.signal.aborted) staleUnaborted += 1;
@@ -115,7 +117,7 @@ async function main(): Promise<ContenderReport> {
   for (const c of lockClients) c.disconnect();
   resource.disconnect();
   await Promise.all(proxies.map((p) => p.close()));
-  return { holds, failedAcquires, acquireLatencies, stale, staleUnaborted, skippedWrites, maxAbortLateness };
+  return { holds, failedAcquires, acquireLatencies, stale, staleUnaborted, skippedWrites, maxAbortLateness, lost };
 }
 
 main().then(

@@ -24,6 +24,8 @@ export interface ContenderReport {
   readonly skippedWrites: number;
   /** The latest a signal aborted after its validity ended, in ms (timer lateness). */
   readonly maxAbortLateness: number;
+  /** Holds whose signal aborted with a LockLostError (the fault reached a holder). */
+  readonly lost: number;
 }
 
 /** What the parent tells a contender over IPC. */

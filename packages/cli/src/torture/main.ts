@@ -51,7 +51,7 @@ export function meetsExpectation(r: ScenarioResult): boolean {
 
 export function describe(r: ScenarioResult): string {
   if (r.skipped !== undefined) return `skipped: ${r.skipped}`;
-  return `violations: ${String(r.overlaps)} overlaps / ${String(r.lostUpdates)} lost updates / ${String(r.fenceOrderViolations)} out-of-order fences in ${String(r.acquisitions)} acquisitions by ${String(r.processes)} processes under ${String(r.faults)} injected faults; availability ${(r.availability * 100).toFixed(1)} %; acquire p99 ${r.acquireP99.toFixed(0)} ms; ${String(r.stale)} holds outlived their validity (${String(r.staleUnaborted)} with the signal not aborted)`;
+  return `violations: ${String(r.overlaps)} overlaps / ${String(r.lostUpdates)} lost updates / ${String(r.fenceOrderViolations)} out-of-order fences in ${String(r.acquisitions)} acquisitions by ${String(r.processes)} processes under ${String(r.faults)} injected faults; availability ${(r.availability * 100).toFixed(1)} %; acquire p99 ${r.acquireP99.toFixed(0)} ms; ${String(r.stale)} holds outlived their validity (${String(r.staleUnaborted)} with the signal not aborted); ${String(r.lost)} holds lost (signal aborted with LockLostError), at most ${r.maxAbortLateness.toFixed(1)} ms after validity end`;
 }
 
 const table = [

@@ -27,6 +27,7 @@ export interface ScenarioResult extends Verdict {
   readonly staleUnaborted: number;
   readonly skippedWrites: number;
   readonly maxAbortLateness: number;
+  readonly lost: number;
   /** Why the scenario did not run, when it could not here. */
   readonly skipped?: string;
 }
@@ -57,7 +58,7 @@ export async function runScenario(scenario: string, options: ScenarioOptions): P
         resourceUrl: resourceServer.url,
         name,
         ttl: options.ttl,
-        workMs: LONG_HOLDS.has(scenario) ? Math.max(options.workMs, Math.round(options.ttl * 0.4)) : options.workMs,
+        workMs: workFor(scenario, options),
         until,
         maxAcquisitions: Math.ceil(options.maxAcquisitions / options.processes),
         partitionable: PARTITIONABLE.has(scenario),
@@ -87,12 +88,22 @@ export async function runScenario(scenario: string, options: ScenarioOptions): P
       staleUnaborted: sum((r) => r.staleUnaborted),
       skippedWrites: sum((r) => r.skippedWrites),
       maxAbortLateness: Math.max(0, ...done.map((r) => r.maxAbortLateness)),
+      lost: sum((r) => r.lost),
     };
   } finally {
     for (const client of [...admin, resource]) client.disconnect();
     await Promise.all(proxies.map((p) => p.close()));
     await stopRedisServers([...servers, resourceServer]);
   }
+}
+
+/**
+ * Longest work per hold. Faults that must land inside a hold get holds of up to 40% of the ttl; a
+ * partitioned holder works (renewing) for up to 1.5 ttl, so that a partition outlives its validity.
+ */
+function workFor(scenario: string, options: ScenarioOptions): number {
+  if (PARTITIONABLE.has(scenario)) return Math.round(options.ttl * 1.5);
+  return LONG_HOLDS.has(scenario) ? Math.max(options.workMs, Math.round(options.ttl * 0.4)) : options.workMs;
 }
 
 function skippedResult(scenario: string, options: ScenarioOptions, why: string): ScenarioResult {
@@ -110,6 +121,7 @@ function skippedResult(scenario: string, options: ScenarioOptions, why: string):
     staleUnaborted: 0,
     skippedWrites: 0,
     maxAbortLateness: 0,
+    lost: 0,
     skipped: why,
   };
 }

@@ -25,6 +25,18 @@ for (const adapter of ADAPTERS) {
         assert.ok(lock.signal.reason instanceof LockReleasedError);
       });
 
+      test('a renewed lock that is lost keeps the validity its last renewal confirmed', async () => {
+        const rs = new Redsync(cluster.nodes, { ttl: 300 });
+        const lock = await rs.mutex(uniqueName()).acquire({ autoExtend: true });
+        const first = lock.validUntil;
+        await until(() => lock.validUntil > first + 600, 'two ttls of renewals');
+        await Promise.all(cluster.admin.map((a) => a.set(lock.key, 'thief')));
+        const confirmed = lock.validUntil;
+        await aborted(lock.signal);
+        assert.ok(lock.validUntil >= confirmed, `validUntil went back from ${String(confirmed)} to ${String(lock.validUntil)}`);
+        await lock.release();
+      });
+
       test('after the event loop was blocked past the validity, lock.signal is aborted before any timer runs', async () => {
         const rs = new Redsync(cluster.nodes, { ttl: 200 });
         for (const autoExtend of [false, true]) {
