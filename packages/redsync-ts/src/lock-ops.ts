@@ -65,16 +65,26 @@ export function isWon(ctx: LockContext, result: TimedRound): boolean {
 
 /**
  * One acquisition attempt on every node at once: `SET NX PX`, and only where that fails, the
- * reclaim script (our own leftover counts as ours).
+ * reclaim script (our own leftover counts as ours, and the holder's PTTL is read). With
+ * `reclaim: false` a failed `SET NX` simply counts as taken: for a retry that cannot have left a
+ * key of ours anywhere and already knows the holder's ttl, it saves a script per node.
  */
-export function acquireRound<T = TimedRound>(ctx: LockContext, value: string, finish?: (result: TimedRound) => T | PromiseLike<T>): Promise<T> {
+export function acquireRound<T = TimedRound>(
+  ctx: LockContext,
+  value: string,
+  finish?: (result: TimedRound) => T | PromiseLike<T>,
+  reclaim = true,
+): Promise<T> {
   const start = ctx.clock();
   const { key, options } = ctx;
   let holder: HolderTtl | undefined;
   const reclaimed = (reply: ReclaimReply): AnswerVerdict => (reply === 'ok' ? 'ok' : (holder ??= new HolderTtl()).taken(reply));
   const spec: RoundSpec = {
     send: (index) => nodeAt(ctx, index).setNX(key, value, options.ttl),
-    interpret: (reply, index) => (reply === 'OK' ? 'ok' : runScript(nodeAt(ctx, index), lockReclaim, [ctx.key], [value, ctx.ttlArg]).then(reclaimed)),
+    interpret: (reply, index) => {
+      if (reply === 'OK') return 'ok';
+      return reclaim ? runScript(nodeAt(ctx, index), lockReclaim, [ctx.key], [value, ctx.ttlArg]).then(reclaimed) : 'taken';
+    },
   };
   return runRound(ctx.order, spec, roundOptions(ctx, options.failFast), (round) => {
     const timed: TimedRound = { round, start, validUntil: validUntil(start, options.ttl, options.driftFactor), holderTtl: holder?.shortest };

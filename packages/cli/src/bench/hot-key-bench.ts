@@ -30,6 +30,8 @@ export interface HotKeyOptions {
   readonly bursts: number;
   readonly loopMs: number;
   readonly contenders: number;
+  /** The libraries to run; all of them by default. */
+  readonly specs?: readonly LibrarySpec[];
 }
 
 /** The contenders of one run: in this process, or spread over child processes. */
@@ -116,9 +118,10 @@ function ownerChanges(holds: readonly Hold[]): number {
 }
 
 export async function hotKeyRows(options: HotKeyOptions, processes: number, log: (line: string) => void): Promise<HotKeyResult[]> {
-  const pools = new Map<LibrarySpec, Pool>(HOT_KEY_SPECS.map((spec) => [spec, { gaps: [], drains: [], burstFailures: 0, waits: [], changes: [], loopFailures: 0, overlaps: 0, acquisitions: 0 }]));
+  const specs = options.specs ?? HOT_KEY_SPECS;
+  const pools = new Map<LibrarySpec, Pool>(specs.map((spec) => [spec, { gaps: [], drains: [], burstFailures: 0, waits: [], changes: [], loopFailures: 0, overlaps: 0, acquisitions: 0 }]));
   for (let round = 0; round < options.rounds; round++) {
-    const order = round % 2 === 0 ? HOT_KEY_SPECS : [...HOT_KEY_SPECS].reverse();
+    const order = round % 2 === 0 ? specs : [...specs].reverse();
     for (const spec of order) {
       const pool = pools.get(spec) as Pool;
       const key = `bench:hot:${String(processes)}:${String(round)}:${specName(spec)}`;
@@ -146,7 +149,7 @@ export async function hotKeyRows(options: HotKeyOptions, processes: number, log:
     }
     log(`hot key, ${String(processes)} process(es): round ${String(round + 1)} of ${String(options.rounds)} done`);
   }
-  return HOT_KEY_SPECS.map((spec) => {
+  return specs.map((spec) => {
     const pool = pools.get(spec) as Pool;
     return {
       library: specName(spec),

@@ -31,18 +31,35 @@ export function ioredisListen(client: object): Listen | undefined {
   // ioredis prefixes KEYS inside scripts, so the script's channel carries the prefix; it does not
   // prefix channel names we subscribe to.
   const prefix = source.options?.keyPrefix ?? source.options?.redisOptions?.keyPrefix ?? '';
-  // The user's client may fail fast or connect lazily; the subscriber must queue until connected
-  // and resubscribe after every reconnect.
-  const overrides = { lazyConnect: false, enableOfflineQueue: true, autoResubscribe: true };
+  // The user's client may fail fast or connect lazily; the subscriber must queue until connected.
+  // ioredis's own resubscription after a reconnect leaves its promise unhandled (a connection
+  // that drops again crashes the process), so we resubscribe ourselves.
+  const overrides = { lazyConnect: false, enableOfflineQueue: true, autoResubscribe: false };
   return (onMessage) => {
     const subscriber = source.isCluster === true ? source.duplicate([], overrides) : source.duplicate(overrides);
+    const channels = new Set<string>();
+    let connectedBefore = false;
     subscriber.on('error', ignore); // it reconnects by itself; an unheard 'error' would crash the process
     subscriber.on('message', (channel: string, message: string) => {
       if (channel.startsWith(prefix)) onMessage(channel.slice(prefix.length), message);
     });
+    subscriber.on('ready', () => {
+      if (connectedBefore && channels.size > 0) {
+        subscriber.subscribe(...[...channels].map((channel) => prefix + channel)).catch(ignore);
+        // Releases published while we were away were lost: let each line try once more.
+        for (const channel of channels) onMessage(channel, '');
+      }
+      connectedBefore = true;
+    });
     return {
-      subscribe: (channel) => subscriber.subscribe(prefix + channel).then(ignore),
-      unsubscribe: (channel) => subscriber.unsubscribe(prefix + channel).then(ignore),
+      subscribe: (channel) => {
+        channels.add(channel);
+        return subscriber.subscribe(prefix + channel).then(ignore);
+      },
+      unsubscribe: (channel) => {
+        channels.delete(channel);
+        return subscriber.unsubscribe(prefix + channel).then(ignore);
+      },
       close: () => {
         subscriber.disconnect();
         return Promise.resolve();

@@ -1,12 +1,30 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { LockTakenError, RedisConfigError, Redsync, type RedisNode } from '../../src/index.js';
+import { LockTakenError, RedisConfigError, Redsync, fromIoredis, type RedisNode } from '../../src/index.js';
 import { startRedisServers, stopRedisServers, type RedisServer } from '../../src/testing/index.js';
 import { ADAPTERS, openNode, until } from '../support/cluster.js';
 
 /** The minimal ACL documented in the README: the commands the library runs, on its key patterns. */
 const MINIMAL = ['on', '>secret', 'resetkeys', '~rl:*', '~{rl:*', 'resetchannels', '&rl:*', '-@all', '+set', '+get', '+pttl', '+pexpire', '+del', '+incr', '+publish', '+subscribe', '+unsubscribe', '+eval', '+evalsha', '+ping', '+hello', '+client|setname'];
+
+test('a wrong password (ioredis, default options) is a RedisConfigError at once, with no retry loop', { timeout: 20_000 }, async () => {
+  const [server] = await startRedisServers(1);
+  const admin = new Redis({ path: server?.socket ?? '' });
+  const client = new Redis({ path: server?.socket ?? '', username: 'locker', password: 'wrong', maxRetriesPerRequest: 1 });
+  client.on('error', () => undefined);
+  try {
+    await admin.call('ACL', 'SETUSER', 'locker', 'on', '>secret', '~*', '+@all');
+    // A minute between attempts: a retry loop would run into the test's timeout.
+    const error = await new Redsync([fromIoredis(client)], { tries: 32, retryDelay: 60_000 }).mutex('rl:wrong-password').acquire().catch((e: unknown) => e);
+    assert.ok(error instanceof RedisConfigError, String(error));
+    assert.match(String(error.outcomes[0]?.error?.cause), /WRONGPASS/);
+  } finally {
+    client.disconnect();
+    admin.disconnect();
+    await stopRedisServers(server === undefined ? [] : [server]);
+  }
+});
 
 for (const adapter of ADAPTERS) {
   describe(`a restricted ACL user via ${adapter}`, () => {
