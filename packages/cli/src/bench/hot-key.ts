@@ -2,6 +2,7 @@
  * One hot key, many contenders, in this process: the records the hot-key rows are computed from.
  * Times are CLOCK_MONOTONIC ms (process.hrtime), comparable across processes on one machine.
  */
+import { countOverlaps } from '../intervals.js';
 import type { LockLibrary } from './libraries.js';
 
 export interface Hold {
@@ -68,14 +69,11 @@ export async function loop(lib: LockLibrary, key: string, contenders: number, pr
 
 /** Pairs of holds that intersect: any is a mutual-exclusion violation. */
 export function overlaps(holds: readonly Hold[]): number {
-  const sorted = [...holds].sort((a, b) => a.acquired - b.acquired);
-  let count = 0;
-  let latestEnd = Number.NEGATIVE_INFINITY;
-  for (const hold of sorted) {
-    if (hold.acquired < latestEnd) count += 1;
-    latestEnd = Math.max(latestEnd, hold.released);
-  }
-  return count;
+  return countOverlaps(
+    holds,
+    (h) => h.acquired,
+    (h) => h.released,
+  );
 }
 
 /** Next owner's acquisition minus the previous owner's release call, within each burst or run. */

@@ -1,3 +1,4 @@
+import { countOverlaps } from '../intervals.js';
 import type { Hold } from './history.js';
 
 export interface Verdict {
@@ -17,12 +18,11 @@ export interface Verdict {
  */
 export function check(holds: readonly Hold[], finalCounter: number): Verdict {
   const sorted = [...holds].sort((a, b) => a.start - b.start);
-  let overlaps = 0;
-  let latestEnd = Number.NEGATIVE_INFINITY;
-  for (const hold of sorted) {
-    if (hold.start < latestEnd) overlaps += 1;
-    latestEnd = Math.max(latestEnd, hold.end);
-  }
+  const overlaps = countOverlaps(
+    sorted,
+    (h) => h.start,
+    (h) => h.end,
+  );
   let fenceOrderViolations = 0;
   let highestEnded = 0;
   const byEnd = [...sorted].sort((a, b) => a.end - b.end);
