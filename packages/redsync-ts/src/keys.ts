@@ -26,11 +26,18 @@ export function fenceKeyOf(lockKey: string): string {
   return companionKey(lockKey, ':fence');
 }
 
+const RELEASED = ':released';
+
 /**
  * The channel the release script publishes on when it deletes `lockKey` (computed in Lua as
  * `KEYS[1] .. ':released'`). Channels are not keys: no hash slot applies, and ioredis's
  * `keyPrefix` is added to the key in the script, so subscribers must add it too.
  */
 export function releaseChannelOf(lockKey: string): string {
-  return `${lockKey}:released`;
+  return lockKey + RELEASED;
+}
+
+/** The lock key a release channel belongs to (the inverse of {@link releaseChannelOf}). */
+export function lockKeyOf(channel: string): string {
+  return channel.endsWith(RELEASED) ? channel.slice(0, -RELEASED.length) : channel;
 }

@@ -64,6 +64,9 @@ export class Mutex {
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
+    // No barging: while callers of this process wait for this key, a newcomer queues behind them
+    // (it would otherwise often beat the waiter that a release just woke).
+    if (this.#ctx.options.tries > 1 && this.#ctx.notifier?.queued(this.#ctx.key) === true) return this.#retry(value, call, undefined);
     // The uncontended case is one round: keep it free of extra async frames and promise hops.
     const finish = (first: TimedRound): Lock | Promise<Lock> => this.#lockOrRetry(value, call, first);
     return this.#round(value, finish);
@@ -94,7 +97,7 @@ export class Mutex {
    * attempts it waits for a release notification, at most the retry delay and at most the time
    * the holder's key has left (plus 1 ms, so that it has expired when we look).
    */
-  async #retry(value: string, call: Call, first: TimedRound): Promise<Lock> {
+  async #retry(value: string, call: Call, first: TimedRound | undefined): Promise<Lock> {
     const { tries, retryDelay } = this.#ctx.options;
     const { signal } = call;
     // Joining before the clean-up round lets the subscription be confirmed while it runs.
@@ -105,19 +108,22 @@ export class Mutex {
     let leftovers = false;
     let holderUntil = Number.NEGATIVE_INFINITY;
     try {
+      // Without a first result the caller queued behind this process's waiters: it waits first.
       let result = first;
-      for (let attempt = 1; ; attempt++) {
-        if (mayHaveLeftKeys(this.#ctx, result)) {
-          leftovers = true;
-          await releaseRound(this.#ctx, value);
+      for (let attempt = first === undefined ? 0 : 1; ; attempt++) {
+        if (result !== undefined) {
+          if (mayHaveLeftKeys(this.#ctx, result)) {
+            leftovers = true;
+            await releaseRound(this.#ctx, value);
+          }
+          signal?.throwIfAborted();
+          if (hasConfigurationProblem(result.round.outcomes)) throw new RedisConfigError(result.round.outcomes);
+          if (attempt >= tries) throw failureOf(this.#ctx, result, attempt);
         }
-        signal?.throwIfAborted();
-        if (hasConfigurationProblem(result.round.outcomes)) throw new RedisConfigError(result.round.outcomes);
-        if (attempt >= tries) throw failureOf(this.#ctx, result, attempt);
         const now = clock();
-        if (result.holderTtl !== undefined && Number.isFinite(result.holderTtl)) holderUntil = now + result.holderTtl;
+        if (result?.holderTtl !== undefined && Number.isFinite(result.holderTtl)) holderUntil = now + result.holderTtl;
         const holderLeft = holderUntil > now ? holderUntil - now + 1 : Number.POSITIVE_INFINITY;
-        const pause = Math.min(checkDelay('retryDelay(attempt)', retryDelay(attempt)), holderLeft);
+        const pause = Math.min(checkDelay('retryDelay(attempt)', retryDelay(Math.max(1, attempt))), holderLeft);
         await (turn === undefined ? delay(pause, signal) : turn.wait(pause, signal));
         // A fresh reading of the holder's ttl is needed once the last one has run out.
         result = await this.#round(value, undefined, leftovers || holderUntil <= clock());

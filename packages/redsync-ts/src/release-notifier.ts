@@ -1,4 +1,4 @@
-import { releaseChannelOf } from './keys.js';
+import { lockKeyOf, releaseChannelOf } from './keys.js';
 import type { RedisNode, ReleaseFeed } from './node.js';
 import { WaitLine, type Turn } from './wait-line.js';
 
@@ -18,6 +18,7 @@ export const LINGER_MS = 500;
 export class ReleaseNotifier {
   readonly #nodes: readonly RedisNode[];
   #feeds: ReleaseFeed[] | undefined;
+  /** By lock key. */
   readonly #lines = new Map<string, WaitLine>();
   readonly #lingering = new Map<string, NodeJS.Timeout>();
   #seq = 0;
@@ -38,22 +39,29 @@ export class ReleaseNotifier {
     return this.#lines.size;
   }
 
+  /**
+   * True while some caller of this process waits for `key` (or is attempting after a wake-up):
+   * a new `acquire()` then queues behind it instead of barging in. A Map lookup, no I/O.
+   */
+  queued(key: string): boolean {
+    return this.#lines.get(key)?.busy === true;
+  }
+
   /** Joins the wait line of `key`, subscribing to its channel if this process was not yet. */
   join(key: string): Turn {
     // After close, a line of one that only its timer wakes, kept nowhere.
     if (this.#closed) return new WaitLine(() => undefined).join(0);
-    const channel = releaseChannelOf(key);
-    let line = this.#lines.get(channel);
+    let line = this.#lines.get(key);
     if (line === undefined) {
-      const created = new WaitLine(() => this.#linger(channel, created));
+      const created = new WaitLine(() => this.#linger(key, created));
       line = created;
-      this.#lines.set(channel, line);
-      this.#subscribe(channel, line);
+      this.#lines.set(key, line);
+      this.#subscribe(key, line);
     }
-    const lingering = this.#lingering.get(channel);
+    const lingering = this.#lingering.get(key);
     if (lingering !== undefined) {
       clearTimeout(lingering);
-      this.#lingering.delete(channel);
+      this.#lingering.delete(key);
     }
     return line.join(this.#seq++);
   }
@@ -69,14 +77,14 @@ export class ReleaseNotifier {
     await this.#closeFeeds();
   }
 
-  #subscribe(channel: string, line: WaitLine): void {
+  #subscribe(key: string, line: WaitLine): void {
     if (this.#closed) return;
     const feeds = this.#open();
     // Wake one waiter as soon as any node confirms: a release between the waiter's failed
     // attempt and the subscription would otherwise go unheard until its timer.
-    Promise.any(feeds.map((feed) => feed.subscribe(channel))).then(
+    Promise.any(feeds.map((feed) => feed.subscribe(releaseChannelOf(key)))).then(
       () => {
-        if (this.#lines.get(channel) === line) line.notify();
+        if (this.#lines.get(key) === line) line.notify();
       },
       () => undefined, // no node could subscribe: the waiters' timers cover it
     );
@@ -84,22 +92,22 @@ export class ReleaseNotifier {
 
   #open(): ReleaseFeed[] {
     // An empty message carries no release tag (a publisher other than our release script).
-    const onMessage = (channel: string, message: string): void => this.#lines.get(channel)?.notify(message === '' ? undefined : message);
+    const onMessage = (channel: string, message: string): void => this.#lines.get(lockKeyOf(channel))?.notify(message === '' ? undefined : message);
     this.#feeds ??= this.#nodes.map((node) => (node.listen as NonNullable<RedisNode['listen']>)(onMessage));
     return this.#feeds;
   }
 
-  #linger(channel: string, line: WaitLine): void {
+  #linger(key: string, line: WaitLine): void {
     if (this.#closed) return;
     const timer = setTimeout(() => {
-      this.#lingering.delete(channel);
-      if (line.busy || this.#lines.get(channel) !== line) return;
-      this.#lines.delete(channel);
-      for (const feed of this.#feeds ?? []) feed.unsubscribe(channel).catch(() => undefined);
+      this.#lingering.delete(key);
+      if (line.busy || this.#lines.get(key) !== line) return;
+      this.#lines.delete(key);
+      for (const feed of this.#feeds ?? []) feed.unsubscribe(releaseChannelOf(key)).catch(() => undefined);
       if (this.#lines.size === 0) void this.#closeFeeds();
     }, LINGER_MS);
     timer.unref();
-    this.#lingering.set(channel, timer);
+    this.#lingering.set(key, timer);
   }
 
   async #closeFeeds(): Promise<void> {

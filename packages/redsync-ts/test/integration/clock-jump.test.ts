@@ -1,7 +1,8 @@
 /**
  * Wall-clock jumps on Redis servers, with libfaketime (Redlock's stated assumption is that server
- * clocks do not jump). A forward jump on a minority is harmless; on a majority it lets a second
- * holder in while the first still holds: the known-unsafe case the docs warn about.
+ * clocks do not jump). A forward jump on a minority is harmless to a holder on every node; on a
+ * majority it lets a second holder in while the first still holds: the known-unsafe case the docs
+ * warn about. (A holder on a bare quorum is exposed to one node: see the torture run.)
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';

@@ -99,6 +99,29 @@ for (const adapter of ADAPTERS) {
         }
       });
 
+      test('a newcomer in a process with waiters queues behind them instead of barging in', async () => {
+        const name = uniqueName();
+        const probe = counting(cluster.nodes);
+        const waiterSide = new Redsync(probe.nodes, SLOW);
+        try {
+          const held = await holderSide.mutex(name).acquire();
+          const order: string[] = [];
+          const first = waiterSide.mutex(name).acquire().then((lock) => (order.push('first'), lock));
+          await subscribed(cluster, name);
+          await until(() => probe.attempts() === 2, 'the first waiter tried twice (before and after subscribing)');
+          const second = waiterSide.mutex(name).acquire().then((lock) => (order.push('second'), lock));
+          // A barging newcomer would have sent its SET NX synchronously, inside acquire().
+          assert.equal(probe.attempts(), 2, 'the newcomer made no attempt of its own while the first waited');
+          await held.release();
+          const firstLock = await first;
+          await firstLock.release();
+          await (await second).release();
+          assert.deepEqual(order, ['first', 'second']);
+        } finally {
+          await waiterSide.close();
+        }
+      });
+
       test('a release that publishes nothing (a go-redsync holder, an expiry) is bounded by the holder ttl', async () => {
         const name = uniqueName();
         const waiterSide = new Redsync(cluster.nodes, SLOW);
