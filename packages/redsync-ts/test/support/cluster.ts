@@ -124,7 +124,7 @@ export async function expireEverywhere(cluster: TestCluster, key: string): Promi
     if (ttls.every((ttl) => ttl === -2)) return;
     // Only where a straggler gave the key a longer ttl again: PEXPIRE 1 in a tight loop would
     // keep pushing the expiry a millisecond ahead.
-    await Promise.all(cluster.admin.map((admin, index) => ((ttls[index] ?? 0) > 1 ? admin.pexpire(key, 1) : 0)));
+    await Promise.all(cluster.admin.map((admin, index) => ((ttls[index] ?? 0) > 1 ? admin.pexpire(key, 1) : Promise.resolve(0))));
     await new Promise((resolve) => setImmediate(resolve));
   }
   throw new Error(`key ${key} did not expire`);
