@@ -12,6 +12,16 @@ import { ADAPTERS, heldEverywhere, startCluster, uniqueName, until, valuesOf, ty
 const MINUTE = 60_000;
 const SLOW = { ttl: MINUTE, retryDelay: MINUTE, tries: 1000 };
 
+/** Runs `work` with a Redsync over `nodes` (a second "process"), and closes it afterwards. */
+async function withWaiterSide(nodes: RedisNode[], work: (waiterSide: Redsync) => Promise<void>): Promise<void> {
+  const waiterSide = new Redsync(nodes, SLOW);
+  try {
+    await work(waiterSide);
+  } finally {
+    await waiterSide.close();
+  }
+}
+
 /** Subscriber connections on every server. */
 function subscriberCounts(cluster: TestCluster): Promise<number[]> {
   return Promise.all(cluster.admin.map(async (admin) => String(await admin.call('CLIENT', 'LIST', 'TYPE', 'pubsub')).split('\n').filter((line) => line.trim() !== '').length));
@@ -57,8 +67,7 @@ for (const adapter of ADAPTERS) {
 
       test('a waiter is woken by the release, with a minute of retry delay and ttl left', async () => {
         const name = uniqueName();
-        const waiterSide = new Redsync(cluster.nodes, SLOW);
-        try {
+        await withWaiterSide(cluster.nodes, async (waiterSide) => {
           const held = await holderSide.mutex(name).acquire();
           const waiting = waiterSide.mutex(name).acquire();
           await subscribed(cluster, name);
@@ -66,17 +75,14 @@ for (const adapter of ADAPTERS) {
           const lock = await waiting;
           await assertHeld(cluster, name, lock.value);
           await lock.release();
-        } finally {
-          await waiterSide.close();
-        }
+        });
       });
 
       test('one release wakes one waiter of a process, not all of them', async () => {
         const name = uniqueName();
         const probe = counting(cluster.nodes);
-        const waiterSide = new Redsync(probe.nodes, SLOW);
         const controller = new AbortController();
-        try {
+        await withWaiterSide(probe.nodes, async (waiterSide) => {
           const held = await holderSide.mutex(name).acquire();
           const mutex = waiterSide.mutex(name);
           const waiters = Array.from({ length: 5 }, () => mutex.acquire({ signal: controller.signal }));
@@ -94,16 +100,13 @@ for (const adapter of ADAPTERS) {
           const outcomes = await Promise.allSettled(waiters);
           assert.equal(outcomes.filter((o) => o.status === 'fulfilled').length, 1);
           await winner.release();
-        } finally {
-          await waiterSide.close();
-        }
+        });
       });
 
       test('a newcomer in a process with waiters queues behind them instead of barging in', async () => {
         const name = uniqueName();
         const probe = counting(cluster.nodes);
-        const waiterSide = new Redsync(probe.nodes, SLOW);
-        try {
+        await withWaiterSide(probe.nodes, async (waiterSide) => {
           const held = await holderSide.mutex(name).acquire();
           const order: string[] = [];
           const first = waiterSide.mutex(name).acquire().then((lock) => (order.push('first'), lock));
@@ -117,29 +120,23 @@ for (const adapter of ADAPTERS) {
           await firstLock.release();
           await (await second).release();
           assert.deepEqual(order, ['first', 'second']);
-        } finally {
-          await waiterSide.close();
-        }
+        });
       });
 
       test('a release that publishes nothing (a go-redsync holder, an expiry) is bounded by the holder ttl', async () => {
         const name = uniqueName();
-        const waiterSide = new Redsync(cluster.nodes, SLOW);
-        try {
+        await withWaiterSide(cluster.nodes, async (waiterSide) => {
           // A foreign holder with a short ttl, whose "release" is its key expiring.
           await Promise.all(cluster.admin.map((admin) => admin.set(name, 'go-holder', 'PX', 300)));
           const lock = await waiterSide.mutex(name).acquire();
           await assertHeld(cluster, name, lock.value);
           await lock.release();
-        } finally {
-          await waiterSide.close();
-        }
+        });
       });
 
       test('a killed subscriber connection loses wake-ups but not the lock, and comes back', async () => {
         const name = uniqueName();
-        const waiterSide = new Redsync(cluster.nodes, SLOW);
-        try {
+        await withWaiterSide(cluster.nodes, async (waiterSide) => {
           const held = await holderSide.mutex(name, { ttl: 400 }).acquire();
           const waiting = waiterSide.mutex(name).acquire();
           await subscribed(cluster, name);
@@ -153,15 +150,12 @@ for (const adapter of ADAPTERS) {
           const second = await waitingAgain;
           await assertHeld(cluster, name, second.value);
           await second.release();
-        } finally {
-          await waiterSide.close();
-        }
+        });
       });
 
       test('abort while waiting rejects with the reason and leaves only the holder', async () => {
         const name = uniqueName();
-        const waiterSide = new Redsync(cluster.nodes, SLOW);
-        try {
+        await withWaiterSide(cluster.nodes, async (waiterSide) => {
           const held = await holderSide.mutex(name).acquire();
           const controller = new AbortController();
           const waiting = waiterSide.mutex(name).acquire({ signal: controller.signal });
@@ -171,9 +165,7 @@ for (const adapter of ADAPTERS) {
           await assert.rejects(waiting, (error) => error === reason);
           await heldEverywhere(cluster, name, held.value);
           await held.release();
-        } finally {
-          await waiterSide.close();
-        }
+        });
       });
 
       test('close() leaves no subscriber connection, and the clients given to it keep working', async () => {

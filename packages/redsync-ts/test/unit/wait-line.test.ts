@@ -15,6 +15,14 @@ function watch(turn: Turn, signal?: AbortSignal): { woken: () => boolean; done: 
   return { woken: () => woken, done };
 }
 
+/** A line with two waiting turns, A (first) and B, and a controller that aborts both. */
+function twoWaiting(): { line: WaitLine; a: Turn; b: Turn; controller: AbortController; waitA: ReturnType<typeof watch>; waitB: ReturnType<typeof watch> } {
+  const line = new WaitLine(() => undefined);
+  const [a, b] = [line.join(0), line.join(1)];
+  const controller = new AbortController();
+  return { line, a, b, controller, waitA: watch(a, controller.signal), waitB: watch(b, controller.signal) };
+}
+
 describe('WaitLine', () => {
   test('a release wakes exactly one waiter, the earliest arrival', async () => {
     const line = new WaitLine(() => undefined);
@@ -32,11 +40,7 @@ describe('WaitLine', () => {
   });
 
   test('echoes of a release heard while the woken waiter attempts make it go again if it lost', async () => {
-    const line = new WaitLine(() => undefined);
-    const [a, b] = [line.join(0), line.join(1)];
-    const controller = new AbortController();
-    const waitB = watch(b, controller.signal);
-    const waitA = watch(a, controller.signal);
+    const { line, a, controller, waitA, waitB } = twoWaiting();
     line.notify('r1');
     await waitA.done;
     line.notify('r1'); // the same release, from a slower node, during A's attempt
@@ -49,11 +53,7 @@ describe('WaitLine', () => {
   });
 
   test('after a win, echoes of the release that led to it wake nobody', async () => {
-    const line = new WaitLine(() => undefined);
-    const [a, b] = [line.join(0), line.join(1)];
-    const controller = new AbortController();
-    const waitA = watch(a, controller.signal);
-    const waitB = watch(b, controller.signal);
+    const { line, a, waitA, waitB } = twoWaiting();
     line.notify('r1');
     await waitA.done;
     a.won();
@@ -76,11 +76,7 @@ describe('WaitLine', () => {
   });
 
   test('a woken waiter that leaves without attempting passes a pending wake-up on', async () => {
-    const line = new WaitLine(() => undefined);
-    const [a, b] = [line.join(0), line.join(1)];
-    const controller = new AbortController();
-    const waitA = watch(a, controller.signal);
-    const waitB = watch(b, controller.signal);
+    const { line, a, waitA, waitB } = twoWaiting();
     line.notify('r1');
     await waitA.done;
     line.notify('r2');
