@@ -14,7 +14,7 @@ export interface LeaseOwner {
   readonly validUntil: number;
   /** A renewal confirmed the lock until `validUntil` (a cohort's full success is read from the cohort instead). */
   renewed(validUntil: number): void;
-  /** The lock is lost; the keeper has already forgotten it. Must not throw. */
+  /** The lock is lost; the keeper forgets it right after this returns. Must not throw. */
   lost(error: LockLostError): void;
 }
 
@@ -224,14 +224,13 @@ export class LeaseKeeper {
   }
 
   #lose(lease: Lease, reason: LockLostReason, message: string): void {
-    const confirmed = lease.cohort?.validUntil;
-    this.#detach(lease);
     try {
-      // The owner keeps what its cohort last confirmed: its validUntil must never go back.
-      if (confirmed !== undefined) lease.owner.renewed(confirmed);
+      // Told while still in its cohort, so the owner can keep what the cohort last confirmed.
       lease.owner.lost(new LockLostError(message, reason));
     } catch {
       // An owner callback must not throw; if one does, it must not escape the keeper's timer.
+    } finally {
+      this.#detach(lease);
     }
   }
 }

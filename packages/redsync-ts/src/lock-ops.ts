@@ -78,12 +78,14 @@ export function acquireRound<T = TimedRound>(
   const start = ctx.clock();
   const { key, options } = ctx;
   let holder: HolderTtl | undefined;
-  const reclaimed = (reply: ReclaimReply): AnswerVerdict => (reply === 'ok' ? 'ok' : (holder ??= new HolderTtl()).taken(reply));
   const spec: RoundSpec = {
     send: (index) => nodeAt(ctx, index).setNX(key, value, options.ttl),
     interpret: (reply, index) => {
       if (reply === 'OK') return 'ok';
-      return reclaim ? runScript(nodeAt(ctx, index), lockReclaim, [ctx.key], [value, ctx.ttlArg]).then(reclaimed) : 'taken';
+      if (!reclaim) return 'taken';
+      return runScript(nodeAt(ctx, index), lockReclaim, [ctx.key], [value, ctx.ttlArg]).then((answer: ReclaimReply) =>
+        answer === 'ok' ? 'ok' : (holder ??= new HolderTtl()).taken(answer),
+      );
     },
   };
   return runRound(ctx.order, spec, roundOptions(ctx, options.failFast), (round) => {

@@ -91,9 +91,10 @@ export class ReleaseNotifier {
   }
 
   #open(): ReleaseFeed[] {
+    if (this.#feeds !== undefined) return this.#feeds;
     // An empty message carries no release tag (a publisher other than our release script).
     const onMessage = (channel: string, message: string): void => this.#lines.get(lockKeyOf(channel))?.notify(message === '' ? undefined : message);
-    this.#feeds ??= this.#nodes.map((node) => (node.listen as NonNullable<RedisNode['listen']>)(onMessage));
+    this.#feeds = this.#nodes.map((node) => (node.listen as NonNullable<RedisNode['listen']>)(onMessage));
     return this.#feeds;
   }
 

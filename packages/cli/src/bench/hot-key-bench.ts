@@ -5,10 +5,9 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { percentile } from '../percentile.js';
+import { median, percentile } from '../percentile.js';
 import { burst, handoffGaps, loop, monotonicMs, overlaps, type Hold, type HotKeyRecords } from './hot-key.js';
 import { HOT_KEY_SPECS, openLibrary, specName, type LibrarySpec } from './hot-key-libraries.js';
-import { median } from './table.js';
 
 export interface HotKeyResult {
   readonly library: string;

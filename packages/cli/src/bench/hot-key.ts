@@ -3,6 +3,7 @@
  * Times are CLOCK_MONOTONIC ms (process.hrtime), comparable across processes on one machine.
  */
 import { countOverlaps } from '../intervals.js';
+import { monotonicMs } from '../torture/history.js';
 import type { LockLibrary } from './libraries.js';
 
 export interface Hold {
@@ -20,9 +21,7 @@ export interface HotKeyRecords {
   readonly failures: number;
 }
 
-export function monotonicMs(): number {
-  return Number(process.hrtime.bigint()) / 1e6;
-}
+export { monotonicMs };
 
 /** Every contender asks once, all at the same moment, and releases at once. */
 export async function burst(lib: LockLibrary, key: string, contenders: number, proc: number): Promise<HotKeyRecords> {

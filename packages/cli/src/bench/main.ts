@@ -12,12 +12,11 @@ import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { startRedisServers, stopRedisServers } from 'redsync-ts/testing';
-import { percentile } from '../percentile.js';
+import { median, percentile } from '../percentile.js';
 import { hotKeyRows } from './hot-key-bench.js';
 import { benchmarkDoc, targets } from './doc.js';
 import { handoffChart, markdown, type BenchResults, type ConcurrentRow, type UncontendedRow } from './report.js';
 import { concurrentPairs, sequentialPairs, uncontendedLibraries } from './scenarios.js';
-import { median } from './table.js';
 
 const { values } = parseArgs({
   options: {
