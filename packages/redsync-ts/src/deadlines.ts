@@ -9,28 +9,48 @@
 /** A scheduled deadline; pass it to {@link cancelDeadline} when the work finished first. */
 export interface Deadline {
   readonly at: number;
-  readonly fire: () => void;
-  readonly queue: Set<Deadline>;
-  readonly duration: number;
+  /** Cleared when the deadline is cancelled or has fired. */
+  fire: (() => void) | undefined;
+  readonly queue: Queue;
 }
 
-/** Insertion-ordered sets: each is sorted by `at` because all its entries share one duration. */
-const queues = new Map<number, Set<Deadline>>();
+/**
+ * The deadlines of one duration, in the order they fall due. An array with a moving head rather
+ * than a Set: rounds mostly finish in the order they started, so cancelling usually pops the head,
+ * and no per-round hash entry is made. Cancelled entries further in wait until the head reaches
+ * them (they hold no callback meanwhile).
+ */
+interface Queue {
+  readonly duration: number;
+  items: (Deadline | undefined)[];
+  head: number;
+  live: number;
+}
+
+const queues = new Map<number, Queue>();
+/** Node's global `performance` is a getter: held here, a clock read is one call, not two. */
+const perf = performance;
 let timer: NodeJS.Timeout | undefined;
 let timerAt = Number.POSITIVE_INFINITY;
+/** Whether the timer keeps the process alive; toggled only when that changes. */
+let timerRefed = false;
 
 /** Calls `fire` once, `duration` ms from now, unless cancelled. `fire` must not throw. */
 export function scheduleDeadline(duration: number, fire: () => void): Deadline {
   let queue = queues.get(duration);
   if (queue === undefined) {
-    queue = new Set();
+    queue = { duration, items: [], head: 0, live: 0 };
     queues.set(duration, queue);
   }
-  const deadline: Deadline = { at: performance.now() + duration, fire, queue, duration };
-  queue.add(deadline);
+  const deadline: Deadline = { at: perf.now() + duration, fire, queue };
+  queue.items.push(deadline);
+  queue.live += 1;
   // Pending deadlines keep the process alive, as the work they bound would.
   if (deadline.at < timerAt) arm(deadline.at);
-  else timer?.ref();
+  else if (!timerRefed && timer !== undefined) {
+    timer.ref();
+    timerRefed = true;
+  }
   return deadline;
 }
 
@@ -40,33 +60,59 @@ export function scheduleDeadline(duration: number, fire: () => void): Deadline {
  * sequential locking. If it fires with nothing due, it simply stops.
  */
 export function cancelDeadline(deadline: Deadline): void {
+  if (deadline.fire === undefined) return;
+  deadline.fire = undefined;
   const { queue } = deadline;
-  if (!queue.delete(deadline) || queue.size > 0) return;
-  queues.delete(deadline.duration);
-  if (queues.size === 0) timer?.unref();
+  queue.live -= 1;
+  dropSpentHeads(queue);
+  if (queue.live > 0) return;
+  queues.delete(queue.duration);
+  if (queues.size === 0 && timerRefed && timer !== undefined) {
+    timer.unref();
+    timerRefed = false;
+  }
+}
+
+/** Advances the head past cancelled entries, and compacts once the spent prefix dominates. */
+function dropSpentHeads(queue: Queue): void {
+  const { items } = queue;
+  while (queue.head < items.length && items[queue.head]?.fire === undefined) {
+    items[queue.head] = undefined;
+    queue.head += 1;
+  }
+  if (queue.head === items.length) {
+    items.length = 0;
+    queue.head = 0;
+  } else if (queue.head > 1024 && queue.head * 2 > items.length) {
+    queue.items = items.slice(queue.head);
+    queue.head = 0;
+  }
 }
 
 function arm(at: number): void {
   if (timer !== undefined) clearTimeout(timer);
   timerAt = at;
-  timer = setTimeout(expire, Math.max(0, at - performance.now()));
+  timer = setTimeout(expire, Math.max(0, at - perf.now()));
+  timerRefed = true;
 }
 
 function expire(): void {
   timer = undefined;
+  timerRefed = false;
   timerAt = Number.POSITIVE_INFINITY;
-  const now = performance.now();
+  const now = perf.now();
   let next = Number.POSITIVE_INFINITY;
-  for (const [duration, queue] of queues) {
-    for (const deadline of queue) {
+  for (const queue of [...queues.values()]) {
+    for (let deadline = queue.items[queue.head]; deadline !== undefined; deadline = queue.items[queue.head]) {
       if (deadline.at > now) {
         next = Math.min(next, deadline.at);
         break;
       }
-      queue.delete(deadline);
-      deadline.fire();
+      const { fire } = deadline;
+      // Spent before firing, so that a cancel from inside `fire` is a no-op.
+      cancelDeadline(deadline);
+      fire?.();
     }
-    if (queue.size === 0) queues.delete(duration);
   }
   if (next !== Number.POSITIVE_INFINITY) arm(next);
 }

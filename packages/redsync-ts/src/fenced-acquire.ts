@@ -1,5 +1,5 @@
 import { fenceKeyOf } from './keys.js';
-import { HolderTtl, isWon, roundOptions, scriptSpec, type LockContext, type TimedRound } from './lock-ops.js';
+import { HolderTtl, isWon, scriptSpec, type LockContext, type TimedRound } from './lock-ops.js';
 import { runRound } from './quorum.js';
 import { fenceCommit, lockAcquireFenced } from './scripts/index.js';
 import type { FencedAcquireReply } from './scripts/lock-acquire-fenced.js';
@@ -20,7 +20,7 @@ import { validUntil } from './validity.js';
  */
 export async function fencedAcquireRound(ctx: LockContext, value: string): Promise<TimedRound> {
   const start = ctx.clock();
-  const { ttl, driftFactor, failFast } = ctx.options;
+  const { ttl, driftFactor } = ctx.options;
   const keys = [ctx.key, fenceKeyOf(ctx.key)];
   let token = 0;
   const holder = new HolderTtl();
@@ -29,7 +29,7 @@ export async function fencedAcquireRound(ctx: LockContext, value: string): Promi
     token = Math.max(token, reply.counter);
     return 'ok';
   };
-  const round = await runRound(ctx.order, scriptSpec(ctx, lockAcquireFenced, [value, ctx.ttlArg], take, keys), roundOptions(ctx, failFast));
+  const round = await runRound(ctx.order, scriptSpec(ctx, lockAcquireFenced, [value, ctx.ttlArg], take, keys), ctx.settleRound);
   // The token is fixed when the round settles: replies from stragglers still run `take` later,
   // and must not raise the token above what round 2 commits.
   const chosen = token;
@@ -40,7 +40,7 @@ export async function fencedAcquireRound(ctx: LockContext, value: string): Promi
   const commit = await runRound(
     ctx.order,
     scriptSpec(ctx, fenceCommit, [value, String(chosen)], (verdict) => verdict, keys),
-    roundOptions(ctx, failFast),
+    ctx.settleRound,
   );
   return { round: commit, start, validUntil: until, fence: chosen };
 }

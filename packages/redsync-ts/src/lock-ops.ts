@@ -21,6 +21,10 @@ export interface LockProfile {
   readonly clock: Clock;
   /** Release notifications for waiters; undefined when no node can listen. */
   readonly notifier: ReleaseNotifier | undefined;
+  /** How acquire and extend rounds run (settle at the quorum); built once, see {@link roundsFor}. */
+  readonly settleRound: RoundOptions;
+  /** How release and clean-up rounds run (wait for every node). */
+  readonly cleanUpRound: RoundOptions;
 }
 
 /** Everything a named lock needs to talk to its nodes; built once per mutex. */
@@ -88,7 +92,7 @@ export function acquireRound<T = TimedRound>(
       );
     },
   };
-  return runRound(ctx.order, spec, roundOptions(ctx, options.failFast), (round) => {
+  return runRound(ctx.order, spec, ctx.settleRound, (round) => {
     const timed: TimedRound = { round, start, validUntil: validUntil(start, options.ttl, options.driftFactor), holderTtl: holder?.shortest };
     return finish === undefined ? (timed as T) : finish(timed);
   });
@@ -99,7 +103,7 @@ export function extendRound(ctx: LockContext, value: string): Promise<TimedRound
   const start = ctx.clock();
   const { options } = ctx;
   const script = options.setNXOnExtend ? lockExtendOrSet : lockExtend;
-  return runRound(ctx.order, scriptSpec(ctx, script, [value, ctx.ttlArg], asVerdict), roundOptions(ctx, options.failFast)).then((round) => ({
+  return runRound(ctx.order, scriptSpec(ctx, script, [value, ctx.ttlArg], asVerdict), ctx.settleRound).then((round) => ({
     round,
     validUntil: validUntil(start, options.ttl, options.driftFactor),
   }));
@@ -111,15 +115,7 @@ export function extendRound(ctx: LockContext, value: string): Promise<TimedRound
  * no reachable node still holds our value.
  */
 export function releaseRound<T = QuorumRound>(ctx: LockContext, value: string, finish?: (round: QuorumRound) => T | PromiseLike<T>): Promise<T> {
-  return runRound(ctx.order, scriptSpec(ctx, lockRelease, [value, nextReleaseTag()], asVerdict), roundOptions(ctx, false, true), finish);
-}
-
-/** Unique per release across processes: a random process part and a counter. */
-const RELEASE_TAG_PREFIX = `${Math.random().toString(36).slice(2, 10)}:`;
-let releaseCount = 0;
-function nextReleaseTag(): string {
-  releaseCount += 1;
-  return RELEASE_TAG_PREFIX + releaseCount.toString(36);
+  return runRound(ctx.order, scriptSpec(ctx, lockRelease, [value], asVerdict), ctx.cleanUpRound, finish);
 }
 
 /** A round that runs `script` on each node: EVALSHA, then EVAL where the script is not cached. */
@@ -140,11 +136,16 @@ export function scriptSpec<R>(
 const asVerdict = (verdict: AnswerVerdict): AnswerVerdict => verdict;
 
 /**
- * Round options for `ctx`. Acquire and extend rounds settle on a win; `cleanUp` rounds (releases)
- * wait for every node and skip the settle-time clock read (nobody needs it).
+ * The two ways a profile's rounds run, built once per profile rather than per round. Acquire and
+ * extend rounds settle on a win; clean-up rounds (releases) wait for every node and skip the
+ * settle-time clock read (nobody needs it).
  */
-export function roundOptions(ctx: LockContext, failFast: boolean, cleanUp = false): RoundOptions {
-  return { quorum: ctx.quorum, failFast, settleOnWin: !cleanUp, timeout: ctx.timeout, clock: cleanUp ? undefined : ctx.clock };
+export function roundsFor(profile: Pick<LockProfile, 'quorum' | 'timeout' | 'clock' | 'options'>): Pick<LockProfile, 'settleRound' | 'cleanUpRound'> {
+  const { quorum, timeout, clock } = profile;
+  return {
+    settleRound: Object.freeze({ quorum, failFast: profile.options.failFast, settleOnWin: true, timeout, clock }),
+    cleanUpRound: Object.freeze({ quorum, failFast: false, settleOnWin: false, timeout, clock: undefined }),
+  };
 }
 
 /** The node at `index`. @throws RangeError when there is none (a defect, not user input) */

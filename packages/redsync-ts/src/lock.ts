@@ -3,16 +3,6 @@ import { Lease, leaseKeeper, type LeaseOwner } from './lease-keeper.js';
 import { extendRound, isWon, releaseRound, type LockContext } from './lock-ops.js';
 import type { QuorumRound } from './quorum.js';
 
-/** How a lock was granted. */
-export interface Grant {
-  /** The fencing token, when the mutex hands them out. */
-  readonly fence?: number | undefined;
-  /** Renew it until release, loss or `maxHold`. */
-  readonly autoExtend?: boolean;
-  /** Clock reading when the winning attempt started (for `maxHold`). */
-  readonly acquiredAt?: number | undefined;
-}
-
 /**
  * A held lock: the handle `acquire()` returns. Release it with `release()`, or let
  * `await using` do it. Its value is the capability that proves ownership: keep it out of logs.
@@ -30,13 +20,19 @@ export class Lock implements AsyncDisposable, LeaseOwner {
   #controller: AbortController | undefined;
   #lease: Lease | undefined;
 
-  /** @internal Built by `Mutex`; use `mutex.acquire()`, `tryAcquire()` or `adopt()`. */
-  constructor(ctx: LockContext, value: string, validUntil: number, grant: Grant = {}) {
+  /**
+   * @internal Built by `Mutex`; use `mutex.acquire()`, `tryAcquire()` or `adopt()`. Positional
+   * arguments rather than an options object: one is built per acquisition.
+   * @param fence the fencing token, when the mutex hands them out
+   * @param autoExtend renew it until release, loss or `maxHold`
+   * @param acquiredAt clock reading when the winning attempt started (for `maxHold`)
+   */
+  constructor(ctx: LockContext, value: string, validUntil: number, fence?: number, autoExtend = false, acquiredAt?: number) {
     this.#ctx = ctx;
     this.#value = value;
     this.#validUntil = validUntil;
-    this.#fence = grant.fence;
-    if (grant.autoExtend === true) this.#watch(true, grant.acquiredAt ?? ctx.clock());
+    this.#fence = fence;
+    if (autoExtend) this.#watch(true, acquiredAt ?? ctx.clock());
   }
 
   /** The lock name (without the prefix). */

@@ -84,7 +84,7 @@ export class Mutex {
   }
 
   #grant(value: string, call: Call, won: TimedRound): Lock {
-    return new Lock(this.#ctx, value, won.validUntil, { fence: won.fence, autoExtend: call.autoExtend, acquiredAt: won.start });
+    return new Lock(this.#ctx, value, won.validUntil, won.fence, call.autoExtend, won.start);
   }
 
   #lockOrRetry(value: string, call: Call, first: TimedRound): Lock | Promise<Lock> {

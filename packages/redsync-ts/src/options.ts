@@ -124,24 +124,29 @@ export function defaultRetryDelay(): number {
   return 50 + Math.random() * 200;
 }
 
-const VALUE_BYTES = 16;
-/** Random bytes fetched in batches: one getrandom() call per 256 values instead of one per value. */
-const pool = Buffer.alloc(VALUE_BYTES * 256);
-let poolOffset = pool.length;
+const VALUE_BYTES = 18;
+/** 18 bytes are 24 base64 characters with no padding, so values can be cut from one long string. */
+const VALUE_CHARS = 24;
+const VALUES_PER_BATCH = 256;
+const batch = Buffer.alloc(VALUE_BYTES * VALUES_PER_BATCH);
+let encoded = '';
+let nextValue = VALUES_PER_BATCH;
 
 /**
- * 16 bytes from the CSPRNG, base64 like go-redsync's default value. The bytes come from a pool
- * refilled in batches (as `crypto.randomUUID()` does): each value is still fresh CSPRNG output and
- * is never handed out twice, but the per-lock system call is gone.
+ * 18 bytes (144 bits) from the CSPRNG in base64: 24 characters, the length of go-redsync's default
+ * value. Values are made in batches of 256, one getrandom() call and one base64 encoding each
+ * (as `crypto.randomUUID()` batches its bytes): every value is still fresh CSPRNG output and is
+ * never handed out twice, but the per-lock system call and encoding are gone.
  */
 export function defaultGenValue(): string {
-  if (poolOffset >= pool.length) {
-    randomFillSync(pool);
-    poolOffset = 0;
+  if (nextValue === VALUES_PER_BATCH) {
+    randomFillSync(batch);
+    encoded = batch.toString('base64');
+    nextValue = 0;
   }
-  const value = pool.toString('base64', poolOffset, poolOffset + VALUE_BYTES);
-  poolOffset += VALUE_BYTES;
-  return value;
+  const start = nextValue * VALUE_CHARS;
+  nextValue += 1;
+  return encoded.slice(start, start + VALUE_CHARS);
 }
 
 /** The defaults, in one frozen object. */

@@ -67,25 +67,20 @@ export function runRound<T = QuorumRound>(
 ): Promise<T> {
   // `finish` runs inside the resolution, saving the promise hop a `.then` on the result would
   // cost: rounds are the hot path, twice per lock.
-  return new Promise<T>((resolve, reject) => {
-    new Round(order, spec, options, (round) => {
-      if (finish === undefined) resolve(round as T);
-      else {
-        try {
-          resolve(finish(round));
-        } catch (error) {
-          reject(error instanceof Error ? error : new Error(String(error)));
-        }
-      }
-    }).start();
+  const round = new Round<T>(order, spec, options, finish);
+  const settled = new Promise<T>((resolve, reject) => {
+    round.resolve = resolve;
+    round.reject = reject;
   });
+  round.start();
+  return settled;
 }
 
 /**
  * One round in flight. A class rather than closures, and per-node outcome objects built only when
  * someone reads them (failure paths): a round runs twice per lock, so its allocations show.
  */
-class Round implements QuorumRound {
+class Round<T> implements QuorumRound {
   ok = 0;
   taken = 0;
   expired = 0;
@@ -94,7 +89,9 @@ class Round implements QuorumRound {
   readonly #order: readonly number[];
   readonly #spec: RoundSpec;
   readonly #options: RoundOptions;
-  readonly #resolve: (round: QuorumRound) => void;
+  readonly #finish: ((round: QuorumRound) => T | PromiseLike<T>) | undefined;
+  resolve: (result: T | PromiseLike<T>) => void = noop;
+  reject: (error: Error) => void = noop;
   /** Indexed by node: the verdict, or undefined while the node has not answered. */
   readonly #verdicts: (NodeVerdict | undefined)[];
   #failures: NodeError[] | undefined;
@@ -102,11 +99,11 @@ class Round implements QuorumRound {
   #settled = false;
   #deadline: Deadline | undefined;
 
-  constructor(order: readonly number[], spec: RoundSpec, options: RoundOptions, resolve: (round: QuorumRound) => void) {
+  constructor(order: readonly number[], spec: RoundSpec, options: RoundOptions, finish: ((round: QuorumRound) => T | PromiseLike<T>) | undefined) {
     this.#order = order;
     this.#spec = spec;
     this.#options = options;
-    this.#resolve = resolve;
+    this.#finish = finish;
     this.#verdicts = new Array<NodeVerdict | undefined>(order.length);
   }
 
@@ -201,8 +198,21 @@ class Round implements QuorumRound {
     this.#settled = true;
     if (this.#deadline !== undefined) cancelDeadline(this.#deadline);
     this.settledAt = this.#options.clock?.() ?? 0;
-    this.#resolve(this);
+    const finish = this.#finish;
+    if (finish === undefined) {
+      this.resolve(this as unknown as T);
+      return;
+    }
+    try {
+      this.resolve(finish(this));
+    } catch (error) {
+      this.reject(error instanceof Error ? error : new Error(String(error)));
+    }
   }
+}
+
+function noop(): void {
+  // Replaced before the round starts.
 }
 
 /** Won (a quorum voted for us) or lost (too few nodes left to reach a quorum). */

@@ -1,4 +1,4 @@
-import type { LockContext, LockProfile } from './lock-ops.js';
+import { roundsFor, type LockContext, type LockProfile } from './lock-ops.js';
 import { Mutex } from './mutex.js';
 import { isRedisNode, type RedisNode } from './node.js';
 import { MUTEX_DEFAULTS, resolveMutexOptions, type MutexOptions, type ResolvedMutexOptions } from './options.js';
@@ -116,15 +116,18 @@ export class Redsync implements AsyncDisposable {
     const key = this.#prefix + checked;
     // Only the name-specific fields are per mutex; the rest is shared through the prototype, so
     // that a mutex (and every lock it hands out) costs a few dozen bytes, not a copy of it all.
-    const ctx = Object.create(this.#profileFor(resolved)) as LockContext;
-    return new Mutex(Object.freeze(Object.assign(ctx, { name: checked, key })));
+    // Not frozen: it never leaves the library, and `mutex()` often runs once per acquisition.
+    const ctx = Object.create(this.#profileFor(resolved)) as { -readonly [K in keyof LockContext]: LockContext[K] };
+    ctx.name = checked;
+    ctx.key = key;
+    return new Mutex(ctx);
   }
 
   /** The shared part of every mutex context with these options (shuffled orders are not shared). */
   #profileFor(resolved: ResolvedMutexOptions): LockProfile {
     const cached = resolved.shufflePools ? undefined : this.#profiles.get(resolved);
     if (cached !== undefined) return cached;
-    const profile: LockProfile = Object.freeze({
+    const shared = {
       ttlArg: String(resolved.ttl),
       nodes: this.#nodes,
       order: resolved.shufflePools ? shuffle([...this.#order]) : this.#order,
@@ -133,7 +136,8 @@ export class Redsync implements AsyncDisposable {
       options: resolved,
       clock: monotonicNow,
       notifier: this.#notifier,
-    });
+    };
+    const profile: LockProfile = Object.freeze({ ...shared, ...roundsFor(shared) });
     if (!resolved.shufflePools) this.#profiles.set(resolved, profile);
     return profile;
   }

@@ -29,9 +29,16 @@ export function fromIoredis(client: IoredisClient): RedisNode {
   }
   const node: RedisNode = {
     setNX: (key, value, ttl) => client.set(key, value, 'PX', ttl, 'NX'),
-    evalsha: (sha, keys, args) => client.evalsha(sha, keys.length, ...keys, ...args),
+    evalsha: (sha, keys, args) => (keys.length === 1 ? evalshaOneKey(client, sha, keys[0] as string, args) : client.evalsha(sha, keys.length, ...keys, ...args)),
     eval: (source, keys, args) => client.eval(source, keys.length, ...keys, ...args),
   };
   const listen = ioredisListen(client);
   return listen === undefined ? node : { ...node, listen };
+}
+
+/** The hot scripts (release, extend, reclaim) have one key and one or two arguments: no spread. */
+function evalshaOneKey(client: IoredisClient, sha: string, key: string, args: readonly string[]): Promise<unknown> {
+  if (args.length === 1) return client.evalsha(sha, 1, key, args[0] as string);
+  if (args.length === 2) return client.evalsha(sha, 1, key, args[0] as string, args[1] as string);
+  return client.evalsha(sha, 1, key, ...args);
 }

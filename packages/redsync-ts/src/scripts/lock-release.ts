@@ -8,8 +8,9 @@ import { verdictOf } from './verdict.js';
  * permissions still releases (its waiters merely fall back to polling). Publishing to a channel
  * nobody listens on costs the server a hash lookup.
  *
- * KEYS[1] lock key · ARGV[1] value · ARGV[2] a tag for this release (the message), so that a
- * waiter hearing the same release from several nodes can tell it is one release
+ * KEYS[1] lock key · ARGV[1] value. The message is the SHA1 of the value: the same on every node,
+ * so that a waiter hearing one release from several nodes can tell it is one release, without
+ * revealing the value or costing the client an argument (go-redsync's delete takes the same two).
  * Returns `1` deleted · `0` another value holds the key · `-1` the key is missing (expired).
  */
 export const lockRelease = defineScript({
@@ -18,12 +19,12 @@ export const lockRelease = defineScript({
 local current = redis.call('GET', key)
 if current == value then
   redis.call('DEL', key)
-  redis.pcall('PUBLISH', key .. ':released', ARGV[2] or '')
+  redis.pcall('PUBLISH', key .. ':released', redis.sha1hex(value))
   return 1
 end
 if current == false then return -1 end
 return 0
 `,
-  sha1: 'cc369e047fad6b18adf9acf387551b23772f86ef',
+  sha1: 'dafd4f629bd653c3fce713fa233a7790fa6f1631',
   parse: (reply) => verdictOf(reply, 'lock-release'),
 });

@@ -46,4 +46,22 @@ describe('the shared deadline timer', () => {
     await last;
     assert.deepEqual(fired, [0, 3]);
   });
+
+  test('thousands cancelled out of order (the queue compacts) leave exactly the kept ones to fire, in order', async () => {
+    const before = timers();
+    const fired: number[] = [];
+    const kept = new Set([2400, 2999]);
+    const last = new Promise<void>((resolve) => {
+      const ds = Array.from({ length: 3000 }, (_, i) => scheduleDeadline(3, () => {
+        fired.push(i);
+        if (i === 2999) resolve();
+      }));
+      // Odd indexes first, then even ones backwards: the head is cancelled last.
+      const order = [...ds.keys()].filter((i) => i % 2 === 1).concat([...ds.keys()].filter((i) => i % 2 === 0).reverse());
+      for (const i of order) if (!kept.has(i)) cancelDeadline(ds[i]!);
+    });
+    await last;
+    assert.deepEqual(fired, [2400, 2999]);
+    assert.equal(timers(), before);
+  });
 });

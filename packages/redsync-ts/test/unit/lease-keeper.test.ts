@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { LockLostError } from '../../src/index.js';
 import { Lease, LeaseKeeper, type LeaseOwner } from '../../src/lease-keeper.js';
-import type { LockContext } from '../../src/lock-ops.js';
+import { roundsFor, type LockContext } from '../../src/lock-ops.js';
 import { MUTEX_DEFAULTS, type ResolvedMutexOptions } from '../../src/options.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { fakeNode, type Behavior, type FakeNode } from '../support/fake-node.js';
@@ -44,6 +44,7 @@ function setup(behaviors: Behavior[], options: Partial<ResolvedMutexOptions> = {
       options: resolved,
       clock: () => clock.now(),
       notifier: undefined,
+      ...roundsFor({ quorum: Math.floor(nodes.length / 2) + 1, timeout: Math.floor(resolved.ttl * resolved.timeoutFactor), clock: () => clock.now(), options: resolved }),
     };
     const now = clock.now();
     const owner = new Owner(now + resolved.ttl - resolved.ttl * resolved.driftFactor - 2);

@@ -112,6 +112,12 @@ describe('option validation (before any I/O)', () => {
     assert.equal(MUTEX_DEFAULTS.driftFactor, 0.01);
     assert.equal(MUTEX_DEFAULTS.timeoutFactor, 0.05);
     assert.equal(Object.isFrozen(MUTEX_DEFAULTS), true);
-    assert.equal(Buffer.from(MUTEX_DEFAULTS.genValue(), 'base64').length, 16);
+    assert.equal(Buffer.from(MUTEX_DEFAULTS.genValue(), 'base64').length, 18);
+  });
+
+  test('default values are 24 base64 characters and never repeat, across batch boundaries', () => {
+    const values = Array.from({ length: 1000 }, () => MUTEX_DEFAULTS.genValue());
+    assert.equal(new Set(values).size, values.length);
+    for (const value of values) assert.match(value, /^[A-Za-z0-9+/]{24}$/);
   });
 });

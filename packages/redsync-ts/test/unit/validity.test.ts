@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, mock, test } from 'node:test';
-import { acquireRound, isWon, type LockContext } from '../../src/lock-ops.js';
+import { acquireRound, isWon, roundsFor, type LockContext } from '../../src/lock-ops.js';
 import { MUTEX_DEFAULTS } from '../../src/options.js';
 import { monotonicNow, validUntil } from '../../src/validity.js';
 import { fakeNode } from '../support/fake-node.js';
@@ -20,6 +20,7 @@ function contextWithClock(ttl: number, driftFactor: number): { ctx: LockContext;
     options: { ...MUTEX_DEFAULTS, ttl, driftFactor },
     clock: () => now,
     notifier: undefined,
+    ...roundsFor({ quorum: 2, timeout: 60_000, clock: () => now, options: { ...MUTEX_DEFAULTS, ttl, driftFactor } }),
   };
   return { ctx, advance: (ms) => (now += ms) };
 }
