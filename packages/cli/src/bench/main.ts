@@ -14,6 +14,7 @@ import { Redis } from 'ioredis';
 import { startRedisServers, stopRedisServers } from 'redsync-ts/testing';
 import { median, percentile } from '../percentile.js';
 import { hotKeyRows } from './hot-key-bench.js';
+import { cpuTicks, stealDuring } from './machine.js';
 import { benchmarkDoc, targets } from './doc.js';
 import { handoffChart, markdown, type BenchResults, type ConcurrentRow, type UncontendedRow } from './report.js';
 import { concurrentPairs, sequentialPairs, uncontendedLibraries } from './scenarios.js';
@@ -41,6 +42,11 @@ async function openAll(sockets: readonly string[], autoPipelining: boolean): Pro
   return clients;
 }
 
+/** Median over rounds of `metric(row of lib) / metric(row of the floor)` in the same round. */
+function pairedRatio(rounds: readonly number[], floorRounds: readonly number[]): number {
+  return median(rounds.map((value, round) => value / (floorRounds[round] ?? Number.NaN)));
+}
+
 async function uncontended(sockets: readonly string[]): Promise<UncontendedRow[]> {
   const clients = await openAll(sockets, false);
   const libs = await uncontendedLibraries(clients);
@@ -48,12 +54,13 @@ async function uncontended(sockets: readonly string[]): Promise<UncontendedRow[]
   for (const lib of libs) await sequentialPairs(lib, `bench:warm:${lib.name}`, 300);
   for (let round = 0; round < ROUNDS; round++) {
     const rounds = libs.map(() => [] as number[]);
-    // Blocks of 100 pairs, the order rotating, so that every library sees the same machine moments.
-    for (let block = 0; block < PAIRS / 100; block++) {
+    // One pair per library in turn, the order rotating, so that every library sees the same
+    // machine moments: on a shared machine the speed drifts within a fraction of a second.
+    for (let pair = 0; pair < PAIRS; pair++) {
       for (let k = 0; k < libs.length; k++) {
-        const i = (k + round + block) % libs.length;
+        const i = (k + round + pair) % libs.length;
         const lib = libs[i];
-        if (lib !== undefined) rounds[i]?.push(...(await sequentialPairs(lib, `bench:seq:${lib.name}`, 100)));
+        if (lib !== undefined) rounds[i]?.push(...(await sequentialPairs(lib, `bench:seq:${lib.name}`, 1)));
       }
     }
     rounds.forEach((r, i) => samples[i]?.push(r));
@@ -61,7 +68,8 @@ async function uncontended(sockets: readonly string[]): Promise<UncontendedRow[]
   await Promise.all(libs.map((lib) => lib.close()));
   for (const c of clients) c.disconnect();
   const p = (sets: number[][], q: number): number => median(sets.map((s) => percentile(s, q)));
-  return libs.map((lib, i) => ({ library: lib.name, p50: p(samples[i] ?? [], 50), p99: p(samples[i] ?? [], 99) }));
+  const p50s = samples.map((sets) => sets.map((s) => percentile(s, 50)));
+  return libs.map((lib, i) => ({ library: lib.name, p50: p(samples[i] ?? [], 50), p99: p(samples[i] ?? [], 99), ratio: pairedRatio(p50s[i] ?? [], p50s[0] ?? []) }));
 }
 
 async function concurrent(sockets: readonly string[], autoPipelining: boolean): Promise<ConcurrentRow[]> {
@@ -82,9 +90,16 @@ async function concurrent(sockets: readonly string[], autoPipelining: boolean): 
   }
   await Promise.all(libs.map((lib) => lib.close()));
   for (const c of clients) c.disconnect();
-  return libs.map((lib, i) => ({ library: lib.name, pairsPerSecond: median(runs[i]?.rates ?? []), cpuMicrosPerPair: median(runs[i]?.cpu ?? []), failures: runs[i]?.failures ?? 0 }));
+  return libs.map((lib, i) => ({
+    library: lib.name,
+    pairsPerSecond: median(runs[i]?.rates ?? []),
+    ratio: pairedRatio(runs[i]?.rates ?? [], runs[0]?.rates ?? []),
+    cpuMicrosPerPair: median(runs[i]?.cpu ?? []),
+    failures: runs[i]?.failures ?? 0,
+  }));
 }
 
+const ticksBefore = cpuTicks();
 const servers = await startRedisServers(5);
 try {
   const sockets = servers.map((s) => s.socket);
@@ -109,7 +124,8 @@ try {
   const hotOptions = { socket: sockets[0] as string, rounds: Number(values['hot-rounds']), bursts: Number(values.bursts), loopMs: Number(values['loop-ms']), contenders: 20 };
   const hotKey = [];
   for (const processes of [1, 4]) hotKey.push({ processes, rows: await hotKeyRows(hotOptions, processes, log) });
-  const results: BenchResults = { date: new Date().toISOString(), environment, uncontended: uncontendedResults, concurrent: concurrentResults, hotKey };
+  const stolen = stealDuring(ticksBefore, cpuTicks());
+  const results: BenchResults = { date: new Date().toISOString(), environment: stolen === '' ? environment : `${environment}. ${stolen}`, uncontended: uncontendedResults, concurrent: concurrentResults, hotKey };
   const tables = markdown(results);
   const verdicts = targets(results);
   console.log(`${tables}\n${verdicts}`);

@@ -5,11 +5,15 @@ export interface UncontendedRow {
   readonly library: string;
   readonly p50: number;
   readonly p99: number;
+  /** Median over rounds of this library's p50 over the floor's p50 in the same round. */
+  readonly ratio: number;
 }
 
 export interface ConcurrentRow {
   readonly library: string;
   readonly pairsPerSecond: number;
+  /** Median over rounds of this library's pairs/s over the floor's in the same round. */
+  readonly ratio: number;
   readonly cpuMicrosPerPair: number;
   readonly failures: number;
 }
@@ -33,15 +37,13 @@ function byFloor<T extends { library: string }>(rows: readonly T[], metric: (row
 export function markdown(results: BenchResults): string {
   const out: string[] = [];
   for (const { nodes, rows } of results.uncontended) {
-    const ratio = byFloor(rows, (r) => r.p50);
     out.push(`### Uncontended lock + unlock, ${String(nodes)} node(s)`, '', '| library | p50 ms | p99 ms | p50 / floor |', '|---|---|---|---|');
-    for (const r of rows) out.push(`| ${r.library} | ${fixed(r.p50, 3)} | ${fixed(r.p99, 3)} | ${ratio(r)} |`);
+    for (const r of rows) out.push(`| ${r.library} | ${fixed(r.p50, 3)} | ${fixed(r.p99, 3)} | ${fixed(r.ratio, 3)}x |`);
     out.push('');
   }
   for (const { nodes, pipelining, rows } of results.concurrent) {
-    const ratio = byFloor(rows, (r) => r.pairsPerSecond);
     out.push(`### 200 workers on distinct keys, ${String(nodes)} node(s), auto-pipelining ${pipelining ? 'on' : 'off'}`, '', '| library | pairs/s | client CPU µs/pair | failed | pairs/s / floor |', '|---|---|---|---|---|');
-    for (const r of rows) out.push(`| ${r.library} | ${fixed(r.pairsPerSecond, 0)} | ${fixed(r.cpuMicrosPerPair, 1)} | ${String(r.failures)} | ${ratio(r)} |`);
+    for (const r of rows) out.push(`| ${r.library} | ${fixed(r.pairsPerSecond, 0)} | ${fixed(r.cpuMicrosPerPair, 1)} | ${String(r.failures)} | ${fixed(r.ratio, 3)}x |`);
     out.push('');
   }
   for (const { processes, rows } of results.hotKey) {
