@@ -6,6 +6,8 @@
  * the earliest head.
  */
 
+import { monotonicNow } from './validity.js';
+
 /** A scheduled deadline; pass it to {@link cancelDeadline} when the work finished first. */
 export interface Deadline {
   readonly at: number;
@@ -28,12 +30,8 @@ interface Queue {
 }
 
 const queues = new Map<number, Queue>();
-/** Node's global `performance` is a getter: held here, a clock read is one call, not two. */
-const perf = performance;
 let timer: NodeJS.Timeout | undefined;
 let timerAt = Number.POSITIVE_INFINITY;
-/** Whether the timer keeps the process alive; toggled only when that changes. */
-let timerRefed = false;
 
 /** Calls `fire` once, `duration` ms from now, unless cancelled. `fire` must not throw. */
 export function scheduleDeadline(duration: number, fire: () => void): Deadline {
@@ -42,15 +40,12 @@ export function scheduleDeadline(duration: number, fire: () => void): Deadline {
     queue = { duration, items: [], head: 0, live: 0 };
     queues.set(duration, queue);
   }
-  const deadline: Deadline = { at: perf.now() + duration, fire, queue };
+  const deadline: Deadline = { at: monotonicNow() + duration, fire, queue };
   queue.items.push(deadline);
   queue.live += 1;
   // Pending deadlines keep the process alive, as the work they bound would.
   if (deadline.at < timerAt) arm(deadline.at);
-  else if (!timerRefed && timer !== undefined) {
-    timer.ref();
-    timerRefed = true;
-  }
+  else if (timer !== undefined && !timer.hasRef()) timer.ref();
   return deadline;
 }
 
@@ -67,10 +62,7 @@ export function cancelDeadline(deadline: Deadline): void {
   dropSpentHeads(queue);
   if (queue.live > 0) return;
   queues.delete(queue.duration);
-  if (queues.size === 0 && timerRefed && timer !== undefined) {
-    timer.unref();
-    timerRefed = false;
-  }
+  if (queues.size === 0) timer?.unref();
 }
 
 /** Advances the head past cancelled entries, and compacts once the spent prefix dominates. */
@@ -92,15 +84,13 @@ function dropSpentHeads(queue: Queue): void {
 function arm(at: number): void {
   if (timer !== undefined) clearTimeout(timer);
   timerAt = at;
-  timer = setTimeout(expire, Math.max(0, at - perf.now()));
-  timerRefed = true;
+  timer = setTimeout(expire, Math.max(0, at - monotonicNow()));
 }
 
 function expire(): void {
   timer = undefined;
-  timerRefed = false;
   timerAt = Number.POSITIVE_INFINITY;
-  const now = perf.now();
+  const now = monotonicNow();
   let next = Number.POSITIVE_INFINITY;
   for (const queue of [...queues.values()]) {
     for (let deadline = queue.items[queue.head]; deadline !== undefined; deadline = queue.items[queue.head]) {
