@@ -17,35 +17,41 @@ export interface Deadline {
 }
 
 /**
- * The deadlines of one duration, in the order they fall due. An array with a moving head rather
- * than a Set: rounds mostly finish in the order they started, so cancelling usually pops the head,
- * and no per-round hash entry is made. Cancelled entries further in wait until the head reaches
- * them (they hold no callback meanwhile).
+ * The deadlines of one duration, in the order they fall due: slots `head..tail-1` of `items`.
+ * An array with moving ends rather than a Set, and one that keeps its slots when it empties:
+ * rounds mostly finish in the order they started, so cancelling usually advances the head, and
+ * sequential locking (one round at a time) reuses slot 0 without allocating. Cancelled entries
+ * further in wait until the head reaches them (they hold no callback meanwhile). Queues outlive
+ * their deadlines, because dropping and recreating one per round cost more than the rest of
+ * scheduling; an idle queue is dropped when the timer fires.
  */
 interface Queue {
   readonly duration: number;
-  items: (Deadline | undefined)[];
+  readonly items: (Deadline | undefined)[];
   head: number;
+  tail: number;
   live: number;
 }
 
 const queues = new Map<number, Queue>();
+/** The queue used last: one duration per profile, so nearly every lookup hits it. */
+let recent: Queue | undefined;
+/** Live deadlines over every queue; the timer is ref'd exactly while this is above zero. */
+let pending = 0;
 let timer: NodeJS.Timeout | undefined;
 let timerAt = Number.POSITIVE_INFINITY;
 
 /** Calls `fire` once, `duration` ms from now, unless cancelled. `fire` must not throw. */
 export function scheduleDeadline(duration: number, fire: () => void): Deadline {
-  let queue = queues.get(duration);
-  if (queue === undefined) {
-    queue = { duration, items: [], head: 0, live: 0 };
-    queues.set(duration, queue);
-  }
+  const queue = queueFor(duration);
   const deadline: Deadline = { at: monotonicNow() + duration, fire, queue };
-  queue.items.push(deadline);
+  queue.items[queue.tail] = deadline;
+  queue.tail += 1;
   queue.live += 1;
-  // Pending deadlines keep the process alive, as the work they bound would.
+  pending += 1;
   if (deadline.at < timerAt) arm(deadline.at);
-  else if (timer !== undefined && !timer.hasRef()) timer.ref();
+  // Pending deadlines keep the process alive, as the work they bound would.
+  else if (pending === 1) timer?.ref();
   return deadline;
 }
 
@@ -60,23 +66,35 @@ export function cancelDeadline(deadline: Deadline): void {
   const { queue } = deadline;
   queue.live -= 1;
   dropSpentHeads(queue);
-  if (queue.live > 0) return;
-  queues.delete(queue.duration);
-  if (queues.size === 0) timer?.unref();
+  pending -= 1;
+  if (pending === 0) timer?.unref();
+}
+
+function queueFor(duration: number): Queue {
+  if (recent?.duration === duration) return recent;
+  let queue = queues.get(duration);
+  if (queue === undefined) {
+    queue = { duration, items: [], head: 0, tail: 0, live: 0 };
+    queues.set(duration, queue);
+  }
+  recent = queue;
+  return queue;
 }
 
 /** Advances the head past cancelled entries, and compacts once the spent prefix dominates. */
 function dropSpentHeads(queue: Queue): void {
   const { items } = queue;
-  while (queue.head < items.length && items[queue.head]?.fire === undefined) {
+  while (queue.head < queue.tail && items[queue.head]?.fire === undefined) {
     items[queue.head] = undefined;
     queue.head += 1;
   }
-  if (queue.head === items.length) {
-    items.length = 0;
+  if (queue.head === queue.tail) {
     queue.head = 0;
-  } else if (queue.head > 1024 && queue.head * 2 > items.length) {
-    queue.items = items.slice(queue.head);
+    queue.tail = 0;
+  } else if (queue.head > 1024 && queue.head * 2 > queue.tail) {
+    items.copyWithin(0, queue.head, queue.tail);
+    items.fill(undefined, queue.tail - queue.head, queue.tail);
+    queue.tail -= queue.head;
     queue.head = 0;
   }
 }
@@ -93,7 +111,7 @@ function expire(): void {
   const now = monotonicNow();
   let next = Number.POSITIVE_INFINITY;
   for (const queue of [...queues.values()]) {
-    for (let deadline = queue.items[queue.head]; deadline !== undefined; deadline = queue.items[queue.head]) {
+    for (let deadline = queue.items[queue.head]; queue.head < queue.tail && deadline !== undefined; deadline = queue.items[queue.head]) {
       if (deadline.at > now) {
         next = Math.min(next, deadline.at);
         break;
@@ -103,6 +121,13 @@ function expire(): void {
       cancelDeadline(deadline);
       fire?.();
     }
+    if (queue.live === 0) forget(queue);
   }
   if (next !== Number.POSITIVE_INFINITY) arm(next);
+}
+
+/** Drops an empty queue, so that a process cycling through many durations does not keep them all. */
+function forget(queue: Queue): void {
+  queues.delete(queue.duration);
+  if (recent === queue) recent = undefined;
 }

@@ -118,10 +118,13 @@ class Round<T> implements QuorumRound {
   }
 
   start(): void {
+    // Requests first: the bookkeeping below then overlaps their round trip instead of delaying it.
+    // No answer can be processed before it (promise reactions wait for this call to return).
+    for (const node of this.#order) this.#send(node, false);
+    if (this.#settled) return; // every send threw synchronously
     this.#deadline = scheduleDeadline(this.#options.timeout, () => {
       this.#expire();
     });
-    for (const node of this.#order) this.#send(node, false);
   }
 
   #send(node: number, isFallback: boolean, error?: unknown): void {

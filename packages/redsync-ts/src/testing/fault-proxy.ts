@@ -6,8 +6,13 @@ export type ProxyTarget = { readonly path: string } | { readonly port: number; r
 /** One direction of one connection: bytes wait here when latency is on, in order. */
 interface Lane {
   readonly to: Socket;
-  /** When the last chunk queued on this lane is due, so later chunks never overtake it. */
-  lastAt: number;
+  /**
+   * Delayed chunks with the time each is due, oldest first, drained by one timer per lane: a
+   * timer per chunk could fire two chunks due in the same millisecond out of order, and a byte
+   * stream delivered out of order hands Redis replies to the wrong commands.
+   */
+  readonly delayed: { readonly at: number; readonly chunk: Buffer }[];
+  drain: NodeJS.Timeout | undefined;
   /** Bytes held back by a blackhole, delivered in order when it heals (as TCP retransmits). */
   readonly held: Buffer[];
 }
@@ -97,8 +102,8 @@ export class FaultProxy {
         upstream.destroy();
       });
     }
-    const toUpstream: Lane = { to: upstream, lastAt: 0, held: [] };
-    const toClient: Lane = { to: client, lastAt: 0, held: [] };
+    const toUpstream: Lane = { to: upstream, delayed: [], drain: undefined, held: [] };
+    const toClient: Lane = { to: client, delayed: [], drain: undefined, held: [] };
     this.#lanes.add(toUpstream).add(toClient);
     client.on('data', (chunk: Buffer) => {
       this.#forward(toUpstream, chunk);
@@ -119,14 +124,31 @@ export class FaultProxy {
       lane.held.push(chunk);
       return;
     }
-    if (this.#latency === 0 && this.#jitter === 0 && lane.lastAt <= performance.now()) {
+    const { delayed } = lane;
+    if (this.#latency === 0 && this.#jitter === 0 && delayed.length === 0) {
       lane.to.write(chunk);
       return;
     }
-    const at = Math.max(performance.now() + this.#latency + Math.random() * this.#jitter, lane.lastAt);
-    lane.lastAt = at;
-    setTimeout(() => {
-      if (!lane.to.destroyed) lane.to.write(chunk);
-    }, at - performance.now()).unref();
+    // Never before the chunk ahead of it: latency delays a stream, it does not reorder it.
+    const last = delayed.at(-1)?.at ?? 0;
+    delayed.push({ at: Math.max(performance.now() + this.#latency + Math.random() * this.#jitter, last), chunk });
+    if (lane.drain === undefined) this.#scheduleDrain(lane);
+  }
+
+  #scheduleDrain(lane: Lane): void {
+    const next = lane.delayed[0];
+    if (next === undefined) {
+      lane.drain = undefined;
+      return;
+    }
+    lane.drain = setTimeout(() => {
+      const now = performance.now();
+      while (lane.delayed.length > 0 && (lane.delayed[0]?.at ?? 0) <= now) {
+        const { chunk } = lane.delayed.shift() ?? { chunk: undefined };
+        if (chunk !== undefined && !lane.to.destroyed) lane.to.write(chunk);
+      }
+      this.#scheduleDrain(lane);
+    }, Math.max(0, next.at - performance.now()));
+    lane.drain.unref();
   }
 }

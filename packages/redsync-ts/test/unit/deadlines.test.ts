@@ -64,4 +64,22 @@ describe('the shared deadline timer', () => {
     assert.deepEqual(fired, [2400, 2999]);
     assert.equal(timers(), before);
   });
+
+  test('one round at a time (the queue empties and refills) keeps firing, also a deadline scheduled from a firing one', async () => {
+    const before = timers();
+    for (let i = 0; i < 50; i++) cancelDeadline(scheduleDeadline(4, () => assert.fail('cancelled deadline fired')));
+    assert.equal(timers(), before, 'nothing pending keeps the process alive');
+    const order: string[] = [];
+    await new Promise<void>((resolve) => {
+      scheduleDeadline(4, () => {
+        order.push('first');
+        scheduleDeadline(4, () => {
+          order.push('second');
+          resolve();
+        });
+      });
+    });
+    assert.deepEqual(order, ['first', 'second']);
+    assert.equal(timers(), before);
+  });
 });
