@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * Companion keys that must live in the lock key's Redis Cluster hash slot, so that one script can
  * touch both. Redis hashes only the first `{...}` section of a key when it has one (a "hash tag");
@@ -40,4 +42,21 @@ export function releaseChannelOf(lockKey: string): string {
 /** The lock key a release channel belongs to (the inverse of {@link releaseChannelOf}). */
 export function lockKeyOf(channel: string): string {
   return channel.endsWith(RELEASED) ? channel.slice(0, -RELEASED.length) : channel;
+}
+
+/**
+ * The message a release of `value` publishes: its SHA1 in hex, as the release script computes it
+ * with `redis.sha1hex`. The same on every node, so one release heard N times counts once.
+ */
+export function releaseTagOf(value: string): string {
+  return createHash('sha1').update(value).digest('hex');
+}
+
+/**
+ * The flag a waiter raises when its attempt finds `lockKey` taken; the holder's release deletes it
+ * and publishes only if it was there. Computed in Lua by the scripts (waiting-flag.ts); here for
+ * tests and diagnostics.
+ */
+export function waitingFlagOf(lockKey: string): string {
+  return companionKey(lockKey, ':waiting');
 }

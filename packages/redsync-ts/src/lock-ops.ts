@@ -68,30 +68,28 @@ export function isWon(ctx: LockContext, result: TimedRound): boolean {
 }
 
 /**
- * One acquisition attempt on every node at once: `SET NX PX`, and only where that fails, the
- * reclaim script (our own leftover counts as ours, and the holder's PTTL is read). With
- * `reclaim: false` a failed `SET NX` simply counts as taken: for a retry that cannot have left a
- * key of ours anywhere and already knows the holder's ttl, it saves a script per node.
+ * One acquisition attempt on every node at once. A first attempt sends `SET NX PX` (the
+ * uncontended case: one plain command), and only where that fails, the reclaim script (our own
+ * leftover counts as ours, the holder's PTTL is read, and the waiting flag is raised). A `retry`
+ * expects to meet a holder and sends the reclaim script straight away, which also tries the
+ * `SET NX`: one round trip per attempt either way.
  */
 export function acquireRound<T = TimedRound>(
   ctx: LockContext,
   value: string,
   finish?: (result: TimedRound) => T | PromiseLike<T>,
-  reclaim = true,
+  retry = false,
 ): Promise<T> {
   const start = ctx.clock();
   const { key, options } = ctx;
   let holder: HolderTtl | undefined;
-  const spec: RoundSpec = {
-    send: (index) => nodeAt(ctx, index).setNX(key, value, options.ttl),
-    interpret: (reply, index) => {
-      if (reply === 'OK') return 'ok';
-      if (!reclaim) return 'taken';
-      return runScript(nodeAt(ctx, index), lockReclaim, [ctx.key], [value, ctx.ttlArg]).then((answer: ReclaimReply) =>
-        answer === 'ok' ? 'ok' : (holder ??= new HolderTtl()).taken(answer),
-      );
-    },
-  };
+  const reclaim = (index: number): Promise<AnswerVerdict> =>
+    runScript(nodeAt(ctx, index), lockReclaim, [key], [value, ctx.ttlArg]).then((answer: ReclaimReply) =>
+      answer === 'ok' ? 'ok' : (holder ??= new HolderTtl()).taken(answer),
+    );
+  const spec: RoundSpec = retry
+    ? { send: reclaim, interpret: (verdict) => verdict as AnswerVerdict }
+    : { send: (index) => nodeAt(ctx, index).setNX(key, value, options.ttl), interpret: (reply, index) => (reply === 'OK' ? 'ok' : reclaim(index)) };
   return runRound(ctx.order, spec, ctx.settleRound, (round) => {
     const timed: TimedRound = { round, start, validUntil: validUntil(start, options.ttl, options.driftFactor), holderTtl: holder?.shortest };
     return finish === undefined ? (timed as T) : finish(timed);

@@ -179,6 +179,7 @@ export class Lock implements AsyncDisposable, LeaseOwner {
     }
     this.#released = true;
     this.#validUntil = 0; // released: nothing left to trust
+    this.#ctx.notifier?.released(this.#ctx.key, this.#value);
     return round.ok >= this.#ctx.quorum;
   }
 

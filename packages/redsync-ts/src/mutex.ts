@@ -73,14 +73,14 @@ export class Mutex {
   }
 
   /** One acquisition attempt, fenced or not; `finish` runs inside the round's resolution. */
-  #round(value: string, finish?: undefined, reclaim?: boolean): Promise<TimedRound>;
+  #round(value: string, finish?: undefined, retry?: boolean): Promise<TimedRound>;
   #round<T>(value: string, finish: (round: TimedRound) => T | PromiseLike<T>): Promise<T>;
-  #round<T>(value: string, finish?: (round: TimedRound) => T | PromiseLike<T>, reclaim = true): Promise<T | TimedRound> {
+  #round<T>(value: string, finish?: (round: TimedRound) => T | PromiseLike<T>, retry = false): Promise<T | TimedRound> {
     if (this.#ctx.options.fencing) {
       const round = fencedAcquireRound(this.#ctx, value);
       return finish === undefined ? round : round.then(finish);
     }
-    return acquireRound<T | TimedRound>(this.#ctx, value, finish, reclaim);
+    return acquireRound<T | TimedRound>(this.#ctx, value, finish, retry);
   }
 
   #grant(value: string, call: Call, won: TimedRound): Lock {
@@ -103,19 +103,14 @@ export class Mutex {
     // Joining before the clean-up round lets the subscription be confirmed while it runs.
     const turn = this.#ctx.notifier?.join(this.#ctx.key);
     const { clock } = this.#ctx;
-    // Whether an attempt of this call may have left our value on some node (then every later
-    // attempt runs the reclaim script), and until when the holder's key lives by the last reading.
-    let leftovers = false;
+    // Until when the holder's key lives, by the last reading.
     let holderUntil = Number.NEGATIVE_INFINITY;
     try {
       // Without a first result the caller queued behind this process's waiters: it waits first.
       let result = first;
       for (let attempt = first === undefined ? 0 : 1; ; attempt++) {
         if (result !== undefined) {
-          if (mayHaveLeftKeys(this.#ctx, result)) {
-            leftovers = true;
-            await releaseRound(this.#ctx, value);
-          }
+          if (mayHaveLeftKeys(this.#ctx, result)) await releaseRound(this.#ctx, value);
           signal?.throwIfAborted();
           if (hasConfigurationProblem(result.round.outcomes)) throw new RedisConfigError(result.round.outcomes);
           if (attempt >= tries) throw failureOf(this.#ctx, result, attempt);
@@ -125,8 +120,7 @@ export class Mutex {
         const holderLeft = holderUntil > now ? holderUntil - now + 1 : Number.POSITIVE_INFINITY;
         const pause = Math.min(checkDelay('retryDelay(attempt)', retryDelay(Math.max(1, attempt))), holderLeft);
         await (turn === undefined ? delay(pause, signal) : turn.wait(pause, signal));
-        // A fresh reading of the holder's ttl is needed once the last one has run out.
-        result = await this.#round(value, undefined, leftovers || holderUntil <= clock());
+        result = await this.#round(value, undefined, true);
         if (isWon(this.#ctx, result) && !signal?.aborted) {
           turn?.won();
           return this.#grant(value, call, result);

@@ -1,4 +1,4 @@
-import { lockKeyOf, releaseChannelOf } from './keys.js';
+import { lockKeyOf, releaseChannelOf, releaseTagOf } from './keys.js';
 import type { RedisNode, ReleaseFeed } from './node.js';
 import { WaitLine, type Turn } from './wait-line.js';
 
@@ -64,6 +64,17 @@ export class ReleaseNotifier {
       this.#lingering.delete(key);
     }
     return line.join(this.#seq++);
+  }
+
+  /**
+   * This process released `key`: wake one of its waiters here, without waiting for a message. The
+   * release publishes only when some waiter raised the waiting flag, and a caller that queued
+   * behind this process's waiters (so never attempted) has not. Tagged like the message would be,
+   * so that the message, when there is one, counts as the same release.
+   */
+  released(key: string, value: string): void {
+    const line = this.#lines.get(key);
+    if (line?.busy === true) line.notify(releaseTagOf(value));
   }
 
   /** Closes the subscriber connections and wakes every waiter. Idempotent; never rejects. */

@@ -18,7 +18,6 @@ interface Task {
   readonly name: string;
   readonly ttl: number;
   readonly workMs: number;
-  readonly until: number;
   readonly maxAcquisitions: number;
   /** Connect through proxies of our own, so that this process alone can be partitioned; renew. */
   readonly partitionable: boolean;
@@ -33,6 +32,7 @@ async function lockUrls(proxies: FaultProxy[]): Promise<string[]> {
   if (!task.partitionable) return [...task.lockUrls];
   for (const url of task.lockUrls) proxies.push(await FaultProxy.start({ port: Number(new URL(url).port) }));
   process.on('message', (command: ContenderCommand) => {
+    if (!('partition' in command)) return;
     const cut = proxies.slice(0, 3);
     for (const proxy of cut) proxy.blackhole();
     setTimeout(() => {
@@ -40,6 +40,19 @@ async function lockUrls(proxies: FaultProxy[]): Promise<string[]> {
     }, command.partition).unref();
   });
   return proxies.map((p) => `redis://127.0.0.1:${String(p.port)}`);
+}
+
+/** Says it is ready, and resolves with the end of the run once the parent starts it. */
+function startSignal(): Promise<number> {
+  return new Promise((resolve) => {
+    const onMessage = (command: ContenderCommand): void => {
+      if (!('start' in command)) return;
+      process.off('message', onMessage);
+      resolve(command.start);
+    };
+    process.on('message', onMessage);
+    tell({ ready: true });
+  });
 }
 
 async function main(): Promise<ContenderReport> {
@@ -57,17 +70,20 @@ async function main(): Promise<ContenderReport> {
     { ttl: task.ttl, fencing: true, tries: 1_000, retryDelay: () => 2 + Math.random() * 8, autoExtend: task.partitionable },
   );
   const mutex = rs.mutex(task.name);
+  // The run's clock starts when every contender is connected: a slow start (a loaded CI machine
+  // loading modules) must not eat the window and leave a run that granted nothing.
+  const until = await startSignal();
   const holds: Hold[] = [];
   const acquireLatencies: number[] = [];
   let [failedAcquires, stale, staleUnaborted, skippedWrites, maxAbortLateness, lost] = [0, 0, 0, 0, 0, 0];
-  while (monotonicMs() < task.until && holds.length < task.maxAcquisitions) {
+  while (monotonicMs() < until && holds.length < task.maxAcquisitions) {
     const asked = monotonicMs();
     let lock;
     try {
-      lock = await mutex.acquire({ signal: AbortSignal.timeout(Math.max(1, Math.ceil(task.until - asked))) });
+      lock = await mutex.acquire({ signal: AbortSignal.timeout(Math.max(1, Math.ceil(until - asked))) });
     } catch (error) {
       if (!isLockError(error) && !(error instanceof DOMException)) throw error;
-      if (monotonicMs() >= task.until) break; // the run ended while waiting: not a failure
+      if (monotonicMs() >= until) break; // the run ended while waiting: not a failure
       failedAcquires += 1;
       continue;
     }

@@ -29,15 +29,17 @@ export interface ContenderReport {
 }
 
 /** What the parent tells a contender over IPC. */
-export interface ContenderCommand {
+export type ContenderCommand =
   /** Cut this process off from 3 of the 5 lock nodes for `ms`. */
-  readonly partition: number;
-}
+  | { readonly partition: number }
+  /** Start taking the lock, until this CLOCK_MONOTONIC reading (ms). */
+  | { readonly start: number };
 
-/** What a contender tells the parent over IPC: whether it holds the lock right now. */
-export interface ContenderStatus {
-  readonly holding: boolean;
-}
+/**
+ * What a contender tells the parent over IPC: that it has connected and waits for the start, or
+ * whether it holds the lock right now.
+ */
+export type ContenderStatus = { readonly ready: true } | { readonly holding: boolean };
 
 /** Milliseconds on CLOCK_MONOTONIC (process.hrtime is system-wide on Linux). */
 export function monotonicMs(): number {

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { FaultProxy, RedisServer, startRedisServer, startRedisServers, stopRedisServers } from 'redsync-ts/testing';
 import { check, type Verdict } from './checker.js';
-import { monotonicMs, type ContenderReport, type ContenderStatus } from './history.js';
+import { monotonicMs, type ContenderCommand, type ContenderReport, type ContenderStatus } from './history.js';
 import { CLOCKED, LONG_HOLDS, PARTITIONABLE, PERSISTENT, nemeses, type Contenders } from './nemesis.js';
 
 export interface ScenarioOptions {
@@ -49,7 +49,6 @@ export async function runScenario(scenario: string, options: ScenarioOptions): P
   });
   const resource = new Redis({ path: resourceServer.socket });
   const name = `torture:${randomUUID()}`;
-  const until = monotonicMs() + options.seconds * 1000;
   try {
     const task = (proc: number): string =>
       JSON.stringify({
@@ -59,13 +58,16 @@ export async function runScenario(scenario: string, options: ScenarioOptions): P
         name,
         ttl: options.ttl,
         workMs: workFor(scenario, options),
-        until,
         maxAcquisitions: Math.ceil(options.maxAcquisitions / options.processes),
         partitionable: PARTITIONABLE.has(scenario),
       });
     const running = Array.from({ length: options.processes }, (_, proc) => runContender(task(proc)));
     const contenders = watchHolders(running.map((r) => r.child));
     const reports = Promise.all(running.map((r) => r.report));
+    reports.catch(() => undefined); // awaited below; a contender that dies early must not go unhandled meanwhile
+    await Promise.race([Promise.all(running.map((r) => r.ready)), reports]);
+    const until = monotonicMs() + options.seconds * 1000;
+    for (const { child } of running) child.send({ start: until } satisfies ContenderCommand);
     // Let the contenders connect before the first fault: a fault during connection set-up tests the client, not the lock.
     await new Promise((resolve) => setTimeout(resolve, 300));
     const faults = await nemesis({ servers, proxies, admin, lockKey: name, ttl: options.ttl, until, contenders });
@@ -131,6 +133,7 @@ function watchHolders(children: ChildProcess[]): Contenders {
   const holding = new Set<number>();
   children.forEach((child, proc) => {
     child.on('message', (status: ContenderStatus) => {
+      if (!('holding' in status)) return;
       if (status.holding) holding.add(proc);
       else holding.delete(proc);
     });
@@ -138,8 +141,13 @@ function watchHolders(children: ChildProcess[]): Contenders {
   return { children, holder: () => holding.values().next().value };
 }
 
-function runContender(task: string): { child: ChildProcess; report: Promise<ContenderReport> } {
+function runContender(task: string): { child: ChildProcess; ready: Promise<void>; report: Promise<ContenderReport> } {
   const child = fork(CONTENDER, [task], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const ready = new Promise<void>((resolve) => {
+    child.on('message', (status: ContenderStatus) => {
+      if ('ready' in status) resolve();
+    });
+  });
   const report = new Promise<ContenderReport>((resolve, reject) => {
     let output = '';
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -149,5 +157,5 @@ function runContender(task: string): { child: ChildProcess; report: Promise<Cont
       else reject(new Error(`contender exited with code ${String(code)}`));
     });
   });
-  return { child, report };
+  return { child, ready, report };
 }

@@ -1,30 +1,38 @@
 import { defineScript } from '../script.js';
 import { verdictOf } from './verdict.js';
+import { WAITING_FLAG_LUA } from './waiting-flag.js';
 
 /**
- * Deletes the key if it still holds our value (go-redsync's delete script semantics), and then
- * announces it on the channel `<key>:released`, so that waiters retry at once instead of at the
- * end of their retry delay. The PUBLISH goes through `redis.pcall`: an ACL user without channel
- * permissions still releases (its waiters merely fall back to polling). Publishing to a channel
- * nobody listens on costs the server a hash lookup.
+ * Deletes the key if it still holds our value (go-redsync's delete script semantics). When a
+ * waiter left the waiting flag (see waiting-flag.ts), the same DEL removes it and the release is
+ * announced on the channel `<key>:released`, so that waiters retry at once instead of at the end
+ * of their retry delay; with nobody waiting nothing is published. The message is the SHA1 of the
+ * value: the same on every node, so that a waiter hearing one release from several nodes can tell
+ * it is one release, without revealing the value or costing the client an argument.
  *
- * KEYS[1] lock key · ARGV[1] value. The message is the SHA1 of the value: the same on every node,
- * so that a waiter hearing one release from several nodes can tell it is one release, without
- * revealing the value or costing the client an argument (go-redsync's delete takes the same two).
+ * An ACL user without access to the flag key still releases (the DEL falls back to the lock key
+ * alone), and one without channel permissions too (the PUBLISH goes through `redis.pcall`): their
+ * waiters merely fall back to their timers.
+ *
+ * KEYS[1] lock key · ARGV[1] value (go-redsync's delete takes the same two)
  * Returns `1` deleted · `0` another value holds the key · `-1` the key is missing (expired).
  */
 export const lockRelease = defineScript({
   name: 'lock-release',
-  source: `local key, value = KEYS[1], ARGV[1]
+  source: `${WAITING_FLAG_LUA}local key, value = KEYS[1], ARGV[1]
 local current = redis.call('GET', key)
 if current == value then
-  redis.call('DEL', key)
-  redis.pcall('PUBLISH', key .. ':released', redis.sha1hex(value))
+  local flagged, deleted = pcall(redis.call, 'DEL', key, waiting_flag(key))
+  if not flagged then
+    redis.call('DEL', key)
+  elseif deleted == 2 then
+    redis.pcall('PUBLISH', key .. ':released', redis.sha1hex(value))
+  end
   return 1
 end
 if current == false then return -1 end
 return 0
 `,
-  sha1: 'dafd4f629bd653c3fce713fa233a7790fa6f1631',
+  sha1: 'cb3d11cb26e10faa1e361170b9a99f542933930b',
   parse: (reply) => verdictOf(reply, 'lock-release'),
 });

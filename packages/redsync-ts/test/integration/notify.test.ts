@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Redsync, type RedisNode } from '../../src/index.js';
 import { releaseChannelOf } from '../../src/keys.js';
+import { lockReclaim } from '../../src/scripts/index.js';
 import { ADAPTERS, heldEverywhere, startCluster, uniqueName, until, valuesOf, type TestCluster } from '../support/cluster.js';
 
 const MINUTE = 60_000;
@@ -44,11 +45,20 @@ async function assertHeld(cluster: TestCluster, key: string, value: string): Pro
   assert.ok(values.filter((v) => v === value).length >= Math.floor(values.length / 2) + 1, `held on a quorum: ${JSON.stringify(values.map((v) => v === value))}`);
 }
 
-/** Wraps nodes so that every SET NX sent is counted (an attempt costs one per node). */
-function counting(nodes: readonly RedisNode[]): { nodes: RedisNode[]; attempts: () => number } {
+/**
+ * Wraps nodes to count attempts. An attempt that meets a holder runs the reclaim script once per
+ * node (after a failed `SET NX` on a first attempt, as the whole attempt on a retry); `SET NX` is
+ * sent only by first attempts.
+ */
+function counting(nodes: readonly RedisNode[]): { nodes: RedisNode[]; attempts: () => number; firstAttempts: () => number } {
   let sets = 0;
-  const wrapped = nodes.map((node) => ({ ...node, setNX: (key: string, value: string, ttl: number) => ((sets += 1), node.setNX(key, value, ttl)) }));
-  return { nodes: wrapped, attempts: () => sets / nodes.length };
+  let reclaims = 0;
+  const wrapped = nodes.map((node) => ({
+    ...node,
+    setNX: (key: string, value: string, ttl: number) => ((sets += 1), node.setNX(key, value, ttl)),
+    evalsha: (sha: string, keys: readonly string[], args: readonly string[]) => ((reclaims += sha === lockReclaim.sha1 ? 1 : 0), node.evalsha(sha, keys, args)),
+  }));
+  return { nodes: wrapped, attempts: () => reclaims / nodes.length, firstAttempts: () => sets / nodes.length };
 }
 
 for (const adapter of ADAPTERS) {
@@ -114,9 +124,12 @@ for (const adapter of ADAPTERS) {
           await until(() => probe.attempts() === 2, 'the first waiter tried twice (before and after subscribing)');
           const second = waiterSide.mutex(name).acquire().then((lock) => (order.push('second'), lock));
           // A barging newcomer would have sent its SET NX synchronously, inside acquire().
+          assert.equal(probe.firstAttempts(), 1, 'the newcomer sent no SET NX of its own');
           assert.equal(probe.attempts(), 2, 'the newcomer made no attempt of its own while the first waited');
           await held.release();
           const firstLock = await first;
+          // The newcomer never attempted, so it raised no waiting flag and this release publishes
+          // nothing: its own process wakes it (a minute of retry delay would outlast the test).
           await firstLock.release();
           await (await second).release();
           assert.deepEqual(order, ['first', 'second']);

@@ -84,6 +84,18 @@ for (const adapter of ADAPTERS) {
       await setAcl();
     });
 
+    test('without the companion key pattern, contention and release still work: waiters fall back to their timers', async () => {
+      await Promise.all(admin.map((a) => a.call('ACL', 'SETUSER', 'locker', 'reset', ...MINIMAL.filter((rule) => rule !== '~{rl:*'))));
+      const rs = new Redsync(nodes, { retryDelay: 20, tries: 500 });
+      const first = await rs.mutex('rl:no-flag').acquire();
+      assert.equal(await rs.mutex('rl:no-flag').tryAcquire(), null, 'the waiting flag refused inside the script, the attempt still answered');
+      const second = rs.mutex('rl:no-flag').acquire();
+      assert.equal(await first.release(), true, 'the DEL of key and flag refused, the key alone deleted');
+      assert.equal(await (await second).release(), true);
+      await rs.close();
+      await setAcl();
+    });
+
     test('a missing command is a RedisConfigError at once: no retry loop, never "taken"', async () => {
       await setAcl('-set');
       await Promise.all(admin.map((a) => a.config('RESETSTAT')));

@@ -1,0 +1,24 @@
+/**
+ * The waiting flag, shared by the scripts: a waiter whose attempt found the lock taken sets it,
+ * and the holder's release deletes it together with the lock key and publishes only when it was
+ * there. So an uncontended release publishes nothing (PUBLISH is the costliest part of a release,
+ * and in Redis Cluster it is broadcast to every node), while a waiting one is always heard.
+ *
+ * The flag is `companionKey(key, ':waiting')` (see keys.ts), computed here in Lua from KEYS[1]:
+ * it lives in the lock key's cluster slot and carries any ioredis `keyPrefix` already.
+ */
+export const WAITING_FLAG_LUA = `local function waiting_flag(key)
+  local open = string.find(key, '{', 1, true)
+  local close = open and string.find(key, '}', open + 1, true)
+  if close and close > open + 1 then return key .. ':waiting' end
+  return '{' .. key .. '}:waiting'
+end
+`;
+
+/**
+ * Lua that raises the flag for the holder's key with `pttl` left (ms, -1 when it has no expiry):
+ * it lives at least as long as the holder's key, and at least one ttl of the waiter. Through
+ * `redis.pcall`: an ACL user without the flag key loses notifications (waiters fall back to their
+ * timers), never the attempt.
+ */
+export const RAISE_WAITING_FLAG_LUA = `redis.pcall('SET', waiting_flag(key), '1', 'PX', math.max(pttl, tonumber(ttl)))`;
