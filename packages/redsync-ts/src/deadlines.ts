@@ -8,20 +8,28 @@
 
 import { monotonicNow } from './validity.js';
 
-/** A scheduled deadline; pass it to {@link cancelDeadline} when the work finished first. */
+/**
+ * Something that can be given a deadline. The two `deadline*` fields belong to this module; a
+ * quorum round implements this itself, so that arming its cut-off allocates nothing.
+ */
 export interface Deadline {
-  readonly at: number;
-  /** Cleared when the deadline is cancelled or has fired. */
-  fire: (() => void) | undefined;
-  readonly queue: Queue;
+  /** When it falls due (set when armed). */
+  deadlineAt: number;
+  /** Its queue while pending; undefined before it is armed, once cancelled, and once it fired. */
+  deadlineQueue: DeadlineQueue | undefined;
+  /** Called once when it falls due; must not throw. */
+  onDeadline(): void;
 }
+
+/** Opaque: the queue a pending deadline sits in. */
+export type DeadlineQueue = Queue;
 
 /**
  * The deadlines of one duration, in the order they fall due: slots `head..tail-1` of `items`.
  * An array with moving ends rather than a Set, and one that keeps its slots when it empties:
  * rounds mostly finish in the order they started, so cancelling usually advances the head, and
  * sequential locking (one round at a time) reuses slot 0 without allocating. Cancelled entries
- * further in wait until the head reaches them (they hold no callback meanwhile). Queues outlive
+ * further in wait until the head reaches them (they are marked by a cleared queue). Queues outlive
  * their deadlines, because dropping and recreating one per round cost more than the rest of
  * scheduling; an idle queue is dropped when the timer fires.
  */
@@ -43,16 +51,24 @@ let timerAt = Number.POSITIVE_INFINITY;
 
 /** Calls `fire` once, `duration` ms from now, unless cancelled. `fire` must not throw. */
 export function scheduleDeadline(duration: number, fire: () => void): Deadline {
+  const deadline: Deadline = { deadlineAt: 0, deadlineQueue: undefined, onDeadline: fire };
+  armDeadline(deadline, duration);
+  return deadline;
+}
+
+/** Arms `deadline` to fall due `duration` ms from now. It must not be pending already. */
+export function armDeadline(deadline: Deadline, duration: number): void {
   const queue = queueFor(duration);
-  const deadline: Deadline = { at: monotonicNow() + duration, fire, queue };
+  const at = monotonicNow() + duration;
+  deadline.deadlineAt = at;
+  deadline.deadlineQueue = queue;
   queue.items[queue.tail] = deadline;
   queue.tail += 1;
   queue.live += 1;
   pending += 1;
-  if (deadline.at < timerAt) arm(deadline.at);
+  if (at < timerAt) arm(at);
   // Pending deadlines keep the process alive, as the work they bound would.
   else if (pending === 1) timer?.ref();
-  return deadline;
 }
 
 /**
@@ -61,9 +77,9 @@ export function scheduleDeadline(duration: number, fire: () => void): Deadline {
  * sequential locking. If it fires with nothing due, it simply stops.
  */
 export function cancelDeadline(deadline: Deadline): void {
-  if (deadline.fire === undefined) return;
-  deadline.fire = undefined;
-  const { queue } = deadline;
+  const queue = deadline.deadlineQueue;
+  if (queue === undefined) return;
+  deadline.deadlineQueue = undefined;
   queue.live -= 1;
   dropSpentHeads(queue);
   pending -= 1;
@@ -84,7 +100,7 @@ function queueFor(duration: number): Queue {
 /** Advances the head past cancelled entries, and compacts once the spent prefix dominates. */
 function dropSpentHeads(queue: Queue): void {
   const { items } = queue;
-  while (queue.head < queue.tail && items[queue.head]?.fire === undefined) {
+  while (queue.head < queue.tail && items[queue.head]?.deadlineQueue === undefined) {
     items[queue.head] = undefined;
     queue.head += 1;
   }
@@ -112,14 +128,13 @@ function expire(): void {
   let next = Number.POSITIVE_INFINITY;
   for (const queue of [...queues.values()]) {
     for (let deadline = queue.items[queue.head]; queue.head < queue.tail && deadline !== undefined; deadline = queue.items[queue.head]) {
-      if (deadline.at > now) {
-        next = Math.min(next, deadline.at);
+      if (deadline.deadlineAt > now) {
+        next = Math.min(next, deadline.deadlineAt);
         break;
       }
-      const { fire } = deadline;
-      // Spent before firing, so that a cancel from inside `fire` is a no-op.
+      // Spent before firing, so that a cancel from inside `onDeadline` is a no-op.
       cancelDeadline(deadline);
-      fire?.();
+      deadline.onDeadline();
     }
     if (queue.live === 0) forget(queue);
   }

@@ -2,9 +2,8 @@ import type { RedisNode } from './node.js';
 import type { ReleaseNotifier } from './release-notifier.js';
 import type { ResolvedMutexOptions } from './options.js';
 import { runRound, type AnswerVerdict, type QuorumRound, type RoundOptions, type RoundSpec } from './quorum.js';
-import { isNoScriptError, runScript, type Script } from './script.js';
-import type { ReclaimReply } from './scripts/lock-reclaim.js';
-import { lockExtend, lockExtendOrSet, lockReclaim, lockRelease } from './scripts/index.js';
+import { isNoScriptError, type Script } from './script.js';
+import { lockExtend, lockExtendOrSet, lockRelease } from './scripts/index.js';
 import { validUntil, type Clock } from './validity.js';
 
 /** The part of a lock's context shared by every mutex with the same nodes and options. */
@@ -67,35 +66,6 @@ export function isWon(ctx: LockContext, result: TimedRound): boolean {
   return result.round.ok >= ctx.quorum && result.validUntil > result.round.settledAt;
 }
 
-/**
- * One acquisition attempt on every node at once. A first attempt sends `SET NX PX` (the
- * uncontended case: one plain command), and only where that fails, the reclaim script (our own
- * leftover counts as ours, the holder's PTTL is read, and the waiting flag is raised). A `retry`
- * expects to meet a holder and sends the reclaim script straight away, which also tries the
- * `SET NX`: one round trip per attempt either way.
- */
-export function acquireRound<T = TimedRound>(
-  ctx: LockContext,
-  value: string,
-  finish?: (result: TimedRound) => T | PromiseLike<T>,
-  retry = false,
-): Promise<T> {
-  const start = ctx.clock();
-  const { key, options } = ctx;
-  let holder: HolderTtl | undefined;
-  const reclaim = (index: number): Promise<AnswerVerdict> =>
-    runScript(nodeAt(ctx, index), lockReclaim, [key], [value, ctx.ttlArg]).then((answer: ReclaimReply) =>
-      answer === 'ok' ? 'ok' : (holder ??= new HolderTtl()).taken(answer),
-    );
-  const spec: RoundSpec = retry
-    ? { send: reclaim, interpret: (verdict) => verdict as AnswerVerdict }
-    : { send: (index) => nodeAt(ctx, index).setNX(key, value, options.ttl), interpret: (reply, index) => (reply === 'OK' ? 'ok' : reclaim(index)) };
-  return runRound(ctx.order, spec, ctx.settleRound, (round) => {
-    const timed: TimedRound = { round, start, validUntil: validUntil(start, options.ttl, options.driftFactor), holderTtl: holder?.shortest };
-    return finish === undefined ? (timed as T) : finish(timed);
-  });
-}
-
 /** Resets the ttl on every node where the key still holds `value`. */
 export function extendRound(ctx: LockContext, value: string): Promise<TimedRound> {
   const start = ctx.clock();
@@ -107,13 +77,26 @@ export function extendRound(ctx: LockContext, value: string): Promise<TimedRound
   }));
 }
 
+/** What a release round is about; the release spec is built once for all of them. */
+interface Holding {
+  readonly ctx: LockContext;
+  readonly keys: readonly [string];
+  readonly args: readonly [string];
+}
+
+const RELEASE: RoundSpec<Holding> = {
+  send: (node, h) => nodeAt(h.ctx, node).evalsha(lockRelease.sha1, h.keys, h.args),
+  interpret: (reply) => lockRelease.parse(reply),
+  fallback: (node, error, h) => (isNoScriptError(error) ? nodeAt(h.ctx, node).eval(lockRelease.source, h.keys, h.args) : undefined),
+};
+
 /**
  * Deletes the key on every node where it still holds `value`. Always waits for every node (up to
  * the per-node timeout), because it is also the clean-up after a failed attempt: when it returns,
  * no reachable node still holds our value.
  */
 export function releaseRound<T = QuorumRound>(ctx: LockContext, value: string, finish?: (round: QuorumRound) => T | PromiseLike<T>): Promise<T> {
-  return runRound(ctx.order, scriptSpec(ctx, lockRelease, [value], asVerdict), ctx.cleanUpRound, finish);
+  return runRound<T, Holding>(ctx.order, RELEASE, ctx.cleanUpRound, finish, { ctx, keys: [ctx.key], args: [value] });
 }
 
 /** A round that runs `script` on each node: EVALSHA, then EVAL where the script is not cached. */

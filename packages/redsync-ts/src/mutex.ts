@@ -1,7 +1,8 @@
 import { delay } from './delay.js';
 import { LockNotAcquiredError, LockTakenError, RedisConfigError, hasConfigurationProblem } from './errors.js';
 import { Lock } from './lock.js';
-import { acquireRound, isWon, releaseRound, type LockContext, type TimedRound } from './lock-ops.js';
+import { acquireRound } from './acquire-round.js';
+import { isWon, releaseRound, type LockContext, type TimedRound } from './lock-ops.js';
 import { fencedAcquireRound } from './fenced-acquire.js';
 import { checkBoolean, checkDelay, checkName, checkOptionsObject, checkSignal, describeValue } from './validate.js';
 

@@ -1,5 +1,5 @@
 import { NodeError, type NodeOutcome, type NodeVerdict } from './errors.js';
-import { cancelDeadline, scheduleDeadline, type Deadline } from './deadlines.js';
+import { armDeadline, cancelDeadline, type Deadline, type DeadlineQueue } from './deadlines.js';
 import type { Clock } from './validity.js';
 
 /** The verdicts a node can give by answering (as opposed to failing). */
@@ -24,15 +24,17 @@ export interface QuorumRound {
 /**
  * What a round does on each node: one command, how to read its reply, and (for scripts) what to
  * send instead when the first command failed in a recoverable way. Kept as plain callbacks so a
- * node's answer costs one promise reaction, not a chain of them: this is the hot path.
+ * node's answer costs one promise reaction, not a chain of them: this is the hot path. Each
+ * callback also gets the round's `subject` (what the round is about: a key and value, say), so
+ * that the hot specs can be built once, instead of a spec and its closures per round.
  */
-export interface RoundSpec {
+export interface RoundSpec<S = undefined> {
   /** Sends the command to node `node`. */
-  send(node: number): Promise<unknown>;
+  send(node: number, subject: S): Promise<unknown>;
   /** Maps the reply to a verdict; may take one more step (a promise) on rare paths. */
-  interpret(reply: unknown, node: number): AnswerVerdict | Promise<AnswerVerdict>;
+  interpret(reply: unknown, node: number, subject: S): AnswerVerdict | Promise<AnswerVerdict>;
   /** A second command to try after `error` (e.g. EVAL after NOSCRIPT), or undefined to fail. */
-  fallback?(node: number, error: unknown): Promise<unknown> | undefined;
+  fallback?(node: number, error: unknown, subject: S): Promise<unknown> | undefined;
 }
 
 /** How to run a round. */
@@ -59,37 +61,48 @@ export interface RoundOptions {
  * counted as an error with a {@link NodeError} (the late answer is ignored, and cannot surface as
  * an unhandled rejection).
  */
-export function runRound<T = QuorumRound>(
+export function runRound<T = QuorumRound, S = undefined>(
   order: readonly number[],
-  spec: RoundSpec,
+  spec: RoundSpec<S>,
   options: RoundOptions,
-  finish?: (round: QuorumRound) => T | PromiseLike<T>,
+  finish?: (round: QuorumRound, subject: S) => T | PromiseLike<T>,
+  subject?: S,
 ): Promise<T> {
   // `finish` runs inside the resolution, saving the promise hop a `.then` on the result would
   // cost: rounds are the hot path, twice per lock.
-  const round = new Round<T>(order, spec, options, finish);
-  const settled = new Promise<T>((resolve, reject) => {
-    round.resolve = resolve;
-    round.reject = reject;
-  });
+  const round = new Round<T, S>(order, spec, options, finish, subject as S);
+  starting = round;
+  const settled = new Promise<T>(adoptResolvers);
   round.start();
   return settled;
+}
+
+/** The round whose promise is being made; lets one shared executor stand in for a closure per round. */
+let starting: { resolve: (value: never) => void; reject: (error: Error) => void } | undefined;
+
+function adoptResolvers(resolve: (value: never) => void, reject: (error: Error) => void): void {
+  const round = starting;
+  starting = undefined;
+  if (round === undefined) return;
+  round.resolve = resolve;
+  round.reject = reject;
 }
 
 /**
  * One round in flight. A class rather than closures, and per-node outcome objects built only when
  * someone reads them (failure paths): a round runs twice per lock, so its allocations show.
  */
-class Round<T> implements QuorumRound {
+class Round<T, S> implements QuorumRound, Deadline {
   ok = 0;
   taken = 0;
   expired = 0;
   errors = 0;
   settledAt = 0;
   readonly #order: readonly number[];
-  readonly #spec: RoundSpec;
+  readonly #spec: RoundSpec<S>;
   readonly #options: RoundOptions;
-  readonly #finish: ((round: QuorumRound) => T | PromiseLike<T>) | undefined;
+  readonly #finish: ((round: QuorumRound, subject: S) => T | PromiseLike<T>) | undefined;
+  readonly #subject: S;
   resolve: (result: T | PromiseLike<T>) => void = noop;
   reject: (error: Error) => void = noop;
   /** Indexed by node: the verdict, or undefined while the node has not answered. */
@@ -97,13 +110,22 @@ class Round<T> implements QuorumRound {
   #failures: NodeError[] | undefined;
   #answered = 0;
   #settled = false;
-  #deadline: Deadline | undefined;
+  /** The round is its own per-node deadline (see deadlines.ts): no object or closure per round. */
+  deadlineAt = 0;
+  deadlineQueue: DeadlineQueue | undefined = undefined;
 
-  constructor(order: readonly number[], spec: RoundSpec, options: RoundOptions, finish: ((round: QuorumRound) => T | PromiseLike<T>) | undefined) {
+  constructor(
+    order: readonly number[],
+    spec: RoundSpec<S>,
+    options: RoundOptions,
+    finish: ((round: QuorumRound, subject: S) => T | PromiseLike<T>) | undefined,
+    subject: S,
+  ) {
     this.#order = order;
     this.#spec = spec;
     this.#options = options;
     this.#finish = finish;
+    this.#subject = subject;
     this.#verdicts = new Array<NodeVerdict | undefined>(order.length);
   }
 
@@ -121,16 +143,18 @@ class Round<T> implements QuorumRound {
     // Requests first: the bookkeeping below then overlaps their round trip instead of delaying it.
     // No answer can be processed before it (promise reactions wait for this call to return).
     for (const node of this.#order) this.#send(node, false);
-    if (this.#settled) return; // every send threw synchronously
-    this.#deadline = scheduleDeadline(this.#options.timeout, () => {
-      this.#expire();
-    });
+    if (!this.#settled) armDeadline(this, this.#options.timeout); // unless every send threw at once
+  }
+
+  /** @internal The per-node timeout ran out. */
+  onDeadline(): void {
+    this.#expire();
   }
 
   #send(node: number, isFallback: boolean, error?: unknown): void {
     let sent: Promise<unknown> | undefined;
     try {
-      sent = isFallback ? this.#spec.fallback?.(node, error) : this.#spec.send(node);
+      sent = isFallback ? this.#spec.fallback?.(node, error, this.#subject) : this.#spec.send(node, this.#subject);
     } catch (thrown) {
       this.#fail(node, thrown);
       return;
@@ -155,7 +179,7 @@ class Round<T> implements QuorumRound {
   #accept(node: number, reply: unknown): void {
     let verdict: AnswerVerdict | Promise<AnswerVerdict>;
     try {
-      verdict = this.#spec.interpret(reply, node);
+      verdict = this.#spec.interpret(reply, node, this.#subject);
     } catch (error) {
       this.#fail(node, error);
       return;
@@ -182,15 +206,26 @@ class Round<T> implements QuorumRound {
     if (this.#settled || this.#verdicts[node] !== undefined) return;
     this.#verdicts[node] = verdict;
     this.#answered += 1;
-    if (verdict === 'error') this.errors += 1;
-    else this[verdict] += 1;
+    // A switch, not this[verdict]: a computed key is a megamorphic property access on the hot path.
+    switch (verdict) {
+      case 'ok':
+        this.ok += 1;
+        break;
+      case 'taken':
+        this.taken += 1;
+        break;
+      case 'expired':
+        this.expired += 1;
+        break;
+      default:
+        this.errors += 1;
+    }
     const n = this.#order.length;
     const { failFast, settleOnWin, quorum } = this.#options;
     if (this.#answered === n || (settleOnWin && this.ok >= quorum) || (failFast && isDecided(this, n, quorum))) this.#settle();
   }
 
   #expire(): void {
-    this.#deadline = undefined;
     const cause = new DOMException(`node did not answer within ${this.#options.timeout} ms`, 'TimeoutError');
     for (const node of this.#order) this.#fail(node, cause);
     this.#settle();
@@ -199,7 +234,7 @@ class Round<T> implements QuorumRound {
   #settle(): void {
     if (this.#settled) return;
     this.#settled = true;
-    if (this.#deadline !== undefined) cancelDeadline(this.#deadline);
+    cancelDeadline(this);
     this.settledAt = this.#options.clock?.() ?? 0;
     const finish = this.#finish;
     if (finish === undefined) {
@@ -207,7 +242,7 @@ class Round<T> implements QuorumRound {
       return;
     }
     try {
-      this.resolve(finish(this));
+      this.resolve(finish(this, this.#subject));
     } catch (error) {
       this.reject(error instanceof Error ? error : new Error(String(error)));
     }

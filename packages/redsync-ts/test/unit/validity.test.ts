@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, mock, test } from 'node:test';
-import { acquireRound, isWon, roundsFor, type LockContext } from '../../src/lock-ops.js';
+import { acquireRound } from '../../src/acquire-round.js';
+import { isWon, roundsFor, type LockContext } from '../../src/lock-ops.js';
 import { MUTEX_DEFAULTS } from '../../src/options.js';
 import { monotonicNow, validUntil } from '../../src/validity.js';
 import { fakeNode } from '../support/fake-node.js';

@@ -1,0 +1,79 @@
+import { nodeAt, type LockContext, type TimedRound } from './lock-ops.js';
+import { runRound, type AnswerVerdict, type QuorumRound, type RoundSpec } from './quorum.js';
+import { runScript } from './script.js';
+import { lockReclaim } from './scripts/index.js';
+import { validUntil } from './validity.js';
+
+/**
+ * One unfenced acquisition attempt: what its round is about (the round's subject), and its result
+ * once the round settled. One object per attempt carries what closures and a result object per
+ * attempt used to: this runs on every uncontended lock.
+ */
+class Attempt<T> implements TimedRound {
+  /** Set when the round settles, before anyone reads it. */
+  round!: QuorumRound;
+  readonly start: number;
+  readonly validUntil: number;
+  holderTtl: number | undefined = undefined;
+  readonly ctx: LockContext;
+  readonly value: string;
+  readonly finish: ((result: TimedRound) => T | PromiseLike<T>) | undefined;
+
+  constructor(ctx: LockContext, value: string, finish: ((result: TimedRound) => T | PromiseLike<T>) | undefined) {
+    this.ctx = ctx;
+    this.value = value;
+    this.finish = finish;
+    this.start = ctx.clock();
+    const { options } = ctx;
+    this.validUntil = validUntil(this.start, options.ttl, options.driftFactor);
+  }
+
+  /** Records a holder's PTTL; -1 (no expiry) and -2 (gone) say nothing about when it ends. */
+  taken(pttl: number): 'taken' {
+    this.holderTtl ??= Number.POSITIVE_INFINITY;
+    if (pttl >= 0 && pttl < this.holderTtl) this.holderTtl = pttl;
+    return 'taken';
+  }
+}
+
+/** The reclaim script on one node: our own leftover counts as ours; else the holder's PTTL. */
+function reclaimOn(attempt: Attempt<unknown>, node: number): Promise<AnswerVerdict> {
+  const { ctx } = attempt;
+  return runScript(nodeAt(ctx, node), lockReclaim, [ctx.key], [attempt.value, ctx.ttlArg]).then((answer) =>
+    answer === 'ok' ? 'ok' : attempt.taken(answer),
+  );
+}
+
+/** A first attempt: `SET NX PX`, and only where that fails, the reclaim script. */
+const SET_NX: RoundSpec<Attempt<unknown>> = {
+  send: (node, attempt) => nodeAt(attempt.ctx, node).setNX(attempt.ctx.key, attempt.value, attempt.ctx.options.ttl),
+  interpret: (reply, node, attempt) => (reply === 'OK' ? 'ok' : reclaimOn(attempt, node)),
+};
+
+/** A retry expects a holder: the reclaim script straight away (it also tries the `SET NX`). */
+const RECLAIM: RoundSpec<Attempt<unknown>> = {
+  send: (node, attempt) => reclaimOn(attempt, node),
+  interpret: (verdict) => verdict as AnswerVerdict,
+};
+
+function settle<T>(round: QuorumRound, attempt: Attempt<T>): T | PromiseLike<T> {
+  attempt.round = round;
+  return attempt.finish === undefined ? (attempt as unknown as T) : attempt.finish(attempt);
+}
+
+/**
+ * One acquisition attempt on every node at once. A first attempt sends `SET NX PX` (the
+ * uncontended case: one plain command), and only where that fails, the reclaim script (our own
+ * leftover counts as ours, the holder's PTTL is read, and the waiting flag is raised). A `retry`
+ * expects to meet a holder and sends the reclaim script straight away, which also tries the
+ * `SET NX`: one round trip per attempt either way. `finish` runs inside the round's resolution.
+ */
+export function acquireRound<T = TimedRound>(
+  ctx: LockContext,
+  value: string,
+  finish?: (result: TimedRound) => T | PromiseLike<T>,
+  retry = false,
+): Promise<T> {
+  const attempt = new Attempt<T>(ctx, value, finish);
+  return runRound<T, Attempt<T>>(ctx.order, retry ? RECLAIM : SET_NX, ctx.settleRound, settle, attempt);
+}
