@@ -38,7 +38,9 @@ export async function fencingWithPostgres(lockUrls: readonly string[], database:
     await db.query('CREATE TABLE IF NOT EXISTS redsync_example_inventory (sku text PRIMARY KEY, stock int NOT NULL, fence bigint NOT NULL DEFAULT 0)');
     const sku = `sku-${String(process.pid)}-${String(Date.now())}`;
     await db.query('INSERT INTO redsync_example_inventory (sku, stock) VALUES ($1, 10)', [sku]);
-    const mutex = new Redsync(redis.nodes, { fencing: true, ttl: 300 }).mutex(`inventory:${sku}`);
+    // A short ttl keeps the demo quick; a 30 ms per-node timeout (the default 1% would be 3 ms)
+    // keeps it from failing on a busy machine.
+    const mutex = new Redsync(redis.nodes, { fencing: true, ttl: 300, timeoutFactor: 0.1 }).mutex(`inventory:${sku}`);
 
     const stale = await mutex.acquire();
     const staleRead = 10;

@@ -1,5 +1,6 @@
 import { LockLostError, LockReleaseError, LockReleasedError, RedisConfigError, hasConfigurationProblem } from './errors.js';
 import { Lease, leaseKeeper, type LeaseOwner } from './lease-keeper.js';
+import { handOff } from './handoff.js';
 import { extendRound, isWon, releaseRound, type LockContext } from './lock-ops.js';
 import type { QuorumRound } from './quorum.js';
 
@@ -135,11 +136,26 @@ export class Lock implements AsyncDisposable, LeaseOwner {
       const lease = this.#lease;
       this.#validUntil = this.validUntil; // keep what the cohort confirmed before leaving it
       this.#lease = undefined;
-      const after = (round: QuorumRound): boolean => this.#afterRelease(round);
-      this.#releasing =
-        lease === undefined
-          ? releaseRound(this.#ctx, this.#value, after)
-          : leaseKeeper.forget(lease).then(() => releaseRound(this.#ctx, this.#value, after));
+      // A waiter of this process for the key takes the lock over in one round trip, instead of
+      // a release, a notification and an attempt (not for fencing, whose tokens need an attempt).
+      const ctx = this.#ctx;
+      const reservation = this.#lost === undefined && !ctx.options.fencing ? ctx.notifier?.reserve(ctx.key) : undefined;
+      if (reservation !== undefined) {
+        const handing = lease === undefined ? handOff(ctx, this.#value, reservation) : leaseKeeper.forget(lease).then(() => handOff(ctx, this.#value, reservation));
+        this.#releasing = handing.then(
+          (released) => this.#afterHandoff(released),
+          (error: unknown) => {
+            this.#releasing = undefined;
+            throw error;
+          },
+        );
+      } else {
+        const after = (round: QuorumRound): boolean => this.#afterRelease(round);
+        this.#releasing =
+          lease === undefined
+            ? releaseRound(ctx, this.#value, after)
+            : leaseKeeper.forget(lease).then(() => releaseRound(ctx, this.#value, after));
+      }
     }
     return this.#releasing;
   }
@@ -181,6 +197,13 @@ export class Lock implements AsyncDisposable, LeaseOwner {
     this.#validUntil = 0; // released: nothing left to trust
     this.#ctx.notifier?.released(this.#ctx.key, this.#value);
     return round.ok >= this.#ctx.quorum;
+  }
+
+  #afterHandoff(released: boolean): boolean {
+    this.#releasing = undefined;
+    this.#released = true;
+    this.#validUntil = 0;
+    return released;
   }
 
   /** The error for a failed extend; when a quorum denies the lock, it is lost for good. */

@@ -103,6 +103,8 @@ export class Mutex {
     const { signal } = call;
     // Joining before the clean-up round lets the subscription be confirmed while it runs.
     const turn = this.#ctx.notifier?.join(this.#ctx.key);
+    // Fenced locks are never handed over: each grant must draw its token in an attempt.
+    const offer = this.#ctx.options.fencing ? undefined : { ctx: this.#ctx, value };
     const { clock } = this.#ctx;
     // Until when the holder's key lives, by the last reading.
     let holderUntil = Number.NEGATIVE_INFINITY;
@@ -120,7 +122,16 @@ export class Mutex {
         if (result?.holderTtl !== undefined && Number.isFinite(result.holderTtl)) holderUntil = now + result.holderTtl;
         const holderLeft = holderUntil > now ? holderUntil - now + 1 : Number.POSITIVE_INFINITY;
         const pause = Math.min(checkDelay('retryDelay(attempt)', retryDelay(Math.max(1, attempt))), holderLeft);
-        await (turn === undefined ? delay(pause, signal) : turn.wait(pause, signal));
+        let handed: TimedRound | undefined;
+        if (turn === undefined) await delay(pause, signal);
+        else handed = await turn.wait(pause, signal, offer);
+        if (handed !== undefined) {
+          // A holder of this process handed the lock over (see handoff.ts): it is ours already.
+          turn?.won();
+          if (!signal?.aborted) return this.#grant(value, call, handed);
+          await releaseRound(this.#ctx, value);
+          signal.throwIfAborted();
+        }
         result = await this.#round(value, undefined, true);
         if (isWon(this.#ctx, result) && !signal?.aborted) {
           turn?.won();

@@ -1,6 +1,6 @@
 import { lockKeyOf, releaseChannelOf, releaseTagOf } from './keys.js';
 import type { RedisNode, ReleaseFeed } from './node.js';
-import { WaitLine, type Turn } from './wait-line.js';
+import { WaitLine, type Reservation, type Turn } from './wait-line.js';
 
 /**
  * How long a key's subscription outlives its last waiter. A hot key whose waiters come and go
@@ -45,6 +45,11 @@ export class ReleaseNotifier {
    */
   queued(key: string): boolean {
     return this.#lines.get(key)?.busy === true;
+  }
+
+  /** A waiter of this process for `key` to hand the lock to (see {@link WaitLine.reserve}). */
+  reserve(key: string): Reservation | undefined {
+    return this.#closed ? undefined : this.#lines.get(key)?.reserve();
   }
 
   /** Joins the wait line of `key`, subscribing to its channel if this process was not yet. */

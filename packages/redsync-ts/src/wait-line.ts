@@ -12,11 +12,41 @@
  * Every wait is also bounded by a timer, because notifications can be lost (reconnects, expiry
  * instead of release, a release before the subscription was confirmed): nothing here can make a
  * waiter wait longer than the bound its caller chose.
+ *
+ * Handoff: a holder of this process that releases the key can instead hand the lock to the
+ * earliest waiter that offered to take it ({@link WaitLine.reserve}), in one round trip (see
+ * handoff.ts). At most {@link MAX_HANDOFFS} handoffs follow each other before a real release,
+ * so that waiters of other processes, woken only by real releases, get their turn.
  */
+
+import type { LockContext, TimedRound } from './lock-ops.js';
+
+/** Consecutive handoffs within a process before a release must go through Redis again. */
+export const MAX_HANDOFFS = 4;
+
+/** What a waiter accepts instead of a wake-up: the lock, under its own value and options. */
+export interface HandoffOffer {
+  readonly ctx: LockContext;
+  readonly value: string;
+}
+
+/** A waiter set aside for a handoff: it sleeps until `deliver` says how the handoff went. */
+export interface Reservation {
+  readonly offer: HandoffOffer;
+  /**
+   * Ends the reservation: with the won round, the waiter holds the lock; with undefined, it makes
+   * an attempt of its own at once. False when the waiter is gone (it aborted meanwhile): then the
+   * caller must release what it handed over.
+   */
+  deliver(grant: TimedRound | undefined): boolean;
+}
 
 interface Waiter {
   readonly turn: Turn;
-  readonly wake: () => void;
+  readonly offer: HandoffOffer | undefined;
+  readonly wake: (grant?: TimedRound) => void;
+  /** Set aside by `reserve`; undefined while waiting normally. */
+  reserved?: { cancelled: boolean };
 }
 
 /** A caller's place in a {@link WaitLine}, kept across its attempts. */
@@ -24,10 +54,11 @@ export interface Turn {
   /** Arrival order: lower goes first. */
   readonly seq: number;
   /**
-   * Waits for a wake-up, at most `ms`.
+   * Waits for a wake-up, at most `ms`. With an `offer`, a holder of this process may hand the lock
+   * over instead: then the promise resolves with the won round, and the caller holds the lock.
    * @throws `signal.reason` when `signal` aborts while waiting.
    */
-  wait(ms: number, signal: AbortSignal | undefined): Promise<void>;
+  wait(ms: number, signal: AbortSignal | undefined, offer?: HandoffOffer): Promise<TimedRound | undefined>;
   /** The caller's attempt won: pending wake-ups are obsolete. */
   won(): void;
   /** The caller stops waiting (won, gave up or aborted). Idempotent. */
@@ -45,6 +76,8 @@ export class WaitLine {
   #heard: string | undefined;
   #spent: string | undefined;
   #members = 0;
+  /** Handoffs since the last real release. */
+  #handoffs = 0;
   readonly #onEmpty: () => void;
 
   /** @param onEmpty - called when the last member leaves. */
@@ -63,7 +96,7 @@ export class WaitLine {
     let left = false;
     const turn: Turn = {
       seq,
-      wait: (ms, signal) => this.#wait(turn, ms, signal),
+      wait: (ms, signal, offer) => this.#wait(turn, ms, signal, offer),
       won: () => {
         this.#pending = false;
         this.#spent = this.#heard;
@@ -88,6 +121,7 @@ export class WaitLine {
    * waiter, or keep the wake-up pending.
    */
   notify(tag?: string): void {
+    this.#handoffs = 0;
     if (tag !== undefined) {
       if (tag === this.#spent) return;
       this.#heard = tag;
@@ -108,16 +142,41 @@ export class WaitLine {
 
   /** Wakes every waiter (the notifier is closing): they fall back to their timers afterwards. */
   wakeAll(): void {
-    for (const waiter of this.#waiting.splice(0)) waiter.wake();
+    for (const waiter of this.#waiting.splice(0)) waiter.wake(undefined);
   }
 
-  #wait(turn: Turn, ms: number, signal: AbortSignal | undefined): Promise<void> {
+  /**
+   * Sets aside the earliest waiter that offered to take the lock, for a handoff; undefined when
+   * there is none, or when {@link MAX_HANDOFFS} handoffs in a row already happened.
+   */
+  reserve(): Reservation | undefined {
+    if (this.#handoffs >= MAX_HANDOFFS) return undefined;
+    const at = this.#waiting.findIndex((w) => w.offer !== undefined);
+    const waiter = this.#waiting[at];
+    if (waiter?.offer === undefined) return undefined;
+    this.#waiting.splice(at, 1);
+    this.#handoffs += 1;
+    const reserved = { cancelled: false };
+    waiter.reserved = reserved;
+    // Like a woken waiter: notifications meanwhile are kept for after the handoff.
+    this.#inFlight = waiter.turn;
+    return {
+      offer: waiter.offer,
+      deliver: (grant) => {
+        if (reserved.cancelled) return false;
+        waiter.wake(grant);
+        return true;
+      },
+    };
+  }
+
+  #wait(turn: Turn, ms: number, signal: AbortSignal | undefined, offer: HandoffOffer | undefined): Promise<TimedRound | undefined> {
     if (this.#inFlight === turn) this.#inFlight = undefined;
     if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
     if (this.#pending && this.#inFlight === undefined) {
       this.#pending = false;
       this.#inFlight = turn;
-      return Promise.resolve();
+      return Promise.resolve(undefined);
     }
     return new Promise((resolve, reject) => {
       const settle = (): void => {
@@ -126,20 +185,26 @@ export class WaitLine {
       };
       const waiter: Waiter = {
         turn,
-        wake: () => {
+        offer,
+        wake: (grant) => {
           settle();
-          resolve();
+          resolve(grant);
         },
       };
       const onAbort = (): void => {
-        this.#remove(waiter);
+        // A reserved waiter is out of the line already; its handoff's owner releases what it took.
+        if (waiter.reserved !== undefined) waiter.reserved.cancelled = true;
+        else this.#remove(waiter);
         settle();
         reject(signal?.reason as Error);
       };
+      // The timer does not end a reserved wait: the handoff in flight ends it, bounded by its
+      // per-node timeout, and a second attempt of ours meanwhile could collide with it.
       const timer = setTimeout(() => {
+        if (waiter.reserved !== undefined) return;
         this.#remove(waiter);
         signal?.removeEventListener('abort', onAbort);
-        resolve();
+        resolve(undefined);
       }, ms);
       signal?.addEventListener('abort', onAbort, { once: true });
       this.#insert(waiter);

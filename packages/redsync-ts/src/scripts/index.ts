@@ -5,8 +5,9 @@ import { lockExtend, lockExtendOrSet } from './lock-extend.js';
 import { lockExtendMany } from './lock-extend-many.js';
 import { lockReclaim } from './lock-reclaim.js';
 import { lockRelease } from './lock-release.js';
+import { lockTransfer } from './lock-transfer.js';
 
-export { fenceCommit, fencedSet, lockAcquireFenced, lockExtend, lockExtendMany, lockExtendOrSet, lockReclaim, lockRelease };
+export { fenceCommit, fencedSet, lockAcquireFenced, lockExtend, lockExtendMany, lockExtendOrSet, lockReclaim, lockRelease, lockTransfer };
 
 /** Every script the library runs; tests check each SHA1 against `SCRIPT LOAD`. */
-export const ALL_SCRIPTS = [lockReclaim, lockRelease, lockExtend, lockExtendOrSet, lockExtendMany, lockAcquireFenced, fenceCommit, fencedSet] as const;
+export const ALL_SCRIPTS = [lockReclaim, lockRelease, lockExtend, lockExtendOrSet, lockExtendMany, lockAcquireFenced, fenceCommit, fencedSet, lockTransfer] as const;

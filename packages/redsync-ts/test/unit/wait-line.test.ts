@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setImmediate as flush } from 'node:timers/promises';
-import { WaitLine, type Turn } from '../../src/wait-line.js';
+import type { LockContext, TimedRound } from '../../src/lock-ops.js';
+import { MAX_HANDOFFS, WaitLine, type Turn } from '../../src/wait-line.js';
 
 const LONG = 60_000;
 
@@ -133,5 +134,48 @@ describe('WaitLine', () => {
       waits.map((w) => w.woken()),
       [true, true],
     );
+  });
+
+  describe('handoff reservations', () => {
+    const offer = (value: string) => ({ ctx: {} as LockContext, value });
+    const grant = {} as TimedRound;
+
+    test('reserve picks the earliest waiter that offered, and deliver hands it the grant', async () => {
+      const line = new WaitLine(() => undefined);
+      const [a, b] = [line.join(0), line.join(1)];
+      const waitA = a.wait(LONG, undefined); // no offer: only wake-ups
+      const waitB = b.wait(LONG, undefined, offer('b'));
+      await flush();
+      const reservation = line.reserve();
+      assert.equal(reservation?.offer.value, 'b');
+      assert.equal(line.reserve(), undefined, 'nobody else offered');
+      assert.equal(reservation.deliver(grant), true);
+      assert.equal(await waitB, grant);
+      line.notify('r1');
+      assert.equal(await waitA, undefined);
+    });
+
+    test('a reserved waiter that aborts is not handed anything: deliver says so', async () => {
+      const line = new WaitLine(() => undefined);
+      const controller = new AbortController();
+      const waiting = line.join(0).wait(LONG, controller.signal, offer('a'));
+      await flush();
+      const reservation = line.reserve();
+      controller.abort(new Error('gone'));
+      await assert.rejects(waiting, /gone/);
+      assert.equal(reservation?.deliver(grant), false);
+    });
+
+    test(`at most ${String(MAX_HANDOFFS)} handoffs in a row; a release heard makes room for more`, async () => {
+      const line = new WaitLine(() => undefined);
+      const turns = Array.from({ length: MAX_HANDOFFS + 1 }, (_, seq) => line.join(seq));
+      const waits = turns.map((turn, i) => turn.wait(LONG, undefined, offer(String(i))));
+      await flush();
+      for (let i = 0; i < MAX_HANDOFFS; i++) assert.equal(line.reserve()?.deliver(grant), true);
+      assert.equal(line.reserve(), undefined, 'the chain is at its limit');
+      line.notify('r1'); // a real release: the next waiter is woken, not handed the lock
+      assert.equal(await waits[MAX_HANDOFFS], undefined);
+      await Promise.all(waits.slice(0, MAX_HANDOFFS));
+    });
   });
 });

@@ -1,0 +1,52 @@
+import { LockReleaseError, RedisConfigError, hasConfigurationProblem } from './errors.js';
+import { isWon, nodeAt, releaseRound, type LockContext, type TimedRound } from './lock-ops.js';
+import { runRound, type QuorumRound, type RoundSpec } from './quorum.js';
+import { isNoScriptError } from './script.js';
+import { lockTransfer } from './scripts/index.js';
+import { validUntil } from './validity.js';
+import type { Reservation } from './wait-line.js';
+
+/** What a transfer round is about; the spec is built once. */
+interface Transfer {
+  readonly ctx: LockContext;
+  readonly keys: readonly [string];
+  /** The releasing value, the next holder's value, its ttl. */
+  readonly args: readonly [string, string, string];
+}
+
+const TRANSFER: RoundSpec<Transfer> = {
+  send: (node, t) => nodeAt(t.ctx, node).evalsha(lockTransfer.sha1, t.keys, t.args),
+  interpret: (reply) => lockTransfer.parse(reply),
+  fallback: (node, error, t) => (isNoScriptError(error) ? nodeAt(t.ctx, node).eval(lockTransfer.source, t.keys, t.args) : undefined),
+};
+
+/**
+ * Releases the lock `value` of `from` by handing it to a waiter of this process: on every node
+ * where the key still holds `value`, it gets the waiter's value and the waiter's ttl, in one round
+ * trip (the lock-transfer script). The waiter's validity counts from before that round, as for an
+ * acquisition, and the round must be won like one (a quorum, validity left). When it is not, both
+ * values are released everywhere and the waiter makes an attempt of its own; when the waiter went
+ * away meanwhile (it aborted), the lock it would have had is released.
+ * @returns what `release()` returns: true when the releasing value left a quorum of nodes.
+ * @throws LockReleaseError (or RedisConfigError) when too few nodes answered to tell.
+ */
+export async function handOff(from: LockContext, value: string, reservation: Reservation): Promise<boolean> {
+  const { ctx, value: next } = reservation.offer;
+  const { ttl, driftFactor } = ctx.options;
+  const start = ctx.clock();
+  const subject: Transfer = { ctx, keys: [ctx.key], args: [value, next, ctx.ttlArg] };
+  const round = await runRound<QuorumRound, Transfer>(ctx.order, TRANSFER, ctx.settleRound, undefined, subject);
+  const grant: TimedRound = { round, start, validUntil: validUntil(start, ttl, driftFactor) };
+  if (isWon(ctx, grant)) {
+    if (!reservation.deliver(grant)) await releaseRound(ctx, next);
+    return true;
+  }
+  // Not won: nodes may hold either value. Clear both, then let the waiter try on its own.
+  const [, rest] = await Promise.all([releaseRound(ctx, next), releaseRound(from, value)]);
+  reservation.deliver(undefined);
+  if (rest.errors > from.nodes.length - from.quorum) {
+    throw hasConfigurationProblem(rest.outcomes) ? new RedisConfigError(rest.outcomes) : new LockReleaseError(rest.outcomes);
+  }
+  // A node counts as released where the value was handed over (then cleared) or deleted now.
+  return round.ok + rest.ok >= from.quorum;
+}

@@ -1,0 +1,156 @@
+/**
+ * Handoffs: a release with a waiter in the same process hands the lock over in one round trip (the
+ * lock-transfer script) instead of releasing it for the waiter to take. Per client library, on 1
+ * and 3 nodes. Retry delays and ttls are a minute long: only a handoff or a notification can
+ * explain a waiter getting the lock within the test's timeout.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Redsync, type RedisNode } from '../../src/index.js';
+import { releaseChannelOf } from '../../src/keys.js';
+import { lockReclaim, lockRelease, lockTransfer } from '../../src/scripts/index.js';
+import { MAX_HANDOFFS } from '../../src/wait-line.js';
+import { ADAPTERS, heldEverywhere, startCluster, uniqueName, until, valuesOf, type TestCluster } from '../support/cluster.js';
+
+const MINUTE = 60_000;
+const SLOW = { ttl: MINUTE, retryDelay: MINUTE, tries: 1000 };
+
+/** Counts, per node-round, the attempts (reclaim scripts answered), handoffs and real releases sent. */
+function counting(nodes: readonly RedisNode[], onTransfer?: () => void) {
+  const sent = { reclaims: 0, transfers: 0, releases: 0 };
+  const wrapped: RedisNode[] = nodes.map((node) => ({
+    ...node,
+    evalsha: (sha: string, keys: readonly string[], args: readonly string[]) => {
+      // Counted when the answer arrives: by the next macrotask the attempt's caller has acted on
+      // it (it went back to sleep, say), which is what the tests wait for.
+      if (sha === lockReclaim.sha1) return node.evalsha(sha, keys, args).finally(() => (sent.reclaims += 1));
+      if (sha === lockRelease.sha1) sent.releases += 1;
+      if (sha === lockTransfer.sha1) {
+        sent.transfers += 1;
+        onTransfer?.();
+      }
+      return node.evalsha(sha, keys, args);
+    },
+  }));
+  const per = (count: number): number => count / nodes.length;
+  return { nodes: wrapped, attempts: () => per(sent.reclaims), transfers: () => per(sent.transfers), releases: () => per(sent.releases) };
+}
+
+/** Resolves once every server has a subscriber on `key`'s release channel. */
+function subscribed(cluster: TestCluster, key: string): Promise<void> {
+  return until(async () => {
+    const counts = await Promise.all(cluster.admin.map(async (admin) => Number((await admin.pubsub('NUMSUB', releaseChannelOf(key)))[1])));
+    return counts.every((count) => count > 0);
+  }, `a subscriber on ${key}`);
+}
+
+for (const adapter of ADAPTERS) {
+  for (const n of [1, 3]) {
+    describe(`handoffs within a process on ${n} node(s) via ${adapter}`, { timeout: 30_000 }, () => {
+      let cluster: TestCluster;
+      before(async () => {
+        cluster = await startCluster(adapter, n);
+      });
+      after(async () => {
+        await cluster.close();
+      });
+
+      /** A Redsync over counted nodes, a held lock of `name`, and one waiter queued behind it. */
+      async function heldWithWaiter(probe: ReturnType<typeof counting>, name: string, signal?: AbortSignal) {
+        const rs = new Redsync(probe.nodes, SLOW);
+        const held = await rs.mutex(name).acquire();
+        const waiting = rs.mutex(name).acquire(signal === undefined ? undefined : { signal });
+        waiting.catch(() => undefined); // some tests abort it; they await it themselves
+        await subscribed(cluster, name);
+        // Its first attempt, and one more when the subscription was confirmed: then it sleeps.
+        await until(() => probe.attempts() === 2, 'the waiter asleep in its line');
+        return { rs, held, waiting };
+      }
+
+      test('a release hands the lock to the waiter: one transfer, no attempt, the full ttl', async () => {
+        const name = uniqueName();
+        const probe = counting(cluster.nodes);
+        const { rs, held, waiting } = await heldWithWaiter(probe, name);
+        try {
+          assert.equal(await held.release(), true);
+          const lock = await waiting;
+          assert.equal(probe.transfers(), 1);
+          assert.equal(probe.attempts(), 2, 'the waiter made no attempt of its own');
+          assert.equal(probe.releases(), 0, 'nothing was released in between');
+          await heldEverywhere(cluster, name, lock.value);
+          const ttls = await Promise.all(cluster.admin.map((admin) => admin.pttl(name)));
+          assert.ok(ttls.every((ttl) => ttl > MINUTE / 2), `a fresh ttl on every node: ${JSON.stringify(ttls)}`);
+          assert.ok(lock.remaining() > MINUTE / 2);
+          await lock.release();
+          assert.deepEqual(await valuesOf(cluster, name), Array<null>(n).fill(null));
+        } finally {
+          await rs.close();
+        }
+      });
+
+      test(`after ${String(MAX_HANDOFFS)} handoffs in a row a release goes through Redis, so other processes get their turn`, async () => {
+        const name = uniqueName();
+        const probe = counting(cluster.nodes);
+        const { rs, held, waiting } = await heldWithWaiter(probe, name);
+        const other = new Redsync(cluster.nodes, SLOW);
+        try {
+          // Newcomers queue behind the first waiter without an attempt of their own.
+          const mutex = rs.mutex(name);
+          const more = Array.from({ length: MAX_HANDOFFS }, () => mutex.acquire());
+          const elsewhere = other.mutex(name).acquire();
+          const holders = [waiting, ...more];
+          await until(async () => Number((await cluster.admin[0]?.pubsub('NUMSUB', releaseChannelOf(name)))?.[1]) === 2, 'the other process subscribed');
+          await held.release();
+          for (let i = 0; i < MAX_HANDOFFS; i++) await (await (holders[i] as Promise<Awaited<typeof waiting>>)).release();
+          assert.equal(probe.transfers(), MAX_HANDOFFS);
+          assert.equal(probe.releases(), 1, 'the last of them was a real release');
+          // That release published: the other process's waiter competes with the last local one,
+          // and both get the lock, one after the other.
+          const rest = [holders[MAX_HANDOFFS], elsewhere].map((p, i) => (p as Promise<Awaited<typeof waiting>>).then((lock) => ({ i, lock })));
+          const first = await Promise.race(rest);
+          await first.lock.release();
+          const second = await (rest[1 - first.i] as Promise<{ lock: Awaited<typeof waiting> }>);
+          await second.lock.release();
+        } finally {
+          await other.close();
+          await rs.close();
+        }
+      });
+
+      test('a waiter that aborts during its handoff gets nothing, and nothing is left behind', async () => {
+        const name = uniqueName();
+        const controller = new AbortController();
+        const reason = new Error('gave up');
+        // Abort exactly while the transfer is on its way to the nodes.
+        const probe = counting(cluster.nodes, () => controller.abort(reason));
+        const { rs, held, waiting } = await heldWithWaiter(probe, name, controller.signal);
+        try {
+          assert.equal(await held.release(), true);
+          await assert.rejects(waiting, (error) => error === reason);
+          assert.equal(probe.transfers(), 1);
+          assert.deepEqual(await valuesOf(cluster, name), Array<null>(n).fill(null), 'the handed-over lock was released');
+        } finally {
+          await rs.close();
+        }
+      });
+
+      test('a handoff that cannot be won (the holder had expired) clears the key and the waiter takes it itself', async () => {
+        const name = uniqueName();
+        const probe = counting(cluster.nodes);
+        const { rs, held, waiting } = await heldWithWaiter(probe, name);
+        try {
+          await Promise.all(cluster.admin.map((admin) => admin.del(name))); // as an expiry would
+          assert.equal(await held.release(), false, 'the holder had nothing left to release');
+          const lock = await waiting;
+          assert.equal(probe.transfers(), 1);
+          // Its attempt settled at a quorum: the last node's answer may still be on its way.
+          await until(() => probe.attempts() === 3, 'the waiter attempting once more, on its own');
+          await heldEverywhere(cluster, name, lock.value);
+          await lock.release();
+        } finally {
+          await rs.close();
+        }
+      });
+    });
+  }
+}
