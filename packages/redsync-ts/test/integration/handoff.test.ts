@@ -117,6 +117,27 @@ for (const adapter of ADAPTERS) {
         }
       });
 
+      test('a renewing holder stops renewing first, and the waiter gets its own ttl', async () => {
+        const name = uniqueName();
+        const probe = counting(cluster.nodes);
+        const rs = new Redsync(probe.nodes, SLOW);
+        try {
+          const held = await rs.mutex(name, { autoExtend: true }).acquire();
+          const waiting = rs.mutex(name, { ttl: 3 * MINUTE }).acquire();
+          await subscribed(cluster, name);
+          await until(() => probe.attempts() === 2, 'the waiter asleep in its line');
+          assert.equal(await held.release(), true);
+          const lock = await waiting;
+          assert.equal(probe.transfers(), 1);
+          await heldEverywhere(cluster, name, lock.value);
+          const ttls = await Promise.all(cluster.admin.map((admin) => admin.pttl(name)));
+          assert.ok(ttls.every((ttl) => ttl > 2 * MINUTE), `the waiter's 3-minute ttl on every node: ${JSON.stringify(ttls)}`);
+          await lock.release();
+        } finally {
+          await rs.close();
+        }
+      });
+
       test('a waiter that aborts during its handoff gets nothing, and nothing is left behind', async () => {
         const name = uniqueName();
         const controller = new AbortController();
