@@ -1,24 +1,11 @@
 import { LockReleaseError, RedisConfigError, hasConfigurationProblem } from './errors.js';
-import { isWon, nodeAt, releaseRound, type LockContext, type TimedRound } from './lock-ops.js';
-import { runRound, type QuorumRound, type RoundSpec } from './quorum.js';
-import { isNoScriptError } from './script.js';
+import { isWon, releaseRound, scriptCallSpec, type LockContext, type ScriptCall, type TimedRound } from './lock-ops.js';
+import { runRound, type QuorumRound } from './quorum.js';
 import { lockTransfer } from './scripts/index.js';
 import { validUntil } from './validity.js';
 import type { Reservation } from './wait-line.js';
 
-/** What a transfer round is about; the spec is built once. */
-interface Transfer {
-  readonly ctx: LockContext;
-  readonly keys: readonly [string];
-  /** The releasing value, the next holder's value, its ttl. */
-  readonly args: readonly [string, string, string];
-}
-
-const TRANSFER: RoundSpec<Transfer> = {
-  send: (node, t) => nodeAt(t.ctx, node).evalsha(lockTransfer.sha1, t.keys, t.args),
-  interpret: (reply) => lockTransfer.parse(reply),
-  fallback: (node, error, t) => (isNoScriptError(error) ? nodeAt(t.ctx, node).eval(lockTransfer.source, t.keys, t.args) : undefined),
-};
+const TRANSFER = scriptCallSpec(lockTransfer);
 
 /**
  * Releases the lock `value` of `from` by handing it to a waiter of this process: on every node
@@ -34,8 +21,8 @@ export async function handOff(from: LockContext, value: string, reservation: Res
   const { ctx, value: next } = reservation.offer;
   const { ttl, driftFactor } = ctx.options;
   const start = ctx.clock();
-  const subject: Transfer = { ctx, keys: [ctx.key], args: [value, next, ctx.ttlArg] };
-  const round = await runRound<QuorumRound, Transfer>(ctx.order, TRANSFER, ctx.settleRound, undefined, subject);
+  const subject: ScriptCall = { ctx, keys: [ctx.key], args: [value, next, ctx.ttlArg] };
+  const round = await runRound<QuorumRound, ScriptCall>(ctx.order, TRANSFER, ctx.settleRound, undefined, subject);
   const grant: TimedRound = { round, start, validUntil: validUntil(start, ttl, driftFactor) };
   if (isWon(ctx, grant)) {
     if (!reservation.deliver(grant)) await releaseRound(ctx, next);

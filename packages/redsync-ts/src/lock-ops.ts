@@ -70,25 +70,35 @@ export function isWon(ctx: LockContext, result: TimedRound): boolean {
 export function extendRound(ctx: LockContext, value: string): Promise<TimedRound> {
   const start = ctx.clock();
   const { options } = ctx;
-  const script = options.setNXOnExtend ? lockExtendOrSet : lockExtend;
-  return runRound(ctx.order, scriptSpec(ctx, script, [value, ctx.ttlArg], asVerdict), ctx.settleRound).then((round) => ({
+  const call: ScriptCall = { ctx, keys: [ctx.key], args: [value, ctx.ttlArg] };
+  return runRound<QuorumRound, ScriptCall>(ctx.order, options.setNXOnExtend ? EXTEND_OR_SET : EXTEND, ctx.settleRound, undefined, call).then((round) => ({
     round,
     validUntil: validUntil(start, options.ttl, options.driftFactor),
   }));
 }
 
-/** What a release round is about; the release spec is built once for all of them. */
-interface Holding {
+/** What a script round is about: the context, and the script's keys and arguments. */
+export interface ScriptCall {
   readonly ctx: LockContext;
-  readonly keys: readonly [string];
-  readonly args: readonly [string];
+  readonly keys: readonly string[];
+  readonly args: readonly string[];
 }
 
-const RELEASE: RoundSpec<Holding> = {
-  send: (node, h) => nodeAt(h.ctx, node).evalsha(lockRelease.sha1, h.keys, h.args),
-  interpret: (reply) => lockRelease.parse(reply),
-  fallback: (node, error, h) => (isNoScriptError(error) ? nodeAt(h.ctx, node).eval(lockRelease.source, h.keys, h.args) : undefined),
-};
+/**
+ * A spec that runs `script` with the round's {@link ScriptCall}: EVALSHA, then EVAL where the
+ * script is not cached. Built once per script, unlike {@link scriptSpec}, for the hot rounds.
+ */
+export function scriptCallSpec(script: Script<AnswerVerdict>): RoundSpec<ScriptCall> {
+  return {
+    send: (node, call) => nodeAt(call.ctx, node).evalsha(script.sha1, call.keys, call.args),
+    interpret: (reply) => script.parse(reply),
+    fallback: (node, error, call) => (isNoScriptError(error) ? nodeAt(call.ctx, node).eval(script.source, call.keys, call.args) : undefined),
+  };
+}
+
+const RELEASE = scriptCallSpec(lockRelease);
+const EXTEND = scriptCallSpec(lockExtend);
+const EXTEND_OR_SET = scriptCallSpec(lockExtendOrSet);
 
 /**
  * Deletes the key on every node where it still holds `value`. Always waits for every node (up to
@@ -96,7 +106,7 @@ const RELEASE: RoundSpec<Holding> = {
  * no reachable node still holds our value.
  */
 export function releaseRound<T = QuorumRound>(ctx: LockContext, value: string, finish?: (round: QuorumRound) => T | PromiseLike<T>): Promise<T> {
-  return runRound<T, Holding>(ctx.order, RELEASE, ctx.cleanUpRound, finish, { ctx, keys: [ctx.key], args: [value] });
+  return runRound<T, ScriptCall>(ctx.order, RELEASE, ctx.cleanUpRound, finish, { ctx, keys: [ctx.key], args: [value] });
 }
 
 /** A round that runs `script` on each node: EVALSHA, then EVAL where the script is not cached. */
@@ -113,8 +123,6 @@ export function scriptSpec<R>(
     fallback: (index, error) => (isNoScriptError(error) ? nodeAt(ctx, index).eval(script.source, keys, args) : undefined),
   };
 }
-
-const asVerdict = (verdict: AnswerVerdict): AnswerVerdict => verdict;
 
 /**
  * The two ways a profile's rounds run, built once per profile rather than per round. Acquire and

@@ -206,20 +206,11 @@ class Round<T, S> implements QuorumRound, Deadline {
     if (this.#settled || this.#verdicts[node] !== undefined) return;
     this.#verdicts[node] = verdict;
     this.#answered += 1;
-    // A switch, not this[verdict]: a computed key is a megamorphic property access on the hot path.
-    switch (verdict) {
-      case 'ok':
-        this.ok += 1;
-        break;
-      case 'taken':
-        this.taken += 1;
-        break;
-      case 'expired':
-        this.expired += 1;
-        break;
-      default:
-        this.errors += 1;
-    }
+    // Not this[verdict]: a computed key is a megamorphic property access on the hot path.
+    if (verdict === 'ok') this.ok += 1;
+    else if (verdict === 'taken') this.taken += 1;
+    else if (verdict === 'expired') this.expired += 1;
+    else this.errors += 1;
     const n = this.#order.length;
     const { failFast, settleOnWin, quorum } = this.#options;
     if (this.#answered === n || (settleOnWin && this.ok >= quorum) || (failFast && isDecided(this, n, quorum))) this.#settle();
