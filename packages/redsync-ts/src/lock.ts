@@ -124,9 +124,12 @@ export class Lock implements AsyncDisposable, LeaseOwner {
 
   /**
    * Deletes the key on every node where it still holds this lock's value, after stopping its
-   * renewal and waiting for a renewal in flight. `signal` aborts with a `LockReleasedError`.
-   * @returns `true` when a quorum deleted it; `false` when on a quorum it had already expired or
-   *   belongs to someone else, or when it was already released. Concurrent calls share one round.
+   * renewal and waiting for a renewal in flight; or, when a caller of this process waits for the
+   * same key, hands the lock to it in the same round trip. `signal` aborts with a
+   * `LockReleasedError`.
+   * @returns `true` when the lock left a quorum (deleted or handed over); `false` when on a quorum
+   *   it had already expired or belongs to someone else, or when it was already released.
+   *   Concurrent calls share one round.
    * @throws LockReleaseError when too few nodes answered to tell (the key still expires by its ttl).
    */
   release(): Promise<boolean> {
