@@ -1,4 +1,4 @@
-import { nodeAt, type LockContext, type TimedRound } from './lock-ops.js';
+import { nodeAt, shorterHolderTtl, type LockContext, type TimedRound } from './lock-ops.js';
 import { runRound, type AnswerVerdict, type QuorumRound, type RoundSpec } from './quorum.js';
 import { runScript } from './script.js';
 import { lockReclaim } from './scripts/index.js';
@@ -28,10 +28,9 @@ class Attempt<T> implements TimedRound {
     this.validUntil = validUntil(this.start, options.ttl, options.driftFactor);
   }
 
-  /** Records a holder's PTTL; -1 (no expiry) and -2 (gone) say nothing about when it ends. */
+  /** Records a holder's PTTL. */
   taken(pttl: number): 'taken' {
-    this.holderTtl ??= Number.POSITIVE_INFINITY;
-    if (pttl >= 0 && pttl < this.holderTtl) this.holderTtl = pttl;
+    this.holderTtl = shorterHolderTtl(this.holderTtl, pttl);
     return 'taken';
   }
 }

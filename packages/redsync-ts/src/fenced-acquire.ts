@@ -1,6 +1,6 @@
 import { fenceKeyOf } from './keys.js';
-import { HolderTtl, isWon, scriptSpec, type LockContext, type TimedRound } from './lock-ops.js';
-import { runRound } from './quorum.js';
+import { isWon, scriptCallSpec, shorterHolderTtl, type LockContext, type ScriptCall, type TimedRound } from './lock-ops.js';
+import { runRound, type QuorumRound } from './quorum.js';
 import { fenceCommit, lockAcquireFenced } from './scripts/index.js';
 import type { FencedAcquireReply } from './scripts/lock-acquire-fenced.js';
 import { validUntil } from './validity.js';
@@ -22,25 +22,32 @@ export async function fencedAcquireRound(ctx: LockContext, value: string): Promi
   const start = ctx.clock();
   const { ttl, driftFactor } = ctx.options;
   const keys = [ctx.key, fenceKeyOf(ctx.key)];
-  let token = 0;
-  const holder = new HolderTtl();
-  const take = (reply: FencedAcquireReply): 'ok' | 'taken' => {
-    if (!reply.acquired) return holder.taken(reply.ttl);
-    token = Math.max(token, reply.counter);
-    return 'ok';
-  };
-  const round = await runRound(ctx.order, scriptSpec(ctx, lockAcquireFenced, [value, ctx.ttlArg], take, keys), ctx.settleRound);
-  // The token is fixed when the round settles: replies from stragglers still run `take` later,
+  const take: FencedTake = { ctx, keys, args: [value, ctx.ttlArg], token: 0, holderTtl: undefined };
+  const round = await runRound<QuorumRound, FencedTake>(ctx.order, TAKE, ctx.settleRound, undefined, take);
+  // The token is fixed when the round settles: replies from stragglers still update `take` later,
   // and must not raise the token above what round 2 commits.
-  const chosen = token;
+  const chosen = take.token;
   const until = validUntil(start, ttl, driftFactor);
-  const first: TimedRound = { round, start, validUntil: until, holderTtl: holder.shortest };
+  const first: TimedRound = { round, start, validUntil: until, holderTtl: take.holderTtl };
   if (!isWon(ctx, first)) return first;
   if (ctx.nodes.length === 1) return { ...first, fence: chosen };
-  const commit = await runRound(
-    ctx.order,
-    scriptSpec(ctx, fenceCommit, [value, String(chosen)], (verdict) => verdict, keys),
-    ctx.settleRound,
-  );
+  const commit = await runRound<QuorumRound, ScriptCall>(ctx.order, COMMIT, ctx.settleRound, undefined, { ctx, keys, args: [value, String(chosen)] });
   return { round: commit, start, validUntil: until, fence: chosen };
 }
+
+/** Round 1's call, and what its replies taught: the highest counter, the shortest holder ttl. */
+interface FencedTake extends ScriptCall {
+  token: number;
+  holderTtl: number | undefined;
+}
+
+const TAKE = scriptCallSpec<FencedTake, FencedAcquireReply>(lockAcquireFenced, (reply, take) => {
+  if (!reply.acquired) {
+    take.holderTtl = shorterHolderTtl(take.holderTtl, reply.ttl);
+    return 'taken';
+  }
+  take.token = Math.max(take.token, reply.counter);
+  return 'ok';
+});
+
+const COMMIT = scriptCallSpec(fenceCommit);

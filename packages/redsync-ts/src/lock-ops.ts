@@ -50,15 +50,13 @@ export interface TimedRound {
   readonly holderTtl?: number | undefined;
 }
 
-/** Tracks the shortest holder ttl reported in one round; -1 (no expiry) and -2 (gone) do not count. */
-export class HolderTtl {
-  shortest = Number.POSITIVE_INFINITY;
-
-  /** Records a PTTL reply and returns the verdict for a taken key. */
-  taken(pttl: number): 'taken' {
-    if (pttl >= 0 && pttl < this.shortest) this.shortest = pttl;
-    return 'taken';
-  }
+/**
+ * The shortest holder ttl of a round so far, after a node reported `pttl` for a taken key:
+ * -1 (no expiry) and -2 (gone) say nothing about when it ends (then infinity, if nothing did).
+ */
+export function shorterHolderTtl(shortest: number | undefined, pttl: number): number {
+  const known = shortest ?? Number.POSITIVE_INFINITY;
+  return pttl >= 0 && pttl < known ? pttl : known;
 }
 
 /** True when the round gathered a quorum and left some validity when it settled. */
@@ -85,13 +83,16 @@ export interface ScriptCall {
 }
 
 /**
- * A spec that runs `script` with the round's {@link ScriptCall}: EVALSHA, then EVAL where the
- * script is not cached. Built once per script, unlike {@link scriptSpec}, for the hot rounds.
+ * A spec that runs `script` with the round's call: EVALSHA, then EVAL where the script is not
+ * cached. Built once per script; `interpret` turns the parsed reply into a verdict, and may note
+ * what it learnt on the call (a fencing counter, a holder's ttl).
  */
-export function scriptCallSpec(script: Script<AnswerVerdict>): RoundSpec<ScriptCall> {
+export function scriptCallSpec(script: Script<AnswerVerdict>): RoundSpec<ScriptCall>;
+export function scriptCallSpec<C extends ScriptCall, R>(script: Script<R>, interpret: (reply: R, call: C) => AnswerVerdict): RoundSpec<C>;
+export function scriptCallSpec<C extends ScriptCall, R>(script: Script<R>, interpret?: (reply: R, call: C) => AnswerVerdict): RoundSpec<C> {
   return {
     send: (node, call) => nodeAt(call.ctx, node).evalsha(script.sha1, call.keys, call.args),
-    interpret: (reply) => script.parse(reply),
+    interpret: interpret === undefined ? (reply) => script.parse(reply) as AnswerVerdict : (reply, _node, call) => interpret(script.parse(reply), call),
     fallback: (node, error, call) => (isNoScriptError(error) ? nodeAt(call.ctx, node).eval(script.source, call.keys, call.args) : undefined),
   };
 }
@@ -107,21 +108,6 @@ const EXTEND_OR_SET = scriptCallSpec(lockExtendOrSet);
  */
 export function releaseRound<T = QuorumRound>(ctx: LockContext, value: string, finish?: (round: QuorumRound) => T | PromiseLike<T>): Promise<T> {
   return runRound<T, ScriptCall>(ctx.order, RELEASE, ctx.cleanUpRound, finish, { ctx, keys: [ctx.key], args: [value] });
-}
-
-/** A round that runs `script` on each node: EVALSHA, then EVAL where the script is not cached. */
-export function scriptSpec<R>(
-  ctx: LockContext,
-  script: Script<R>,
-  args: readonly string[],
-  interpret: (reply: R) => AnswerVerdict,
-  keys: readonly string[] = [ctx.key],
-): RoundSpec {
-  return {
-    send: (index) => nodeAt(ctx, index).evalsha(script.sha1, keys, args),
-    interpret: (reply) => interpret(script.parse(reply)),
-    fallback: (index, error) => (isNoScriptError(error) ? nodeAt(ctx, index).eval(script.source, keys, args) : undefined),
-  };
 }
 
 /**

@@ -146,7 +146,7 @@ export class Lock implements AsyncDisposable, LeaseOwner {
       if (reservation !== undefined) {
         const handing = lease === undefined ? handOff(ctx, this.#value, reservation) : leaseKeeper.forget(lease).then(() => handOff(ctx, this.#value, reservation));
         this.#releasing = handing.then(
-          (released) => this.#afterHandoff(released),
+          (released) => this.#markReleased(released),
           (error: unknown) => {
             this.#releasing = undefined;
             throw error;
@@ -196,13 +196,13 @@ export class Lock implements AsyncDisposable, LeaseOwner {
     if (round.errors > this.#ctx.nodes.length - this.#ctx.quorum) {
       throw hasConfigurationProblem(round.outcomes) ? new RedisConfigError(round.outcomes) : new LockReleaseError(round.outcomes);
     }
-    this.#released = true;
-    this.#validUntil = 0; // released: nothing left to trust
+    const released = this.#markReleased(round.ok >= this.#ctx.quorum);
     this.#ctx.notifier?.released(this.#ctx.key, this.#value);
-    return round.ok >= this.#ctx.quorum;
+    return released;
   }
 
-  #afterHandoff(released: boolean): boolean {
+  /** The lock left the nodes (deleted or handed over): nothing left to trust. */
+  #markReleased(released: boolean): boolean {
     this.#releasing = undefined;
     this.#released = true;
     this.#validUntil = 0;
