@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { Redsync } from 'redsync-ts';
 import { startRedisServers, stopRedisServers } from 'redsync-ts/testing';
-import { openNodes } from './connect.js';
+import { connectNodes } from './connect.js';
 
 /**
  * The resource side: write only when our token is at least the row's. `<=`, not `<`: the current
@@ -31,7 +31,7 @@ export interface FencingOutcome {
 }
 
 export async function fencingWithPostgres(lockUrls: readonly string[], database: pg.ClientConfig): Promise<FencingOutcome> {
-  const redis = openNodes(lockUrls);
+  const redis = await connectNodes(lockUrls);
   const db = new pg.Client(database);
   await db.connect();
   try {

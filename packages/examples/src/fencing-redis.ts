@@ -8,10 +8,10 @@ import { once } from 'node:events';
 import { pathToFileURL } from 'node:url';
 import { Redsync, fencedSet } from 'redsync-ts';
 import { startRedisServers, stopRedisServers } from 'redsync-ts/testing';
-import { openNodes } from './connect.js';
+import { connectNodes } from './connect.js';
 
 export async function fencingWithRedis(lockUrls: readonly string[], dataKey: string): Promise<{ accepted: string; stored: string | null }> {
-  const redis = openNodes(lockUrls);
+  const redis = await connectNodes(lockUrls);
   try {
     // A short ttl keeps the demo quick; a 30 ms per-node timeout (the default 1% would be 3 ms)
     // keeps it from failing on a busy machine.
