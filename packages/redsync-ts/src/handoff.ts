@@ -3,9 +3,21 @@ import { isWon, releaseRound, scriptCallSpec, type LockContext, type ScriptCall,
 import { runRound, type QuorumRound } from './quorum.js';
 import { lockTransfer } from './scripts/index.js';
 import { validUntil } from './validity.js';
-import type { Reservation } from './wait-line.js';
+import type { HandoffOffer, Reservation } from './wait-line.js';
 
 const TRANSFER = scriptCallSpec(lockTransfer);
+
+/**
+ * True when a lock with `remaining` ms of validity may be passed on to the waiter of `offer` as it
+ * is, with no round trip: when at least `1 - autoExtendFactor` of the waiter's ttl is left (two
+ * thirds by default). So a passed lock is never older than one that renewal would leave alone,
+ * and its holder has most of a ttl ahead, as after an acquisition; an older lock is transferred
+ * through Redis, which gives the waiter a fresh ttl.
+ */
+export function mayPassOn(remaining: number, offer: HandoffOffer): boolean {
+  const { ttl, autoExtendFactor } = offer.ctx.options;
+  return remaining >= ttl * (1 - autoExtendFactor);
+}
 
 /**
  * Releases the lock `value` of `from` by handing it to a waiter of this process: on every node
@@ -25,7 +37,7 @@ export async function handOff(from: LockContext, value: string, reservation: Res
   const round = await runRound<QuorumRound, ScriptCall>(ctx.order, TRANSFER, ctx.settleRound, undefined, subject);
   const grant: TimedRound = { round, start, validUntil: validUntil(start, ttl, driftFactor) };
   if (isWon(ctx, grant)) {
-    if (!reservation.deliver(grant)) await releaseRound(ctx, next);
+    if (!reservation.deliver({ value: next, validUntil: grant.validUntil, start })) await releaseRound(ctx, next);
     return true;
   }
   // Not won: nodes may hold either value. Clear both, then let the waiter try on its own.

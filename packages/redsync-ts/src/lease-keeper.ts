@@ -8,8 +8,6 @@ import { monotonicNow } from './validity.js';
 
 /** What the keeper reads from, and reports back to, the lock it watches. */
 export interface LeaseOwner {
-  /** The lock's value (read, not copied, to keep a lease small). */
-  readonly value: string;
   /** The lock's current validity end, on the keeper's clock. */
   readonly validUntil: number;
   /** A renewal confirmed the lock until `validUntil` (a cohort's full success is read from the cohort instead). */
@@ -31,14 +29,15 @@ export class Lease {
   /** The cohort renewing it; undefined for a watching lease, and once forgotten. */
   cohort: Cohort<Lease> | undefined;
 
+  /**
+   * @param value the lock's value, which the keeper's renewals send (given here rather than read
+   *   from the owner, whose public `value` getter records that the value left the library)
+   */
   constructor(
     readonly owner: LeaseOwner,
     readonly ctx: LockContext,
+    readonly value: string,
   ) {}
-
-  get value(): string {
-    return this.owner.value;
-  }
 }
 
 type Entry = Lease | Cohort<Lease>;

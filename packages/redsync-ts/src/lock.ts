@@ -1,8 +1,9 @@
 import { LockLostError, LockReleaseError, LockReleasedError, RedisConfigError, hasConfigurationProblem } from './errors.js';
 import { Lease, leaseKeeper, type LeaseOwner } from './lease-keeper.js';
-import { handOff } from './handoff.js';
+import { handOff, mayPassOn } from './handoff.js';
 import { extendRound, isWon, releaseRound, type LockContext } from './lock-ops.js';
 import type { QuorumRound } from './quorum.js';
+import type { Reservation } from './wait-line.js';
 
 /**
  * A held lock: the handle `acquire()` returns. Release it with `release()`, or let
@@ -20,6 +21,8 @@ export class Lock implements AsyncDisposable, LeaseOwner {
   /** Created on first access to `signal`, so locks nobody watches cost no AbortController. */
   #controller: AbortController | undefined;
   #lease: Lease | undefined;
+  /** Someone read `value`: it may live outside the library now, so it is never passed on. */
+  #exposed = false;
 
   /**
    * @internal Built by `Mutex`; use `mutex.acquire()`, `tryAcquire()` or `adopt()`. Positional
@@ -46,8 +49,14 @@ export class Lock implements AsyncDisposable, LeaseOwner {
     return this.#ctx.key;
   }
 
-  /** The random value that identifies this acquisition. Secret: whoever knows it can release the lock. */
+  /**
+   * The random value that identifies this acquisition. Secret: whoever knows it can release the
+   * lock. A lock whose value was never read may be passed on, value and all, to a waiter of this
+   * process when it is released (see `release()`); once read, it never is, so that a copy kept
+   * elsewhere cannot act on the next holder's lock.
+   */
   get value(): string {
+    this.#exposed = true;
     return this.#value;
   }
 
@@ -125,8 +134,10 @@ export class Lock implements AsyncDisposable, LeaseOwner {
   /**
    * Deletes the key on every node where it still holds this lock's value, after stopping its
    * renewal and waiting for a renewal in flight; or, when a caller of this process waits for the
-   * same key, hands the lock to it in the same round trip. `signal` aborts with a
-   * `LockReleasedError`.
+   * same key, hands the lock over to it. A young lock (at least `1 - autoExtendFactor` of the
+   * waiter's ttl left, and a value nobody read) is passed on as it is, with no round trip: the
+   * waiter holds the same key and value for the validity that is left. An older one is transferred
+   * in one round trip, under the waiter's value and ttl. `signal` aborts with a `LockReleasedError`.
    * @returns `true` when the lock left a quorum (deleted or handed over); `false` when on a quorum
    *   it had already expired or belongs to someone else, or when it was already released.
    *   Concurrent calls share one round.
@@ -139,11 +150,16 @@ export class Lock implements AsyncDisposable, LeaseOwner {
       const lease = this.#lease;
       this.#validUntil = this.validUntil; // keep what the cohort confirmed before leaving it
       this.#lease = undefined;
-      // A waiter of this process for the key takes the lock over in one round trip, instead of
-      // a release, a notification and an attempt (not for fencing, whose tokens need an attempt).
+      // Fencing locks are never handed over: each grant must draw its token in an attempt.
       const ctx = this.#ctx;
       const reservation = this.#lost === undefined && !ctx.options.fencing ? ctx.notifier?.reserve(ctx.key) : undefined;
-      if (reservation !== undefined) {
+      const handover = reservation === undefined ? 'none' : this.#passOn(reservation);
+      if (handover === 'passed') {
+        // A renewal in flight only extends the value the next holder now has: not waited for.
+        if (lease !== undefined) void leaseKeeper.forget(lease);
+        return Promise.resolve(this.#markReleased(true));
+      }
+      if (handover === 'transfer' && reservation !== undefined) {
         const handing = lease === undefined ? handOff(ctx, this.#value, reservation) : leaseKeeper.forget(lease).then(() => handOff(ctx, this.#value, reservation));
         this.#releasing = handing.then(
           (released) => this.#markReleased(released),
@@ -153,6 +169,7 @@ export class Lock implements AsyncDisposable, LeaseOwner {
           },
         );
       } else {
+        // No waiter, or it went away while being handed the lock.
         const after = (round: QuorumRound): boolean => this.#afterRelease(round);
         this.#releasing =
           lease === undefined
@@ -161,6 +178,17 @@ export class Lock implements AsyncDisposable, LeaseOwner {
       }
     }
     return this.#releasing;
+  }
+
+  /**
+   * Passes this lock as it is to the reserved waiter when it is young enough and its value never
+   * left the library (`'passed'`; `'gone'` when the waiter went away meanwhile, and the lock is
+   * released instead); otherwise it must be transferred through Redis (`'transfer'`).
+   */
+  #passOn(reservation: Reservation): 'passed' | 'gone' | 'transfer' {
+    const now = this.#ctx.clock();
+    if (this.#exposed || !mayPassOn(this.#validUntil - now, reservation.offer)) return 'transfer';
+    return reservation.deliver({ value: this.#value, validUntil: this.#validUntil, start: now }) ? 'passed' : 'gone';
   }
 
   /**
@@ -225,7 +253,7 @@ export class Lock implements AsyncDisposable, LeaseOwner {
   /** Hands the lock to the lease keeper: renewal with `autoExtend`, else just the validity deadline. */
   #watch(autoExtend: boolean, acquiredAt: number): void {
     const holdUntil = autoExtend ? acquiredAt + this.#ctx.options.maxHold : Number.POSITIVE_INFINITY;
-    this.#lease = new Lease(this, this.#ctx);
+    this.#lease = new Lease(this, this.#ctx, this.#value);
     leaseKeeper.keep(this.#lease, autoExtend, holdUntil);
   }
 }

@@ -4,6 +4,7 @@ import { Lock } from './lock.js';
 import { acquireRound } from './acquire-round.js';
 import { isWon, releaseRound, type LockContext, type TimedRound } from './lock-ops.js';
 import { fencedAcquireRound } from './fenced-acquire.js';
+import type { HandedLock } from './wait-line.js';
 import { checkBoolean, checkDelay, checkName, checkOptionsObject, checkSignal, describeValue } from './validate.js';
 
 /** Per-call options of `acquire()` and `tryAcquire()`. */
@@ -122,14 +123,15 @@ export class Mutex {
         if (result?.holderTtl !== undefined && Number.isFinite(result.holderTtl)) holderUntil = now + result.holderTtl;
         const holderLeft = holderUntil > now ? holderUntil - now + 1 : Number.POSITIVE_INFINITY;
         const pause = Math.min(checkDelay('retryDelay(attempt)', retryDelay(Math.max(1, attempt))), holderLeft);
-        let handed: TimedRound | undefined;
+        let handed: HandedLock | undefined;
         if (turn === undefined) await delay(pause, signal);
         else handed = await turn.wait(pause, signal, offer);
         if (handed !== undefined) {
-          // A holder of this process handed the lock over (see handoff.ts): it is ours already.
+          // A holder of this process handed the lock over (see handoff.ts): it is ours already,
+          // under our value or, when it was passed on as it was, under the holder's.
           turn?.won();
-          if (!signal?.aborted) return this.#grant(value, call, handed);
-          await releaseRound(this.#ctx, value);
+          if (!signal?.aborted) return new Lock(this.#ctx, handed.value, handed.validUntil, undefined, call.autoExtend, handed.start);
+          await releaseRound(this.#ctx, handed.value);
           signal.throwIfAborted();
         }
         result = await this.#round(value, undefined, true);

@@ -19,7 +19,7 @@
  * so that waiters of other processes, woken only by real releases, get their turn.
  */
 
-import type { LockContext, TimedRound } from './lock-ops.js';
+import type { LockContext } from './lock-ops.js';
 
 /** Consecutive handoffs within a process before a release must go through Redis again. */
 export const MAX_HANDOFFS = 4;
@@ -30,21 +30,32 @@ export interface HandoffOffer {
   readonly value: string;
 }
 
+/**
+ * A lock handed to a waiter: held under `value` (the waiter's own after a transfer, the holder's
+ * when it was passed on in memory) until `validUntil`, on the context's clock.
+ */
+export interface HandedLock {
+  readonly value: string;
+  readonly validUntil: number;
+  /** Clock reading when the waiter's hold began (the start of the transfer round, or the pass). */
+  readonly start: number;
+}
+
 /** A waiter set aside for a handoff: it sleeps until `deliver` says how the handoff went. */
 export interface Reservation {
   readonly offer: HandoffOffer;
   /**
-   * Ends the reservation: with the won round, the waiter holds the lock; with undefined, it makes
+   * Ends the reservation: with a lock, the waiter holds it; with undefined, it makes
    * an attempt of its own at once. False when the waiter is gone (it aborted meanwhile): then the
    * caller must release what it handed over.
    */
-  deliver(grant: TimedRound | undefined): boolean;
+  deliver(grant: HandedLock | undefined): boolean;
 }
 
 interface Waiter {
   readonly turn: Turn;
   readonly offer: HandoffOffer | undefined;
-  readonly wake: (grant?: TimedRound) => void;
+  readonly wake: (grant?: HandedLock) => void;
   /** Set aside by `reserve`; undefined while waiting normally. */
   reserved?: { cancelled: boolean };
 }
@@ -55,10 +66,10 @@ export interface Turn {
   readonly seq: number;
   /**
    * Waits for a wake-up, at most `ms`. With an `offer`, a holder of this process may hand the lock
-   * over instead: then the promise resolves with the won round, and the caller holds the lock.
+   * over instead: then the promise resolves with that lock, and the caller holds it.
    * @throws `signal.reason` when `signal` aborts while waiting.
    */
-  wait(ms: number, signal: AbortSignal | undefined, offer?: HandoffOffer): Promise<TimedRound | undefined>;
+  wait(ms: number, signal: AbortSignal | undefined, offer?: HandoffOffer): Promise<HandedLock | undefined>;
   /** The caller's attempt won: pending wake-ups are obsolete. */
   won(): void;
   /** The caller stops waiting (won, gave up or aborted). Idempotent. */
@@ -170,7 +181,7 @@ export class WaitLine {
     };
   }
 
-  #wait(turn: Turn, ms: number, signal: AbortSignal | undefined, offer: HandoffOffer | undefined): Promise<TimedRound | undefined> {
+  #wait(turn: Turn, ms: number, signal: AbortSignal | undefined, offer: HandoffOffer | undefined): Promise<HandedLock | undefined> {
     if (this.#inFlight === turn) this.#inFlight = undefined;
     if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
     if (this.#pending && this.#inFlight === undefined) {

@@ -8,7 +8,6 @@ import { FakeClock } from '../support/fake-clock.js';
 import { fakeNode, type Behavior, type FakeNode } from '../support/fake-node.js';
 
 class Owner implements LeaseOwner {
-  readonly value = 'v';
   constructor(public validUntil: number) {}
   renewals: number[] = [];
   lostWith: LockLostError | undefined;
@@ -48,7 +47,7 @@ function setup(behaviors: Behavior[], options: Partial<ResolvedMutexOptions> = {
     };
     const now = clock.now();
     const owner = new Owner(now + resolved.ttl - resolved.ttl * resolved.driftFactor - 2);
-    const l = new Lease(owner, ctx);
+    const l = new Lease(owner, ctx, 'v');
     keeper.keep(l, autoExtend, now + holdFor);
     return { lease: l, owner };
   };

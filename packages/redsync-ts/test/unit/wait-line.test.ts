@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setImmediate as flush } from 'node:timers/promises';
-import type { LockContext, TimedRound } from '../../src/lock-ops.js';
-import { MAX_HANDOFFS, WaitLine, type Turn } from '../../src/wait-line.js';
+import type { LockContext } from '../../src/lock-ops.js';
+import { MAX_HANDOFFS, WaitLine, type HandedLock, type Turn } from '../../src/wait-line.js';
 
 const LONG = 60_000;
 
@@ -138,7 +138,7 @@ describe('WaitLine', () => {
 
   describe('handoff reservations', () => {
     const offer = (value: string) => ({ ctx: {} as LockContext, value });
-    const grant = {} as TimedRound;
+    const grant: HandedLock = { value: 'held', validUntil: 1, start: 0 };
 
     test('reserve picks the earliest waiter that offered, and deliver hands it the grant', async () => {
       const line = new WaitLine(() => undefined);
