@@ -14,8 +14,8 @@
  * waiter wait longer than the bound its caller chose.
  *
  * Handoff: a holder of this process that releases the key can instead hand the lock to the
- * earliest waiter that offered to take it ({@link WaitLine.reserve}), in one round trip (see
- * handoff.ts). At most {@link MAX_HANDOFFS} handoffs follow each other before a real release,
+ * earliest waiter that offered to take it ({@link WaitLine.reserve}): passed on as it is, or
+ * transferred in one round trip (see handoff.ts). At most {@link MAX_HANDOFFS} handoffs follow each other before a real release,
  * so that waiters of other processes, woken only by real releases, get their turn.
  */
 
