@@ -26,7 +26,8 @@ async function main(): Promise<WorkerReport> {
   const lockClients = task.mode === 'redlock' ? task.lockUrls.map(connectUrl) : [];
   await Promise.allSettled(lockClients.map((c) => c.connect()));
   process.send?.({ ready: true });
-  // A short, jittered retry delay: contenders poll, so a shorter delay means faster hand-offs.
+  // Waiters are woken by the release itself; the short retry delay only bounds a wake-up lost
+  // with the lock node killed midway.
   const mutex =
     task.mode === 'redlock'
       ? new Redsync(lockClients.map((c) => fromIoredis(c))).mutex(task.lockName, { ttl: 5_000, tries: 10_000, retryDelay: () => 2 + Math.random() * 8 })
