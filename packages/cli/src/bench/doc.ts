@@ -65,7 +65,10 @@ ${verdicts}
   same clients, sent to every node at once, with a counter for a value: the Redis round trips a lock
   needs and nothing else. For the hot key, the **notification floor** adds a \`PUBLISH\` to the
   release and waiters that sleep until a message (one per process per message), on one node: a
-  handoff costs the release and the next owner's \`SET\`, about two round trips.
+  handoff costs the release and the next owner's \`SET\`, about two round trips. redsync-ts goes
+  below it where the next owner is in the releasing process: a young lock is passed on to it with
+  no round trip at all, an older one in one (see [design.md](design.md)); a change from one
+  process to another costs it the floor's two round trips.
 - **Peers**, as a user would install them: redlock 5.0.0-beta.2, @sesamecare-oss/redlock 1.4.0,
   redis-semaphore 5.8.0 (\`Mutex\` on 1 node, \`RedlockMutex\` on 5), redlock-universal 0.8.5
   (\`createLock\` on 1 node, \`createRedlock\` on 5), each with its defaults and, for the hot key,
