@@ -49,7 +49,7 @@ export interface MutexOptions {
   /**
    * Generates the random value that identifies one acquisition (redsync `WithGenValueFunc`).
    * Must return a non-empty string that no other holder can guess.
-   * @default 16 random bytes from node:crypto, base64
+   * @default 18 random bytes from node:crypto, base64 (24 characters)
    */
   readonly genValue?: () => string;
   /**
