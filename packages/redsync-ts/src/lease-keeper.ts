@@ -4,7 +4,7 @@ import type { LockContext } from './lock-ops.js';
 import { MinHeap } from './min-heap.js';
 import type { RedisNode } from './node.js';
 import { MAX_TIMER_MS } from './validate.js';
-import { monotonicNow } from './validity.js';
+import { monotonicNow, validUntil } from './validity.js';
 
 /** What the keeper reads from, and reports back to, the lock it watches. */
 export interface LeaseOwner {
@@ -115,8 +115,12 @@ export class LeaseKeeper {
 
   #join(lease: Lease): void {
     const { ctx } = lease;
-    const period = ctx.options.ttl * ctx.options.autoExtendFactor;
-    const renewAt = this.now() + period;
+    const { ttl, autoExtendFactor, driftFactor } = ctx.options;
+    const period = ttl * autoExtendFactor;
+    // Due a period after the key was last set, judged by the validity left: a lock passed on by
+    // a holder of this process (see handoff.ts) is renewed as soon as it is a period old, so that
+    // it keeps the rest of its ttl for retries, as a fresh one does.
+    const renewAt = Math.min(this.now() + period, lease.owner.validUntil - validUntil(0, ttl, driftFactor) + period);
     const group = `${ctx.ttlArg}/${String(ctx.options.autoExtendFactor)}/${String(ctx.timeout)}/${String(ctx.options.driftFactor)}/${String(ctx.options.setNXOnExtend)}`;
     let cohorts = this.#open.get(ctx.nodes);
     if (cohorts === undefined) {

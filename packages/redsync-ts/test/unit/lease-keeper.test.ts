@@ -30,7 +30,8 @@ function setup(behaviors: Behavior[], options: Partial<ResolvedMutexOptions> = {
   const nodes: FakeNode[] = behaviors.map(fakeNode);
   const resolved = { ...MUTEX_DEFAULTS, ttl: 3000, ...options };
   let n = 0;
-  const lease = (autoExtend = true, holdFor = Number.POSITIVE_INFINITY): { lease: Lease; owner: Owner } => {
+  /** @param age ms since the lock's key was set (a lock passed on by a holder is not fresh) */
+  const lease = (autoExtend = true, holdFor = Number.POSITIVE_INFINITY, age = 0): { lease: Lease; owner: Owner } => {
     const key = `k${String(++n)}`;
     const ctx: LockContext = {
       name: key,
@@ -46,7 +47,7 @@ function setup(behaviors: Behavior[], options: Partial<ResolvedMutexOptions> = {
       ...roundsFor({ quorum: Math.floor(nodes.length / 2) + 1, timeout: Math.floor(resolved.ttl * resolved.timeoutFactor), clock: () => clock.now(), options: resolved }),
     };
     const now = clock.now();
-    const owner = new Owner(now + resolved.ttl - resolved.ttl * resolved.driftFactor - 2);
+    const owner = new Owner(now - age + resolved.ttl - resolved.ttl * resolved.driftFactor - 2);
     const l = new Lease(owner, ctx, 'v');
     keeper.keep(l, autoExtend, now + holdFor);
     return { lease: l, owner };
@@ -68,6 +69,15 @@ describe('lease keeper (fake clock)', () => {
     await clock.advance(1000);
     assert.deepEqual(nodes.map((n) => n.batches.length), [2, 2, 2]);
     assert.ok((l.cohort?.validUntil ?? 0) > first);
+  });
+
+  test('a lock that is not fresh (passed on) is renewed a period after its key was set, not after it joined', async () => {
+    const { clock, nodes, lease } = setup(['ok', 'ok', 'ok']);
+    lease(true, Number.POSITIVE_INFINITY, 800);
+    await clock.advance(199);
+    assert.deepEqual(nodes[0]?.batches, [], 'not before the renewal is due');
+    await clock.advance(1);
+    assert.deepEqual(nodes.map((n) => n.batches), [[1], [1], [1]]);
   });
 
   test('renewals due within a tenth of the period of the first go out with it, as one batch per node', async () => {
