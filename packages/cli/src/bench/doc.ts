@@ -75,9 +75,10 @@ ${verdicts}
   *tuned*: 10 ms between attempts and enough attempts never to give up (redis-semaphore's default
   is already 10 ms).
 - Every library runs on the same ioredis clients, in the same process, interleaved
-  (${String(o.rounds)} rounds): uncontended, one lock+unlock pair per library in turn, the order
-  rotating from pair to pair (${String(o.pairs)} pairs per library per round); with 200 workers,
-  ${String(o.duration)} ms per library per round, the order rotating from round to round. Each
+  (${String(o.rounds)} rounds): uncontended, one lock+unlock pair per library in turn, in a new
+  random order for every pair (${String(o.pairs)} pairs per library per round), so that no library
+  always follows the same other one; with 200 workers, ${String(o.duration)} ms per library per
+  round, in a new random order every round. Each
   figure is the median over rounds. Each ratio is *paired*: the library's figure over the floor's
   in the same round, then the median over rounds, so that a machine whose speed drifts (a shared
   virtual machine's does) moves both sides of each ratio together.

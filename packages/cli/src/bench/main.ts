@@ -42,6 +42,16 @@ async function openAll(sockets: readonly string[], autoPipelining: boolean): Pro
   return clients;
 }
 
+/** 0..n-1 in a random order (Fisher-Yates). */
+function shuffledIndexes(n: number): number[] {
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [order[i], order[j]] = [order[j] as number, order[i] as number];
+  }
+  return order;
+}
+
 /** Median over rounds of `metric(row of lib) / metric(row of the floor)` in the same round. */
 function pairedRatio(rounds: readonly number[], floorRounds: readonly number[]): number {
   return median(rounds.map((value, round) => value / (floorRounds[round] ?? Number.NaN)));
@@ -54,11 +64,12 @@ async function uncontended(sockets: readonly string[]): Promise<UncontendedRow[]
   for (const lib of libs) await sequentialPairs(lib, `bench:warm:${lib.name}`, 300);
   for (let round = 0; round < ROUNDS; round++) {
     const rounds = libs.map(() => [] as number[]);
-    // One pair per library in turn, the order rotating, so that every library sees the same
-    // machine moments: on a shared machine the speed drifts within a fraction of a second.
+    // One pair per library in turn, in a fresh random order each time, so that every library sees
+    // the same machine moments and none always runs right after the same other one (a fixed
+    // rotation did that: whatever the previous library leaves in the caches or the heap was
+    // always left for the same next one).
     for (let pair = 0; pair < PAIRS; pair++) {
-      for (let k = 0; k < libs.length; k++) {
-        const i = (k + round + pair) % libs.length;
+      for (const i of shuffledIndexes(libs.length)) {
         const lib = libs[i];
         if (lib !== undefined) rounds[i]?.push(...(await sequentialPairs(lib, `bench:seq:${lib.name}`, 1)));
       }
@@ -77,8 +88,7 @@ async function concurrent(sockets: readonly string[], autoPipelining: boolean): 
   const libs = await uncontendedLibraries(clients);
   const runs = libs.map(() => ({ rates: [] as number[], cpu: [] as number[], failures: 0 }));
   for (let round = 0; round < ROUNDS; round++) {
-    for (let k = 0; k < libs.length; k++) {
-      const i = (k + round) % libs.length;
+    for (const i of shuffledIndexes(libs.length)) {
       const lib = libs[i];
       const run = runs[i];
       if (lib === undefined || run === undefined) continue;
