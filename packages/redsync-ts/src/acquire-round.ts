@@ -2,7 +2,7 @@ import { nodeAt, shorterHolderTtl, type LockContext, type TimedRound } from './l
 import { runRound, type AnswerVerdict, type QuorumRound, type RoundSpec } from './quorum.js';
 import { runScript } from './script.js';
 import { lockReclaim } from './scripts/index.js';
-import { validUntil } from './validity.js';
+import { monotonicNow, validUntil } from './validity.js';
 
 /**
  * One unfenced acquisition attempt: what its round is about (the round's subject), and its result
@@ -74,5 +74,7 @@ export function acquireRound<T = TimedRound>(
   retry = false,
 ): Promise<T> {
   const attempt = new Attempt<T>(ctx, value, finish);
-  return runRound<T, Attempt<T>>(ctx.order, retry ? RECLAIM : SET_NX, ctx.settleRound, settle, attempt);
+  // The attempt's start doubles as the deadline's, when it was read off the deadlines' own clock.
+  const startedAt = ctx.clock === monotonicNow ? attempt.start : undefined;
+  return runRound<T, Attempt<T>>(ctx.order, retry ? RECLAIM : SET_NX, ctx.settleRound, settle, attempt, startedAt);
 }

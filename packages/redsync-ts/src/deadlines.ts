@@ -56,10 +56,14 @@ export function scheduleDeadline(duration: number, fire: () => void): Deadline {
   return deadline;
 }
 
-/** Arms `deadline` to fall due `duration` ms from now. It must not be pending already. */
-export function armDeadline(deadline: Deadline, duration: number): void {
+/**
+ * Arms `deadline` to fall due `duration` ms from now, or from `now` when the caller has just read
+ * the clock (a clock read is a good part of what a lock costs the library). It must not be
+ * pending already.
+ */
+export function armDeadline(deadline: Deadline, duration: number, now = monotonicNow()): void {
   const queue = queueFor(duration);
-  const at = monotonicNow() + duration;
+  const at = now + duration;
   deadline.deadlineAt = at;
   deadline.deadlineQueue = queue;
   queue.items[queue.tail] = deadline;

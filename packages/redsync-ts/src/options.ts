@@ -127,14 +127,15 @@ export function defaultRetryDelay(): number {
 const VALUE_BYTES = 18;
 /** 18 bytes are 24 base64 characters with no padding, so values can be cut from one long string. */
 const VALUE_CHARS = 24;
-const VALUES_PER_BATCH = 256;
+/** A randomFillSync call costs about as much for 18 KB as for 4.6 KB: 1024 values per call. */
+const VALUES_PER_BATCH = 1024;
 const batch = Buffer.alloc(VALUE_BYTES * VALUES_PER_BATCH);
 let encoded = '';
 let nextValue = VALUES_PER_BATCH;
 
 /**
  * 18 bytes (144 bits) from the CSPRNG in base64: 24 characters, the length of go-redsync's default
- * value. Values are made in batches of 256, one getrandom() call and one base64 encoding each
+ * value. Values are made in batches of 1024, one randomFillSync() call and one base64 encoding each
  * (as `crypto.randomUUID()` batches its bytes): every value is still fresh CSPRNG output and is
  * never handed out twice, but the per-lock system call and encoding are gone.
  */

@@ -67,13 +67,14 @@ export function runRound<T = QuorumRound, S = undefined>(
   options: RoundOptions,
   finish?: (round: QuorumRound, subject: S) => T | PromiseLike<T>,
   subject?: S,
+  startedAt?: number,
 ): Promise<T> {
   // `finish` runs inside the resolution, saving the promise hop a `.then` on the result would
   // cost: rounds are the hot path, twice per lock.
   const round = new Round<T, S>(order, spec, options, finish, subject as S);
   starting = round;
   const settled = new Promise<T>(adoptResolvers);
-  round.start();
+  round.start(startedAt);
   return settled;
 }
 
@@ -139,11 +140,12 @@ class Round<T, S> implements QuorumRound, Deadline {
     return outcomes;
   }
 
-  start(): void {
+  /** @param startedAt a clock reading just taken by the caller, to count the deadline from (saves a read) */
+  start(startedAt: number | undefined): void {
     // Requests first: the bookkeeping below then overlaps their round trip instead of delaying it.
     // No answer can be processed before it (promise reactions wait for this call to return).
     for (const node of this.#order) this.#send(node, false);
-    if (!this.#settled) armDeadline(this, this.#options.timeout); // unless every send threw at once
+    if (!this.#settled) armDeadline(this, this.#options.timeout, startedAt); // unless every send threw at once
   }
 
   /** @internal The per-node timeout ran out. */
