@@ -144,7 +144,8 @@ class Round<T, S> implements QuorumRound, Deadline {
   start(startedAt: number | undefined): void {
     // Requests first: the bookkeeping below then overlaps their round trip instead of delaying it.
     // No answer can be processed before it (promise reactions wait for this call to return).
-    for (const node of this.#order) this.#send(node, false);
+    const order = this.#order;
+    for (let i = 0; i < order.length; i++) this.#send(order[i] as number, false);
     if (!this.#settled) armDeadline(this, this.#options.timeout, startedAt); // unless every send threw at once
   }
 

@@ -71,7 +71,8 @@ export function checkFunction(name: string, value: unknown): (...args: never[]) 
 export function checkName(name: string, value: unknown, allowEmpty: boolean): string {
   if (typeof value !== 'string') throw new TypeError(`${name} must be a string, got ${describeValue(value)}`);
   if (!allowEmpty && value.length === 0) throw new RangeError(`${name} must not be empty`);
-  if (Buffer.byteLength(value, 'utf8') > MAX_NAME_BYTES) {
+  // A UTF-16 code unit takes at most 3 UTF-8 bytes: short names (nearly all) skip the count.
+  if (value.length * 3 > MAX_NAME_BYTES && Buffer.byteLength(value, 'utf8') > MAX_NAME_BYTES) {
     throw new RangeError(`${name} must be at most ${MAX_NAME_BYTES} bytes long`);
   }
   return value;
