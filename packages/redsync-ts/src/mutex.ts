@@ -85,7 +85,8 @@ export class Mutex {
     return acquireRound<T | TimedRound>(this.#ctx, value, finish, retry);
   }
 
-  #grant(value: string, call: Call, won: TimedRound): Lock {
+  /** A lock won by an attempt, or handed over by a holder of this process (under `value`). */
+  #grant(value: string, call: Call, won: Pick<TimedRound, 'validUntil' | 'fence' | 'start'>): Lock {
     return new Lock(this.#ctx, value, won.validUntil, won.fence, call.autoExtend, won.start);
   }
 
@@ -130,7 +131,7 @@ export class Mutex {
           // A holder of this process handed the lock over (see handoff.ts): it is ours already,
           // under our value or, when it was passed on as it was, under the holder's.
           turn?.won();
-          if (!signal?.aborted) return new Lock(this.#ctx, handed.value, handed.validUntil, undefined, call.autoExtend, handed.start);
+          if (!signal?.aborted) return this.#grant(handed.value, call, handed);
           await releaseRound(this.#ctx, handed.value);
           signal.throwIfAborted();
         }
