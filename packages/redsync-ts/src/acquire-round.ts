@@ -28,6 +28,9 @@ class Attempt<T> implements TimedRound {
     this.validUntil = validUntil(this.start, options.ttl, options.driftFactor);
   }
 
+  /** True once the round settled: the attempt is over, won or lost. */
+  over = false;
+
   /** Records a holder's PTTL. */
   taken(pttl: number): 'taken' {
     this.holderTtl = shorterHolderTtl(this.holderTtl, pttl);
@@ -38,7 +41,9 @@ class Attempt<T> implements TimedRound {
 /** The reclaim script on one node: our own leftover counts as ours; else the holder's PTTL. */
 function reclaimOn(attempt: Attempt<unknown>, node: number): Promise<AnswerVerdict> {
   const { ctx } = attempt;
-  return runScript(nodeAt(ctx, node), lockReclaim, [ctx.key], [attempt.value, ctx.ttlArg]).then((answer) =>
+  // Once the round settled (`over`), no EVAL may follow a NOSCRIPT: it could set the key
+  // after the attempt's clean-up, or after the release of the lock it won.
+  return runScript(nodeAt(ctx, node), lockReclaim, [ctx.key], [attempt.value, ctx.ttlArg], attempt).then((answer) =>
     answer === 'ok' ? 'ok' : attempt.taken(answer),
   );
 }
@@ -57,6 +62,7 @@ const RECLAIM: RoundSpec<Attempt<unknown>> = {
 
 function settle<T>(round: QuorumRound, attempt: Attempt<T>): T | PromiseLike<T> {
   attempt.round = round;
+  attempt.over = true;
   return attempt.finish === undefined ? (attempt as unknown as T) : attempt.finish(attempt);
 }
 

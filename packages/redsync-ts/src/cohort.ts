@@ -2,7 +2,7 @@ import { cancelDeadline, scheduleDeadline } from './deadlines.js';
 import type { LockContext } from './lock-ops.js';
 import type { HeapEntry } from './min-heap.js';
 import type { RedisNode } from './node.js';
-import { runScript } from './script.js';
+import { runScript, type Operation } from './script.js';
 import { lockExtend, lockExtendMany, lockExtendOrSet } from './scripts/index.js';
 import { validUntil } from './validity.js';
 
@@ -101,7 +101,11 @@ export class Cohort<M extends CohortMember> implements HeapEntry {
     const { nodes, quorum, timeout, options } = this.ctx;
     const size = this.members.length;
     const start = clock();
-    const perNode = await Promise.all(nodes.map((node) => withTimeout(this.#renewOnNode(node, size), timeout)));
+    // Over once every node answered or timed out: a release waits for this renewal (see
+    // `LeaseKeeper.forget`), so only what is sent before then is sure to land before it.
+    const renewal = { over: false };
+    const perNode = await Promise.all(nodes.map((node) => withTimeout(this.#renewOnNode(node, size, renewal), timeout)));
+    renewal.over = true;
     const until = validUntil(start, options.ttl, options.driftFactor);
     const fresh = until > clock();
     // Every answering node renewed every member, except the ones it listed.
@@ -129,9 +133,9 @@ export class Cohort<M extends CohortMember> implements HeapEntry {
   }
 
   /** The node's misses as flat (1-based slot, code) pairs; a failed chunk counts as missed. */
-  async #renewOnNode(node: RedisNode, size: number): Promise<number[]> {
+  async #renewOnNode(node: RedisNode, size: number, renewal: Operation): Promise<number[]> {
     const { options, ttlArg } = this.ctx;
-    if (options.setNXOnExtend || unbatchable.has(node)) return this.#renewOneByOne(node, 0, size);
+    if (options.setNXOnExtend || unbatchable.has(node)) return this.#renewOneByOne(node, 0, size, renewal);
     const sends: Promise<number[]>[] = [];
     for (let from = 0; from < size; from += CHUNK) {
       const to = Math.min(size, from + CHUNK);
@@ -141,7 +145,7 @@ export class Cohort<M extends CohortMember> implements HeapEntry {
           (error: unknown) => {
             if (error instanceof Error && error.message.includes('CROSSSLOT')) {
               unbatchable.add(node);
-              return this.#renewOneByOne(node, from, to);
+              return this.#renewOneByOne(node, from, to, renewal);
             }
             return missAll(from, to);
           },
@@ -151,12 +155,12 @@ export class Cohort<M extends CohortMember> implements HeapEntry {
     return (await Promise.all(sends)).flat();
   }
 
-  #renewOneByOne(node: RedisNode, from: number, to: number): Promise<number[]> {
+  #renewOneByOne(node: RedisNode, from: number, to: number, renewal: Operation): Promise<number[]> {
     const script = this.ctx.options.setNXOnExtend ? lockExtendOrSet : lockExtend;
     const ttlArg = this.ctx.ttlArg;
     return Promise.all(
       this.#keys.slice(from, to).map((key, i) =>
-        runScript(node, script, [key], [this.#values[from + i] as string, ttlArg]).then(
+        runScript(node, script, [key], [this.#values[from + i] as string, ttlArg], renewal).then(
           (verdict): number[] => (verdict === 'ok' ? [] : [from + i + 1, verdict === 'expired' ? -1 : 0]),
           (): number[] => [from + i + 1, 2],
         ),

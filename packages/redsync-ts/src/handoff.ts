@@ -1,5 +1,5 @@
 import { LockReleaseError, RedisConfigError, hasConfigurationProblem } from './errors.js';
-import { isWon, releaseRound, scriptCallSpec, type LockContext, type ScriptCall, type TimedRound } from './lock-ops.js';
+import { cleanUpRound, isWon, releaseRound, scriptCallSpec, type LockContext, type ScriptCall, type TimedRound } from './lock-ops.js';
 import { runRound, type QuorumRound } from './quorum.js';
 import { lockTransfer } from './scripts/index.js';
 import { validUntil } from './validity.js';
@@ -41,7 +41,7 @@ export async function handOff(from: LockContext, value: string, reservation: Res
     return true;
   }
   // Not won: nodes may hold either value. Clear both, then let the waiter try on its own.
-  const [, rest] = await Promise.all([releaseRound(ctx, next), releaseRound(from, value)]);
+  const [, rest] = await Promise.all([cleanUpRound(ctx, next), cleanUpRound(from, value)]);
   reservation.deliver(undefined);
   if (rest.errors > from.nodes.length - from.quorum) {
     throw hasConfigurationProblem(rest.outcomes) ? new RedisConfigError(rest.outcomes) : new LockReleaseError(rest.outcomes);

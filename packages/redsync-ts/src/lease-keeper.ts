@@ -179,8 +179,10 @@ export class LeaseKeeper {
 
   #settle(cohort: Cohort<Lease>, renewal: CohortRenewal): void {
     const toLose: Lease[] = [];
-    let allConfirmed = renewal.all;
-    // Members read the cohort's validity; only a partial outcome needs per-member work.
+    // Confirmed on a quorum is confirmed, even where a minority lacks the key (a node restarted
+    // empty, a split vote): that is the fault renewals exist to ride out. Members read the
+    // cohort's validity; only a partial outcome needs per-member work.
+    let allConfirmed = true;
     for (let slot = 0; !renewal.all && slot < renewal.confirmed.length; slot++) {
       const member = cohort.members[slot];
       if (member === undefined || member.cohort !== cohort) continue;
@@ -205,9 +207,22 @@ export class LeaseKeeper {
     this.#push(cohort, Math.min(next, cohort.lostAt));
   }
 
+  /**
+   * The cohort's shared validity ran out. Members that a partial renewal confirmed on their own
+   * (see `#settle`) still have validity of their own: they stay, and are renewed at once.
+   */
   #loseCohort(cohort: Cohort<Lease>): void {
     const reason: LockLostReason = cohort.failures > 0 ? 'renewal-failed' : 'expired';
-    for (const member of [...cohort.members]) this.#lose(member, reason, 'the lock validity ran out without a confirmed renewal');
+    const horizon = this.now() + BATCH_WINDOW_MS + cohort.ctx.timeout;
+    let survivorsUntil = Number.POSITIVE_INFINITY;
+    for (const member of [...cohort.members]) {
+      const until = member.owner.validUntil;
+      if (until <= horizon) this.#lose(member, reason, 'the lock validity ran out without a confirmed renewal');
+      else survivorsUntil = Math.min(survivorsUntil, until);
+    }
+    if (cohort.members.length === 0) return;
+    cohort.validUntil = survivorsUntil;
+    this.#renew(cohort);
   }
 
   /** Forgets `lease` everywhere: its heap entry, its cohort (and the cohort, once empty). */

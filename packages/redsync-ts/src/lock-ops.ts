@@ -2,7 +2,7 @@ import type { RedisNode } from './node.js';
 import type { ReleaseNotifier } from './release-notifier.js';
 import type { ResolvedMutexOptions } from './options.js';
 import { runRound, type AnswerVerdict, type QuorumRound, type RoundOptions, type RoundSpec } from './quorum.js';
-import { isNoScriptError, type Script } from './script.js';
+import { fallbackOf, isNoScriptError, type Script } from './script.js';
 import { lockExtend, lockExtendOrSet, lockRelease } from './scripts/index.js';
 import { validUntil, type Clock } from './validity.js';
 
@@ -22,7 +22,9 @@ export interface LockProfile {
   readonly notifier: ReleaseNotifier | undefined;
   /** How acquire and extend rounds run (settle at the quorum); built once, see {@link roundsFor}. */
   readonly settleRound: RoundOptions;
-  /** How release and clean-up rounds run (wait for every node). */
+  /** How a release runs (settle once its outcome is decided). */
+  readonly decideRound: RoundOptions;
+  /** How a clean-up runs (wait for every node). */
   readonly cleanUpRound: RoundOptions;
 }
 
@@ -93,7 +95,10 @@ export function scriptCallSpec<C extends ScriptCall, R>(script: Script<R>, inter
   return {
     send: (node, call) => nodeAt(call.ctx, node).evalsha(script.sha1, call.keys, call.args),
     interpret: interpret === undefined ? (reply) => script.parse(reply) as AnswerVerdict : (reply, _node, call) => interpret(script.parse(reply), call),
-    fallback: (node, error, call) => (isNoScriptError(error) ? nodeAt(call.ctx, node).eval(script.source, call.keys, call.args) : undefined),
+    fallback: (node, error, call, late) => {
+      const fallback = isNoScriptError(error) ? fallbackOf(script, late) : undefined;
+      return fallback === undefined ? undefined : nodeAt(call.ctx, node).eval(fallback.source, call.keys, call.args);
+    },
   };
 }
 
@@ -102,23 +107,34 @@ const EXTEND = scriptCallSpec(lockExtend);
 const EXTEND_OR_SET = scriptCallSpec(lockExtendOrSet);
 
 /**
- * Deletes the key on every node where it still holds `value`. Always waits for every node (up to
- * the per-node timeout), because it is also the clean-up after a failed attempt: when it returns,
- * no reachable node still holds our value.
+ * Releases a held lock: deletes the key on every node where it still holds `value`, and settles
+ * as soon as the outcome is decided (a quorum deleted it, or too few nodes are left to). A node
+ * that is down then costs nothing; the other nodes' compare-and-deletes still run, bounded by the
+ * per-node timeout, and can only ever delete our own value.
  */
 export function releaseRound<T = QuorumRound>(ctx: LockContext, value: string, finish?: (round: QuorumRound) => T | PromiseLike<T>): Promise<T> {
-  return runRound<T, ScriptCall>(ctx.order, RELEASE, ctx.cleanUpRound, finish, { ctx, keys: [ctx.key], args: [value] });
+  return runRound<T, ScriptCall>(ctx.order, RELEASE, ctx.decideRound, finish, { ctx, keys: [ctx.key], args: [value] });
 }
 
 /**
- * The two ways a profile's rounds run, built once per profile rather than per round. Acquire and
- * extend rounds settle on a win; clean-up rounds (releases) wait for every node and skip the
- * settle-time clock read (nobody needs it).
+ * The clean-up after a failed attempt (or handoff): deletes the key on every node where it still
+ * holds `value`, waiting for every node (up to the per-node timeout), so that when it returns no
+ * reachable node still holds our value.
  */
-export function roundsFor(profile: Pick<LockProfile, 'quorum' | 'timeout' | 'clock' | 'options'>): Pick<LockProfile, 'settleRound' | 'cleanUpRound'> {
+export function cleanUpRound(ctx: LockContext, value: string): Promise<QuorumRound> {
+  return runRound<QuorumRound, ScriptCall>(ctx.order, RELEASE, ctx.cleanUpRound, undefined, { ctx, keys: [ctx.key], args: [value] });
+}
+
+/**
+ * The ways a profile's rounds run, built once per profile rather than per round. Acquire and
+ * extend rounds settle on a win; releases settle once decided; clean-ups wait for every node.
+ * The last two skip the settle-time clock read (nobody needs it).
+ */
+export function roundsFor(profile: Pick<LockProfile, 'quorum' | 'timeout' | 'clock' | 'options'>): Pick<LockProfile, 'settleRound' | 'decideRound' | 'cleanUpRound'> {
   const { quorum, timeout, clock } = profile;
   return {
     settleRound: Object.freeze({ quorum, failFast: profile.options.failFast, settleOnWin: true, timeout, clock }),
+    decideRound: Object.freeze({ quorum, failFast: true, settleOnWin: true, timeout, clock: undefined }),
     cleanUpRound: Object.freeze({ quorum, failFast: false, settleOnWin: false, timeout, clock: undefined }),
   };
 }

@@ -2,6 +2,7 @@ import { LockLostError, LockReleaseError, LockReleasedError, RedisConfigError, h
 import { Lease, leaseKeeper, type LeaseOwner } from './lease-keeper.js';
 import { handOff, mayPassOn } from './handoff.js';
 import { extendRound, isWon, releaseRound, type LockContext } from './lock-ops.js';
+import { defaultGenValue } from './options.js';
 import type { QuorumRound } from './quorum.js';
 import type { Reservation } from './wait-line.js';
 
@@ -21,8 +22,13 @@ export class Lock implements AsyncDisposable, LeaseOwner {
   /** Created on first access to `signal`, so locks nobody watches cost no AbortController. */
   #controller: AbortController | undefined;
   #lease: Lease | undefined;
-  /** Someone read `value`: it may live outside the library now, so it is never passed on. */
-  #exposed = false;
+  /** An explicit `extend()` round in flight: a release waits for it (see `#quiesce`). */
+  #extending: Promise<unknown> | undefined;
+  /**
+   * The value may be known outside the library, so it is never passed on (see `release()`): it was
+   * read, adopted from elsewhere, or made by a user's `genValue` (which may have kept a copy).
+   */
+  #exposed: boolean;
 
   /**
    * @internal Built by `Mutex`; use `mutex.acquire()`, `tryAcquire()` or `adopt()`. Positional
@@ -36,6 +42,7 @@ export class Lock implements AsyncDisposable, LeaseOwner {
     this.#value = value;
     this.#validUntil = validUntil;
     this.#fence = fence;
+    this.#exposed = ctx.options.genValue !== defaultGenValue;
     if (autoExtend) this.#watch(true, acquiredAt ?? ctx.clock());
   }
 
@@ -124,7 +131,11 @@ export class Lock implements AsyncDisposable, LeaseOwner {
   async extend(): Promise<number> {
     if (this.#lost !== undefined) throw this.#lost;
     if (this.#released || this.#releasing !== undefined) throw new LockLostError('lock was released', 'extend-failed');
-    const result = await extendRound(this.#ctx, this.#value);
+    const extending = extendRound(this.#ctx, this.#value);
+    this.#extending = extending;
+    const result = await extending.finally(() => {
+      if (this.#extending === extending) this.#extending = undefined;
+    });
     if (!isWon(this.#ctx, result)) throw this.#extendFailure(result.round);
     this.#validUntil = result.validUntil;
     if (this.#lease !== undefined) leaseKeeper.update(this.#lease);
@@ -159,8 +170,9 @@ export class Lock implements AsyncDisposable, LeaseOwner {
         if (lease !== undefined) void leaseKeeper.forget(lease);
         return Promise.resolve(this.#markReleased(true));
       }
+      const quiet = this.#quiesce(lease);
       if (handover === 'transfer' && reservation !== undefined) {
-        const handing = lease === undefined ? handOff(ctx, this.#value, reservation) : leaseKeeper.forget(lease).then(() => handOff(ctx, this.#value, reservation));
+        const handing = quiet === undefined ? handOff(ctx, this.#value, reservation) : quiet.then(() => handOff(ctx, this.#value, reservation));
         this.#releasing = handing.then(
           (released) => this.#markReleased(released),
           (error: unknown) => {
@@ -171,13 +183,23 @@ export class Lock implements AsyncDisposable, LeaseOwner {
       } else {
         // No waiter, or it went away while being handed the lock.
         const after = (round: QuorumRound): boolean => this.#afterRelease(round);
-        this.#releasing =
-          lease === undefined
-            ? releaseRound(ctx, this.#value, after)
-            : leaseKeeper.forget(lease).then(() => releaseRound(ctx, this.#value, after));
+        this.#releasing = quiet === undefined ? releaseRound(ctx, this.#value, after) : quiet.then(() => releaseRound(ctx, this.#value, after));
       }
     }
     return this.#releasing;
+  }
+
+  /**
+   * Stops renewal and waits for the rounds in flight for this value (a renewal, an explicit
+   * extend) to settle, so that every command they still send goes out before the release and
+   * lands before it on each node's connection: a lock never comes back after its release.
+   * Undefined when nothing is in flight (the usual case: no promise hop).
+   */
+  #quiesce(lease: Lease | undefined): Promise<unknown> | undefined {
+    const renewal = lease === undefined ? undefined : leaseKeeper.forget(lease);
+    const extending = this.#extending?.catch(() => undefined);
+    if (extending === undefined) return renewal;
+    return renewal === undefined ? extending : Promise.all([renewal, extending]);
   }
 
   /**
@@ -203,6 +225,15 @@ export class Lock implements AsyncDisposable, LeaseOwner {
     } catch (error) {
       process.emitWarning(`lock "${this.name}" could not be released: ${String(error)}`, { code: 'REDSYNC_RELEASE_FAILED' });
     }
+  }
+
+  /**
+   * @internal The value came from outside (`Mutex.adopt`): whoever gave it may still act on it
+   * (a go-redsync holder releasing with it), so the lock is only ever transferred to a new value.
+   */
+  markExposed(): this {
+    this.#exposed = true;
+    return this;
   }
 
   /** @internal The lease keeper confirmed a renewal. */

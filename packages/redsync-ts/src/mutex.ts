@@ -2,7 +2,7 @@ import { delay } from './delay.js';
 import { LockNotAcquiredError, LockTakenError, RedisConfigError, hasConfigurationProblem } from './errors.js';
 import { Lock } from './lock.js';
 import { acquireRound } from './acquire-round.js';
-import { isWon, releaseRound, type LockContext, type TimedRound } from './lock-ops.js';
+import { cleanUpRound, isWon, releaseRound, type LockContext, type TimedRound } from './lock-ops.js';
 import { fencedAcquireRound } from './fenced-acquire.js';
 import type { HandedLock } from './wait-line.js';
 import { checkBoolean, checkDelay, checkName, checkOptionsObject, checkSignal, describeValue } from './validate.js';
@@ -115,7 +115,7 @@ export class Mutex {
       let result = first;
       for (let attempt = first === undefined ? 0 : 1; ; attempt++) {
         if (result !== undefined) {
-          if (mayHaveLeftKeys(this.#ctx, result)) await releaseRound(this.#ctx, value);
+          if (mayHaveLeftKeys(this.#ctx, result)) await cleanUpRound(this.#ctx, value);
           signal?.throwIfAborted();
           if (hasConfigurationProblem(result.round.outcomes)) throw new RedisConfigError(result.round.outcomes);
           if (attempt >= tries) throw failureOf(this.#ctx, result, attempt);
@@ -168,18 +168,20 @@ export class Mutex {
   /**
    * A handle on a lock that was acquired elsewhere (another process, a previous run), given its
    * value: it can `extend()` and `release()` like the original (go-redsync's `WithValue`). Its
-   * `validUntil` is 0 until `extend()` confirms it. No I/O.
+   * `validUntil` is 0 until `extend()` confirms it. No I/O. Its value is known elsewhere, so
+   * `release()` never passes it on as it is to a waiter of this process: it transfers it to the
+   * waiter's own value, or releases it.
    * @throws TypeError or RangeError when `value` is not a non-empty string.
    */
   adopt(value: string): Lock {
-    return new Lock(this.#ctx, checkName('value', value, false), 0);
+    return new Lock(this.#ctx, checkName('value', value, false), 0).markExposed();
   }
 
   /** One attempt; on failure the key is cleaned up on every node before this returns. */
   async #attempt(value: string, call: Call): Promise<Lock | TimedRound> {
     const result = await this.#round(value);
     if (isWon(this.#ctx, result) && call.signal?.aborted !== true) return this.#grant(value, call, result);
-    if (mayHaveLeftKeys(this.#ctx, result)) await releaseRound(this.#ctx, value);
+    if (mayHaveLeftKeys(this.#ctx, result)) await cleanUpRound(this.#ctx, value);
     call.signal?.throwIfAborted();
     return result;
   }

@@ -33,8 +33,12 @@ export interface RoundSpec<S = undefined> {
   send(node: number, subject: S): Promise<unknown>;
   /** Maps the reply to a verdict; may take one more step (a promise) on rare paths. */
   interpret(reply: unknown, node: number, subject: S): AnswerVerdict | Promise<AnswerVerdict>;
-  /** A second command to try after `error` (e.g. EVAL after NOSCRIPT), or undefined to fail. */
-  fallback?(node: number, error: unknown, subject: S): Promise<unknown> | undefined;
+  /**
+   * A second command to try after `error` (e.g. EVAL after NOSCRIPT), or undefined to fail.
+   * `late` says the round has settled without this node: then only a command that cannot
+   * outlive the operation's end may be sent (see `Script.late`).
+   */
+  fallback?(node: number, error: unknown, subject: S, late: boolean): Promise<unknown> | undefined;
 }
 
 /** How to run a round. */
@@ -157,7 +161,7 @@ class Round<T, S> implements QuorumRound, Deadline {
   #send(node: number, isFallback: boolean, error?: unknown): void {
     let sent: Promise<unknown> | undefined;
     try {
-      sent = isFallback ? this.#spec.fallback?.(node, error, this.#subject) : this.#spec.send(node, this.#subject);
+      sent = isFallback ? this.#spec.fallback?.(node, error, this.#subject, this.#settled) : this.#spec.send(node, this.#subject);
     } catch (thrown) {
       this.#fail(node, thrown);
       return;
@@ -171,8 +175,9 @@ class Round<T, S> implements QuorumRound, Deadline {
         this.#accept(node, reply);
       },
       (failure: unknown) => {
-        // A straggler still gets its fallback after a won round settled, so that a late NOSCRIPT
-        // does not leave that node without the command's effect (an extend, a fence commit).
+        // A straggler still gets its fallback after the round settled, in its late form (see
+        // `RoundSpec.fallback`), so that a late NOSCRIPT does not leave that node without an
+        // extend or a fence commit, while nothing that could create the key is sent late.
         if (isFallback) this.#fail(node, failure);
         else this.#send(node, true, failure);
       },
@@ -180,6 +185,9 @@ class Round<T, S> implements QuorumRound, Deadline {
   }
 
   #accept(node: number, reply: unknown): void {
+    // A straggler's verdict no longer counts, and reading it may send more (the reclaim script
+    // after a failed SET NX), which could land after the clean-up or release that follows.
+    if (this.#settled) return;
     let verdict: AnswerVerdict | Promise<AnswerVerdict>;
     try {
       verdict = this.#spec.interpret(reply, node, this.#subject);

@@ -17,5 +17,6 @@ if (tonumber(redis.call('GET', KEYS[2])) or 0) < tonumber(ARGV[2]) then redis.ca
 return 1
 `,
   sha1: 'bf692ee2a65be866f6572044481a31cd0636ef20',
+  late: 'self',
   parse: (reply) => verdictOf(reply, 'fence-commit'),
 });

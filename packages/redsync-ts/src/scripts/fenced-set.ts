@@ -16,5 +16,6 @@ redis.call('SET', KEYS[1], ARGV[2])
 return 1
 `,
   sha1: '3b5dd54ad36ed3892c398fd338a033af0fed8ab3',
+  late: 'self',
   parse: (reply) => toInteger(reply, 'fenced-set') === 1,
 });

@@ -26,6 +26,8 @@ ${RAISE_WAITING_FLAG_LUA}
 return {0, pttl}
 `,
   sha1: 'c422265ba434000ed806ae3f2bad053e3ce3684d',
+  // It may SET the key: sent late, it could land after the attempt's clean-up or the lock's release.
+  late: undefined,
   parse(reply) {
     const [status, n] = toIntegers(reply, 'lock-acquire-fenced');
     if (n === undefined || (status !== 0 && status !== 1)) throw new TypeError('unexpected reply from script lock-acquire-fenced');

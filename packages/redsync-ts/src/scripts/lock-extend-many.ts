@@ -24,5 +24,6 @@ end
 return missed
 `,
   sha1: 'cfd388d6335e90f749d514ea27fc741862022458',
+  late: 'self',
   parse: (reply) => toIntegers(reply, 'lock-extend-many'),
 });

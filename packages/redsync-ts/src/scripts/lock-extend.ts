@@ -17,6 +17,7 @@ if current == false then return -1 end
 return 0
 `,
   sha1: '92001a2eaf6d06edf62d9dc09c248224c485cb73',
+  late: 'self',
   parse: (reply) => verdictOf(reply, 'lock-extend'),
 });
 
@@ -39,5 +40,7 @@ end
 return 0
 `,
   sha1: '699bced92e311f28492861565e98fd2fd65763d3',
+  // Late, it must not re-create the key: it may land after the lock's release.
+  late: lockExtend,
   parse: (reply) => verdictOf(reply, 'lock-extend-or-set'),
 });

@@ -32,5 +32,7 @@ ${RAISE_WAITING_FLAG_LUA}
 return pttl
 `,
   sha1: '5aaa203cfad436751b354d4d1afe18b51067e169',
+  // It may SET the key: sent late, it could land after the attempt's clean-up or the lock's release.
+  late: undefined,
   parse: (reply) => (reply === 'OK' ? 'ok' : toInteger(reply, 'lock-reclaim')),
 });

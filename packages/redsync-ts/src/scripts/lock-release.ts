@@ -34,5 +34,6 @@ if current == false then return -1 end
 return 0
 `,
   sha1: 'cb3d11cb26e10faa1e361170b9a99f542933930b',
+  late: 'self',
   parse: (reply) => verdictOf(reply, 'lock-release'),
 });

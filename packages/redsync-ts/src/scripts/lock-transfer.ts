@@ -23,5 +23,6 @@ if current == false then return -1 end
 return 0
 `,
   sha1: 'e7c2dc19063513b01dbf68d32005a95810e16c1d',
+  late: 'self',
   parse: (reply) => verdictOf(reply, 'lock-transfer'),
 });

@@ -14,6 +14,8 @@ export interface FakeNode extends RedisNode {
   readonly calls: { acquire: number; reclaim: number; other: number };
   /** Key counts of each batched renewal (`lock-extend-many`) received. */
   readonly batches: number[];
+  /** Keys this node reports missing in batched renewals while its behaviour is `ok` (a node restarted empty). */
+  readonly missingKeys: Set<string>;
   behavior: Behavior;
 }
 
@@ -32,9 +34,11 @@ export function fakeNode(behavior: Behavior): FakeNode {
     }
   };
   const batches: number[] = [];
+  const missingKeys = new Set<string>();
   const node: FakeNode = {
     calls,
     batches,
+    missingKeys,
     behavior,
     setNX() {
       calls.acquire += 1;
@@ -44,7 +48,8 @@ export function fakeNode(behavior: Behavior): FakeNode {
       if (sha === lockExtendMany.sha1) {
         batches.push(keys.length);
         // The batch replies with its misses only: none when all renewed, every key when taken.
-        return answer<unknown>([], keys.flatMap((_, i) => [i + 1, 0]));
+        const missing = keys.flatMap((key, i) => (missingKeys.has(key) ? [i + 1, -1] : []));
+        return answer<unknown>(missing, keys.flatMap((_, i) => [i + 1, 0]));
       }
       const isReclaim = sha === lockReclaim.sha1;
       calls[isReclaim ? 'reclaim' : 'other'] += 1;

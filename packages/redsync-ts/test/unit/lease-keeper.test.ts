@@ -31,7 +31,7 @@ function setup(behaviors: Behavior[], options: Partial<ResolvedMutexOptions> = {
   const resolved = { ...MUTEX_DEFAULTS, ttl: 3000, ...options };
   let n = 0;
   /** @param age ms since the lock's key was set (a lock passed on by a holder is not fresh) */
-  const lease = (autoExtend = true, holdFor = Number.POSITIVE_INFINITY, age = 0): { lease: Lease; owner: Owner } => {
+  const lease = (autoExtend = true, holdFor = Number.POSITIVE_INFINITY, age = 0): { lease: Lease; owner: Owner; key: string } => {
     const key = `k${String(++n)}`;
     const ctx: LockContext = {
       name: key,
@@ -50,7 +50,7 @@ function setup(behaviors: Behavior[], options: Partial<ResolvedMutexOptions> = {
     const owner = new Owner(now - age + resolved.ttl - resolved.ttl * resolved.driftFactor - 2);
     const l = new Lease(owner, ctx, 'v');
     keeper.keep(l, autoExtend, now + holdFor);
-    return { lease: l, owner };
+    return { lease: l, owner, key };
   };
   return { clock, keeper, nodes, lease };
 }
@@ -134,6 +134,31 @@ describe('lease keeper (fake clock)', () => {
     const { owner } = lease();
     await clock.advance(1000);
     assert.equal(owner.reason(), 'renewal-failed');
+  });
+
+  test('a member one node reports missing is still confirmed by the quorum: its cohort advances and keeps renewing', async () => {
+    const { clock, nodes, lease } = setup(['ok', 'ok', 'ok']);
+    const { lease: l, owner, key } = lease();
+    nodes[2]!.missingKeys.add(key); // that node restarted empty: the key is gone there
+    const initial = l.cohort?.validUntil ?? 0;
+    // Five ttls: without the fix the cohort's validity stays put and the lock is lost after one.
+    for (let period = 1; period <= 15; period++) await clock.advance(1000);
+    assert.equal(owner.reason(), undefined, 'not lost: a quorum holds the key');
+    assert.ok((l.cohort?.validUntil ?? 0) >= initial + 14_000, `validity advanced: ${String((l.cohort?.validUntil ?? 0) - initial)} ms`);
+    assert.deepEqual(nodes.map((n) => n.batches.length), [15, 15, 15], 'one renewal per period, no tight retry loop');
+  });
+
+  test('in a mixed cohort, a member confirmed on its own outlives the cohort\'s shared validity; one confirmed nowhere is lost', async () => {
+    // Node 0 fails; node 1 lacks the second lock: the first is confirmed on 1 and 2, the second only on 2.
+    const { clock, nodes, lease } = setup(['error', 'ok', 'ok']);
+    const { owner: kept } = lease();
+    const { owner: dropped, key } = lease();
+    nodes[1]!.missingKeys.add(key);
+    await clock.advance(3000);
+    assert.equal(kept.reason(), undefined, 'confirmed by a quorum at every renewal');
+    assert.equal(dropped.reason(), 'renewal-failed');
+    await clock.advance(3000);
+    assert.equal(kept.reason(), undefined);
   });
 
   test('maxHold stops renewal and aborts', async () => {
