@@ -142,17 +142,23 @@ describe('WaitLine', () => {
 
     test('reserve picks the earliest waiter that offered, and deliver hands it the grant', async () => {
       const line = new WaitLine(() => undefined);
+      const controller = new AbortController();
       const [a, b] = [line.join(0), line.join(1)];
-      const waitA = a.wait(LONG, undefined); // no offer: only wake-ups
-      const waitB = b.wait(LONG, undefined, offer('b'));
+      const waitA = watch(a, controller.signal); // no offer: only wake-ups
+      const waitB = b.wait(LONG, controller.signal, offer('b'));
       await flush();
       const reservation = line.reserve();
       assert.equal(reservation?.offer.value, 'b');
       assert.equal(line.reserve(), undefined, 'nobody else offered');
       assert.equal(reservation.deliver(grant), true);
       assert.equal(await waitB, grant);
+      b.won(); // what the caller does with a lock it was handed
+      b.leave();
       line.notify('r1');
-      assert.equal(await waitA, undefined);
+      await flush();
+      // Checked at once: a minute-long timer, not the notification, would wake it otherwise.
+      assert.equal(waitA.woken(), true, 'the release after the handoff woke the other waiter');
+      controller.abort();
     });
 
     test('a reserved waiter that aborts is not handed anything: deliver says so', async () => {
@@ -168,14 +174,26 @@ describe('WaitLine', () => {
 
     test(`at most ${String(MAX_HANDOFFS)} handoffs in a row; a release heard makes room for more`, async () => {
       const line = new WaitLine(() => undefined);
+      const controller = new AbortController();
       const turns = Array.from({ length: MAX_HANDOFFS + 1 }, (_, seq) => line.join(seq));
-      const waits = turns.map((turn, i) => turn.wait(LONG, undefined, offer(String(i))));
+      const handed = turns.slice(0, MAX_HANDOFFS).map((turn, i) => turn.wait(LONG, controller.signal, offer(String(i))));
+      const last = turns[MAX_HANDOFFS] as Turn;
+      let lastWoken: HandedLock | undefined | 'waiting' = 'waiting';
+      const lastWait = last.wait(LONG, controller.signal, offer('last')).then((got) => (lastWoken = got), () => undefined);
       await flush();
-      for (let i = 0; i < MAX_HANDOFFS; i++) assert.equal(line.reserve()?.deliver(grant), true);
+      for (let i = 0; i < MAX_HANDOFFS; i++) {
+        assert.equal(line.reserve()?.deliver(grant), true);
+        assert.equal(await handed[i], grant);
+        turns[i]?.won();
+        turns[i]?.leave();
+      }
       assert.equal(line.reserve(), undefined, 'the chain is at its limit');
       line.notify('r1'); // a real release: the next waiter is woken, not handed the lock
-      assert.equal(await waits[MAX_HANDOFFS], undefined);
-      await Promise.all(waits.slice(0, MAX_HANDOFFS));
+      await flush();
+      // Checked at once: a minute-long timer, not the notification, would wake it otherwise.
+      assert.equal(lastWoken, undefined, 'woken by the release, with no lock handed');
+      controller.abort();
+      await lastWait;
     });
   });
 });
