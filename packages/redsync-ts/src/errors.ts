@@ -83,7 +83,9 @@ export class RedisConfigError extends LockError {
   constructor(outcomes: readonly NodeOutcome[]) {
     const failures = nodeErrorsOf(outcomes);
     const refused = failures.filter((f) => f.misconfigured).map((f) => f.node);
-    super('REDIS_CONFIG', `node(s) #${refused.join(', #')} refused the lock commands: check the ACL user and password (see the README's minimal ACL)`, {
+    const said = failures.find((f) => f.misconfigured);
+    const reply = said === undefined ? '' : ` (${describe(said.cause)})`;
+    super('REDIS_CONFIG', `node(s) #${refused.join(', #')} refused the lock commands${reply}: check the ACL user and password (see the README's minimal ACL)`, {
       cause: new AggregateError(failures, 'node failures'),
     });
     this.outcomes = outcomes;
@@ -113,6 +115,8 @@ export class LockNotAcquiredError extends LockError {
   readonly attempts: number;
   /** Per-node outcomes of the last attempt. */
   readonly outcomes: readonly NodeOutcome[];
+  /** The call's `timeout` ran out (rather than its `tries`). */
+  readonly timedOut: boolean;
 
   /** @internal */
   constructor(
@@ -120,11 +124,13 @@ export class LockNotAcquiredError extends LockError {
     attempts: number,
     outcomes: readonly NodeOutcome[],
     code: 'LOCK_NOT_ACQUIRED' | 'LOCK_TAKEN' = 'LOCK_NOT_ACQUIRED',
+    timedOut = false,
   ) {
     const failures = nodeErrorsOf(outcomes);
     super(code, message, failures.length > 0 ? { cause: new AggregateError(failures, 'node failures') } : undefined);
     this.attempts = attempts;
     this.outcomes = outcomes;
+    this.timedOut = timedOut;
   }
 }
 
@@ -137,10 +143,10 @@ export class LockTakenError extends LockNotAcquiredError {
   /** Indexes of the nodes on which the key belongs to another value. */
   readonly nodes: readonly number[];
 
-  /** @internal */
-  constructor(attempts: number, outcomes: readonly NodeOutcome[]) {
+  /** @internal @param timedOut - the message's beginning when the call's `timeout` ran out */
+  constructor(attempts: number, outcomes: readonly NodeOutcome[], timedOut?: string) {
     const nodes = outcomes.filter((o) => o.verdict === 'taken').map((o) => o.node);
-    super(`lock is held by another owner on ${nodes.length} node(s)`, attempts, outcomes, 'LOCK_TAKEN');
+    super(`${timedOut ?? ''}lock is held by another owner on ${nodes.length} node(s)`, attempts, outcomes, 'LOCK_TAKEN', timedOut !== undefined);
     this.nodes = nodes;
   }
 }
@@ -190,7 +196,7 @@ export class LockReleaseError extends LockError {
   /** @internal */
   constructor(outcomes: readonly NodeOutcome[]) {
     const failures = nodeErrorsOf(outcomes);
-    super('LOCK_RELEASE_FAILED', `release reached too few nodes (${failures.length} failed)`, {
+    super('LOCK_RELEASE_FAILED', `release reached too few nodes (${failures.length} failed: ${failureSummary(outcomes) ?? 'no answer'})`, {
       cause: new AggregateError(failures, 'node failures'),
     });
     this.outcomes = outcomes;
@@ -210,6 +216,30 @@ export function isLockError(error: unknown, code?: LockErrorCode): error is Lock
 
 function nodeErrorsOf(outcomes: readonly NodeOutcome[]): NodeError[] {
   return outcomes.flatMap((o) => (o.error === undefined ? [] : [o.error]));
+}
+
+/**
+ * The failed nodes' common cause in a few words, for a top-level message: the error code
+ * (`ECONNREFUSED`, `ENOTFOUND`), the Redis error word (`NOAUTH`, `WRONGPASS`), or the timeout,
+ * with the first node's message; when the nodes failed differently, the first one's, marked as
+ * such. Undefined when no node failed. Driver messages carry no credentials or lock values.
+ */
+export function failureSummary(outcomes: readonly NodeOutcome[]): string | undefined {
+  const failures = nodeErrorsOf(outcomes);
+  const first = failures[0];
+  if (first === undefined) return undefined;
+  const kind = kindOf(first.cause);
+  const same = failures.every((f) => kindOf(f.cause) === kind);
+  return `${same ? '' : 'first: '}${describe(first.cause)}`;
+}
+
+/** What kind of failure `cause` is: its code, its name for timeouts, or its first word. */
+function kindOf(cause: unknown): string {
+  if (!(cause instanceof Error)) return String(cause);
+  const code = (cause as { code?: unknown }).code;
+  if (typeof code === 'string') return code;
+  if (cause.name === 'TimeoutError') return cause.name;
+  return /^\S+/.exec(cause.message)?.[0] ?? cause.name;
 }
 
 function describe(cause: unknown): string {

@@ -5,7 +5,8 @@
 export { Redsync, type RedsyncOptions } from './redsync.js';
 export type { LockedWork, WithLockOptions } from './with-lock.js';
 export { fencedSet } from './fenced-set.js';
-export { Mutex, type AcquireOptions } from './mutex.js';
+export { Mutex } from './mutex.js';
+export type { AcquireOptions } from './acquire-call.js';
 export { Lock } from './lock.js';
 export { MUTEX_DEFAULTS, type MutexOptions, type RetryDelayFunction } from './options.js';
 export {

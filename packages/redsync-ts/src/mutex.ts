@@ -1,29 +1,13 @@
+import { failureOf, readCall, timedOut, type AcquireOptions, type Call } from './acquire-call.js';
 import { delay } from './delay.js';
-import { LockNotAcquiredError, LockTakenError, RedisConfigError, hasConfigurationProblem } from './errors.js';
+import { RedisConfigError, hasConfigurationProblem } from './errors.js';
 import { Lock } from './lock.js';
 import { acquireRound } from './acquire-round.js';
 import { cleanUpRound, isWon, releaseRound, type LockContext, type TimedRound } from './lock-ops.js';
 import { fencedAcquireRound } from './fenced-acquire.js';
 import type { HandedLock } from './wait-line.js';
-import { checkBoolean, checkDelay, checkName, checkOptionsObject, checkSignal, describeValue } from './validate.js';
+import { checkDelay, checkName, describeValue } from './validate.js';
 
-/** Per-call options of `acquire()` and `tryAcquire()`. */
-export interface AcquireOptions {
-  /**
-   * Cancels the wait: the call rejects with `signal.reason`, after cleaning up any key the
-   * attempt in flight may have set (bounded by the per-node timeout).
-   * @default undefined (no cancellation)
-   */
-  readonly signal?: AbortSignal;
-  /**
-   * Keep this lock alive until it is released, lost, or held for `maxHold` ms (see the mutex
-   * option of the same name, which this overrides).
-   * @default the mutex's `autoExtend` (false unless set)
-   */
-  readonly autoExtend?: boolean;
-}
-
-const ACQUIRE_OPTION_KEYS = ['signal', 'autoExtend'];
 
 /**
  * A named lock over the nodes of a `Redsync`. Cheap to create; holds no state between calls, so
@@ -60,7 +44,7 @@ export class Mutex {
     let call: Call;
     let value: string;
     try {
-      call = readCall(options, 'acquire', this.#ctx.options.autoExtend);
+      call = readCall(options, 'acquire', this.#ctx);
       call.signal?.throwIfAborted();
       value = this.#newValue();
     } catch (error) {
@@ -121,9 +105,10 @@ export class Mutex {
           if (attempt >= tries) throw failureOf(this.#ctx, result, attempt);
         }
         const now = clock();
+        if (now >= call.deadline) throw timedOut(this.#ctx, call, result, attempt);
         if (result?.holderTtl !== undefined && Number.isFinite(result.holderTtl)) holderUntil = now + result.holderTtl;
         const holderLeft = holderUntil > now ? holderUntil - now + 1 : Number.POSITIVE_INFINITY;
-        const pause = Math.min(checkDelay('retryDelay(attempt)', retryDelay(Math.max(1, attempt))), holderLeft);
+        const pause = Math.min(checkDelay('retryDelay(attempt)', retryDelay(Math.max(1, attempt))), holderLeft, call.deadline - now);
         let handed: HandedLock | undefined;
         if (turn === undefined) await delay(pause, signal);
         else handed = await turn.wait(pause, signal, offer);
@@ -135,6 +120,7 @@ export class Mutex {
           await releaseRound(this.#ctx, handed.value);
           signal.throwIfAborted();
         }
+        if (clock() >= call.deadline) throw timedOut(this.#ctx, call, result, attempt);
         result = await this.#round(value, undefined, true);
         if (isWon(this.#ctx, result) && !signal?.aborted) {
           turn?.won();
@@ -154,7 +140,7 @@ export class Mutex {
    * @throws `signal.reason` when `signal` aborts.
    */
   async tryAcquire(options?: AcquireOptions): Promise<Lock | null> {
-    const call = readCall(options, 'tryAcquire', this.#ctx.options.autoExtend);
+    const call = readCall(options, 'tryAcquire', this.#ctx);
     call.signal?.throwIfAborted();
     const result = await this.#attempt(this.#newValue(), call);
     if (result instanceof Lock) return result;
@@ -195,22 +181,6 @@ export class Mutex {
   }
 }
 
-/** Per-call options, validated. */
-interface Call {
-  readonly signal: AbortSignal | undefined;
-  readonly autoExtend: boolean;
-}
-
-/** The calls without options, built once: acquire runs on the hot path. */
-const PLAIN_CALLS: readonly [Call, Call] = [Object.freeze({ signal: undefined, autoExtend: false }), Object.freeze({ signal: undefined, autoExtend: true })];
-
-function readCall(options: AcquireOptions | undefined, method: string, autoExtendDefault: boolean): Call {
-  if (options === undefined) return PLAIN_CALLS[autoExtendDefault ? 1 : 0];
-  const raw = checkOptionsObject(`${method}(options)`, options, ACQUIRE_OPTION_KEYS);
-  const autoExtend = raw['autoExtend'] === undefined ? autoExtendDefault : checkBoolean(`${method}(options).autoExtend`, raw['autoExtend']);
-  return { signal: checkSignal(`${method}(options).signal`, raw['signal']), autoExtend };
-}
-
 /**
  * False when every node answered that another value holds the key: then the attempt set nothing
  * anywhere, and the clean-up round (one round trip per node, on every loser of a hot key) can be
@@ -220,16 +190,4 @@ function readCall(options: AcquireOptions | undefined, method: string, autoExten
 function mayHaveLeftKeys(ctx: LockContext, result: TimedRound): boolean {
   // Counting answers, not outcomes: a round that settled early has nodes that never answered.
   return result.round.taken < ctx.nodes.length;
-}
-
-/** The error for a lost attempt: taken on a quorum beats every other explanation. */
-function failureOf(ctx: LockContext, result: TimedRound, attempts: number): LockNotAcquiredError {
-  const { round } = result;
-  const n = ctx.nodes.length;
-  if (round.taken >= ctx.quorum) return new LockTakenError(attempts, round.outcomes);
-  let why: string;
-  if (round.ok >= ctx.quorum) why = 'the quorum answered too late to leave any validity';
-  else if (round.errors > n - ctx.quorum) why = `${round.errors} of ${n} nodes failed, so no quorum was reachable`;
-  else why = `only ${round.ok} of ${n} nodes voted for it (${ctx.quorum} needed)`;
-  return new LockNotAcquiredError(`lock not acquired after ${attempts} attempt(s): ${why}`, attempts, round.outcomes);
 }

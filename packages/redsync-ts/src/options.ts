@@ -24,7 +24,10 @@ export interface MutexOptions {
    */
   readonly ttl?: number;
   /**
-   * Attempts `acquire()` makes before it throws (redsync `WithTries`); at least 1.
+   * Attempts `acquire()` makes before it throws (redsync `WithTries`); at least 1, or `Infinity`
+   * to wait until the lock is had, the call's `timeout` runs out or its `signal` aborts. With the
+   * defaults a contended `acquire()` gives up after about 5 s (31 waits of 50 to 250 ms, each cut
+   * short by a release notification); pass `acquire({ timeout })` to bound it by time instead.
    * @default 32
    */
   readonly tries?: number;
@@ -189,7 +192,7 @@ export function resolveMutexOptions(
   }
   return Object.freeze({
     ttl,
-    tries: checkInteger(`${label}.tries`, pick('tries'), 1, Number.MAX_SAFE_INTEGER),
+    tries: pick('tries') === Number.POSITIVE_INFINITY ? Number.POSITIVE_INFINITY : checkInteger(`${label}.tries`, pick('tries'), 1, Number.MAX_SAFE_INTEGER),
     retryDelay: toDelayFunction(`${label}.retryDelay`, pick('retryDelay')),
     driftFactor,
     timeoutFactor: checkFraction(`${label}.timeoutFactor`, pick('timeoutFactor'), 0, 1),

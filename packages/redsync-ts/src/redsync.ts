@@ -99,8 +99,8 @@ export class Redsync implements AsyncDisposable {
   withLock<T>(name: string, work: LockedWork<T>, options?: WithLockOptions): Promise<T> {
     try {
       checkFunction('work', work);
-      const { mutexOptions, signal, onReleaseError } = splitWithLockOptions(options);
-      return runLocked(this.mutex(name, mutexOptions), work, signal, onReleaseError);
+      const { mutexOptions, acquire, onReleaseError } = splitWithLockOptions(options);
+      return runLocked(this.mutex(name, mutexOptions), work, acquire, onReleaseError);
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }

@@ -1,8 +1,9 @@
+import type { AcquireOptions } from './acquire-call.js';
 import { LockLostError } from './errors.js';
 import type { Lock } from './lock.js';
 import type { Mutex } from './mutex.js';
 import type { MutexOptions } from './options.js';
-import { checkFunction, checkOptionsObject, checkSignal } from './validate.js';
+import { checkDelay, checkFunction, checkOptionsObject, checkSignal } from './validate.js';
 
 /** Options of `withLock`: the mutex options, plus these per-call ones. */
 export interface WithLockOptions extends MutexOptions {
@@ -11,6 +12,11 @@ export interface WithLockOptions extends MutexOptions {
    * @default undefined
    */
   readonly signal?: AbortSignal;
+  /**
+   * Gives up waiting for the lock after this many ms (see `acquire({ timeout })`).
+   * @default undefined (bounded by `tries` only)
+   */
+  readonly timeout?: number;
   /**
    * Called when the release at the end cannot reach enough nodes (the key then expires by its
    * ttl). It never replaces the function's own result or error.
@@ -25,18 +31,26 @@ export type LockedWork<T> = (signal: AbortSignal, lock: Lock) => T | Promise<T>;
 /** Splits `withLock` options into mutex options and per-call ones, validating the latter. */
 export function splitWithLockOptions(options: WithLockOptions | undefined): {
   mutexOptions: MutexOptions | undefined;
-  signal: AbortSignal | undefined;
+  acquire: AcquireOptions;
   onReleaseError: (error: unknown, lock: Lock) => void;
 } {
-  if (options === undefined) return { mutexOptions: undefined, signal: undefined, onReleaseError: warnReleaseFailed };
+  if (options === undefined) return { mutexOptions: undefined, acquire: RENEWING, onReleaseError: warnReleaseFailed };
   checkOptionsObject('options', options, Object.keys(options)); // a plain object; keys checked by the mutex
-  const { signal, onReleaseError, ...mutexOptions } = options;
+  const { signal, timeout, onReleaseError, ...mutexOptions } = options;
+  const checkedSignal = checkSignal('options.signal', signal);
+  const checkedTimeout = timeout === undefined ? undefined : checkDelay('options.timeout', timeout);
   return {
     mutexOptions,
-    signal: checkSignal('options.signal', signal),
+    acquire: {
+      autoExtend: true,
+      ...(checkedSignal === undefined ? {} : { signal: checkedSignal }),
+      ...(checkedTimeout === undefined ? {} : { timeout: checkedTimeout }),
+    },
     onReleaseError: onReleaseError === undefined ? warnReleaseFailed : (checkFunction('options.onReleaseError', onReleaseError) as (e: unknown, l: Lock) => void),
   };
 }
+
+const RENEWING: AcquireOptions = Object.freeze({ autoExtend: true });
 
 /**
  * Acquires `mutex` with renewal on, runs `work`, releases in all cases, and returns the work's
@@ -47,10 +61,11 @@ export function splitWithLockOptions(options: WithLockOptions | undefined): {
 export async function runLocked<T>(
   mutex: Mutex,
   work: LockedWork<T>,
-  signal: AbortSignal | undefined,
+  acquire: AcquireOptions,
   onReleaseError: (error: unknown, lock: Lock) => void,
 ): Promise<T> {
-  const lock = await mutex.acquire(signal === undefined ? { autoExtend: true } : { signal, autoExtend: true });
+  const { signal } = acquire;
+  const lock = await mutex.acquire(acquire);
   const lockSignal = lock.signal;
   const workSignal = signal === undefined ? lockSignal : AbortSignal.any([lockSignal, signal]);
   let result: { ok: true; value: T } | { ok: false; error: unknown };

@@ -17,7 +17,7 @@ const anything = fc.oneof(
 /** A predicate per option: the values it accepts. Everything else must be rejected. */
 const validity: Record<keyof MutexOptions, (v: unknown) => boolean> = {
   ttl: (v) => Number.isSafeInteger(v) && (v as number) >= 3 && (v as number) <= 2_147_483_647,
-  tries: (v) => Number.isSafeInteger(v) && (v as number) >= 1,
+  tries: (v) => v === Infinity || (Number.isSafeInteger(v) && (v as number) >= 1),
   retryDelay: (v) => typeof v === 'function' || (typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 2_147_483_647),
   driftFactor: (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v < 1,
   timeoutFactor: (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v < 1,
