@@ -222,3 +222,30 @@ function toDelayFunction(name: string, value: unknown): RetryDelayFunction {
   const fixed = checkDelay(name, value);
   return () => fixed;
 }
+
+/** Ids for function-valued options, so a signature can name them without holding them. */
+const functionIds = new WeakMap<object, number>();
+let nextFunctionId = 0;
+
+/**
+ * A string that names `options` by content: equal for two objects with the same keys, in the same
+ * order, and the same values (functions by identity). Undefined for anything but a plain object.
+ * It lets `Redsync.mutex(name, { ttl })` with a fresh object per call reuse what the first such
+ * call resolved and validated, instead of resolving, validating and building a context per call.
+ */
+export function optionsSignature(options: unknown): string | undefined {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) return undefined;
+  let signature = '';
+  for (const key of Object.keys(options)) {
+    const value = (options as Record<string, unknown>)[key];
+    let id: string;
+    if (typeof value === 'function') {
+      let known = functionIds.get(value);
+      if (known === undefined) functionIds.set(value, (known = nextFunctionId++));
+      id = `f${String(known)}`;
+    } else id = `${typeof value}:${String(value)}`;
+    signature += `${key}=${id};`;
+  }
+  return signature;
+}
+

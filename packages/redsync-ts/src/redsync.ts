@@ -1,12 +1,15 @@
 import { roundsFor, type LockContext, type LockProfile } from './lock-ops.js';
 import { Mutex } from './mutex.js';
 import { isRedisNode, type RedisNode } from './node.js';
-import { MUTEX_DEFAULTS, resolveMutexOptions, type MutexOptions, type ResolvedMutexOptions } from './options.js';
+import { MUTEX_DEFAULTS, optionsSignature, resolveMutexOptions, type MutexOptions, type ResolvedMutexOptions } from './options.js';
 import { quorumOf } from './quorum.js';
 import { ReleaseNotifier } from './release-notifier.js';
 import { checkFunction, checkName, describeValue } from './validate.js';
 import { runLocked, splitWithLockOptions, type LockedWork, type WithLockOptions } from './with-lock.js';
 import { monotonicNow } from './validity.js';
+
+/** Distinct option sets one Redsync keeps resolved. */
+const MAX_OPTION_SETS = 64;
 
 /** Options of a {@link Redsync}: a key prefix, plus defaults for every mutex it makes. */
 export interface RedsyncOptions extends MutexOptions {
@@ -33,6 +36,8 @@ export class Redsync implements AsyncDisposable {
   readonly #defaults: ResolvedMutexOptions;
   /** Shared mutex context parts, by resolved options (the defaults' entry lives as long as this). */
   readonly #profiles = new WeakMap<ResolvedMutexOptions, LockProfile>();
+  /** Resolved options by content (see {@link optionsSignature}). */
+  readonly #resolved = new Map<string, ResolvedMutexOptions>();
   /** Node indexes in list order, shared by every mutex that does not shuffle. */
   readonly #order: readonly number[];
   /** Release notifications for this instance's waiters (subscriber connections opened lazily). */
@@ -112,7 +117,7 @@ export class Redsync implements AsyncDisposable {
    */
   mutex(name: string, options?: MutexOptions): Mutex {
     const checked = checkName('name', name, false);
-    const resolved = options === undefined ? this.#defaults : resolveMutexOptions(options, this.#defaults);
+    const resolved = options === undefined ? this.#defaults : this.#resolve(options);
     const key = this.#prefix + checked;
     // Only the name-specific fields are per mutex; the rest is shared through the prototype, so
     // that a mutex (and every lock it hands out) costs a few dozen bytes, not a copy of it all.
@@ -121,6 +126,25 @@ export class Redsync implements AsyncDisposable {
     ctx.name = checked;
     ctx.key = key;
     return new Mutex(ctx);
+  }
+
+  /**
+   * `options` over the defaults, validated; the same frozen object for options of the same
+   * content, so that per-call options objects (`rs.mutex(key, { ttl })` in a request handler) share
+   * one profile and cost what a reused mutex costs.
+   */
+  #resolve(options: MutexOptions): ResolvedMutexOptions {
+    const signature = optionsSignature(options);
+    const known = signature === undefined ? undefined : this.#resolved.get(signature);
+    if (known !== undefined) return known;
+    const resolved = resolveMutexOptions(options, this.#defaults);
+    if (signature !== undefined) {
+      // A handful of distinct option sets is the norm; a program that makes endless ones only
+      // loses the cache, never grows it without bound.
+      if (this.#resolved.size >= MAX_OPTION_SETS) this.#resolved.clear();
+      this.#resolved.set(signature, resolved);
+    }
+    return resolved;
   }
 
   /** The shared part of every mutex context with these options (shuffled orders are not shared). */

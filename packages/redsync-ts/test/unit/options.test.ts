@@ -106,6 +106,22 @@ describe('option validation (before any I/O)', () => {
     assert.deepEqual(node.calls, { acquire: 0, reclaim: 0, other: 0 });
   });
 
+  test('per-call options objects of the same content are resolved once; different content, functions or invalid values never share', async () => {
+    const node = fakeNode('ok');
+    const rs = new Redsync([node]);
+    const made: string[] = [];
+    const genA = (): string => (made.push('a'), `a${String(made.length)}`);
+    const genB = (): string => (made.push('b'), `b${String(made.length)}`);
+    for (const genValue of [genA, genB, genA]) await (await rs.mutex('n', { ttl: 5000, genValue }).acquire()).release();
+    assert.deepEqual(made, ['a', 'b', 'a'], 'each function by identity');
+    rejectsNaming(() => rs.mutex('n', { ttl: 5000, genValue: 'x' as never }), 'genValue');
+    rejectsNaming(() => rs.mutex('n', { ttl: -1 }), 'ttl');
+    rejectsNaming(() => rs.mutex('n', { ttl: '5000' as never }), 'ttl');
+    const lock = await rs.mutex('n', { ttl: 5000 }).acquire();
+    assert.ok(lock.remaining() > 4000 && lock.remaining() <= 5000, 'the ttl of this call');
+    await lock.release();
+  });
+
   test('defaults mirror go-redsync and are frozen', () => {
     assert.equal(MUTEX_DEFAULTS.ttl, 8000);
     assert.equal(MUTEX_DEFAULTS.tries, 32);
