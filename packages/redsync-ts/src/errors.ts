@@ -11,6 +11,7 @@ export type LockErrorCode =
   | 'LOCK_RELEASE_FAILED'
   | 'LOCK_RELEASED'
   | 'REDIS_CONFIG'
+  | 'EVICTING_NODE'
   | 'NODE_ERROR';
 
 /**
@@ -210,7 +211,7 @@ export class LockReleaseError extends LockError {
 export function isLockError(error: unknown, code?: LockErrorCode): error is LockError {
   if (typeof error !== 'object' || error === null) return false;
   const actual = (error as { code?: unknown }).code;
-  const known = ['LOCK_NOT_ACQUIRED', 'LOCK_TAKEN', 'LOCK_LOST', 'LOCK_RELEASE_FAILED', 'LOCK_RELEASED', 'REDIS_CONFIG', 'NODE_ERROR'];
+  const known = ['LOCK_NOT_ACQUIRED', 'LOCK_TAKEN', 'LOCK_LOST', 'LOCK_RELEASE_FAILED', 'LOCK_RELEASED', 'REDIS_CONFIG', 'EVICTING_NODE', 'NODE_ERROR'];
   return error instanceof Error && typeof actual === 'string' && known.includes(actual) && (code === undefined || actual === code);
 }
 

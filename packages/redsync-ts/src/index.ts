@@ -24,6 +24,7 @@ export {
   type NodeOutcome,
   type NodeVerdict,
 } from './errors.js';
+export { EvictingNodeError, type EvictingNodePolicy } from './eviction.js';
 export type { RedisNode, ReleaseFeed } from './node.js';
 export { fromIoredis, type IoredisClient } from './adapters/ioredis.js';
 export { fromNodeRedis, type NodeRedisClient, type NodeRedisEvalOptions } from './adapters/node-redis.js';

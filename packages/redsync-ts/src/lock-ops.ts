@@ -1,3 +1,4 @@
+import type { EvictionGate } from './eviction.js';
 import type { RedisNode } from './node.js';
 import type { ReleaseNotifier } from './release-notifier.js';
 import type { ResolvedMutexOptions } from './options.js';
@@ -20,6 +21,8 @@ export interface LockProfile {
   readonly clock: Clock;
   /** Release notifications for waiters; undefined when no node can listen. */
   readonly notifier: ReleaseNotifier | undefined;
+  /** The eviction check acquisitions pass first; undefined with `onEvictingNode: 'ignore'`. */
+  readonly eviction?: EvictionGate | undefined;
   /** How acquire and extend rounds run (settle at the quorum); built once, see {@link roundsFor}. */
   readonly settleRound: RoundOptions;
   /** How a release runs (settle once its outcome is decided). */

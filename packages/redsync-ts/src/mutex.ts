@@ -38,6 +38,7 @@ export class Mutex {
    * @throws LockTakenError when the last attempt found the lock held by someone else on a quorum.
    * @throws LockNotAcquiredError when the tries ran out otherwise (nodes down, split votes, no validity left).
    * @throws `signal.reason` when `signal` aborts.
+   * @throws EvictingNodeError when a node can evict keys and `onEvictingNode` is `'throw'`.
    * @throws TypeError for invalid options, or when `genValue` returns something other than a non-empty string.
    */
   acquire(options?: AcquireOptions): Promise<Lock> {
@@ -50,6 +51,12 @@ export class Mutex {
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
+    // The eviction check: nothing to wait for once it passed, or with onEvictingNode 'warn'.
+    const admitted = this.#ctx.eviction?.admit();
+    return admitted === undefined ? this.#begin(value, call) : admitted.then(() => this.#begin(value, call));
+  }
+
+  #begin(value: string, call: Call): Promise<Lock> {
     // No barging: while callers of this process wait for this key, a newcomer queues behind them
     // (it would otherwise often beat the waiter that a release just woke).
     if (this.#ctx.options.tries > 1 && this.#ctx.notifier?.queued(this.#ctx.key) === true) return this.#retry(value, call, undefined);
@@ -138,11 +145,15 @@ export class Mutex {
    * @throws LockNotAcquiredError when the attempt failed for another reason: too many nodes failed
    *   to answer, or the quorum came too late to leave any validity.
    * @throws `signal.reason` when `signal` aborts.
+   * @throws EvictingNodeError when a node can evict keys and `onEvictingNode` is `'throw'`.
    */
   async tryAcquire(options?: AcquireOptions): Promise<Lock | null> {
     const call = readCall(options, 'tryAcquire', this.#ctx);
     call.signal?.throwIfAborted();
-    const result = await this.#attempt(this.#newValue(), call);
+    const value = this.#newValue();
+    const admitted = this.#ctx.eviction?.admit();
+    if (admitted !== undefined) await admitted;
+    const result = await this.#attempt(value, call);
     if (result instanceof Lock) return result;
     const { round } = result;
     if (hasConfigurationProblem(round.outcomes)) throw new RedisConfigError(round.outcomes);

@@ -19,6 +19,11 @@ export interface RedisNode {
    * channel and payload.
    */
   listen?(onMessage: (channel: string, message: string) => void): ReleaseFeed;
+  /**
+   * Optional: `INFO section`, the raw text reply. Read once per process (`INFO memory`) to warn
+   * about a node that can evict lock keys; without it, that check is skipped.
+   */
+  info?(section: string): Promise<string>;
 }
 
 /** A subscriber connection to one node, opened by {@link RedisNode.listen}. */

@@ -1,5 +1,6 @@
 import { roundsFor, type LockContext, type LockProfile } from './lock-ops.js';
 import { Mutex } from './mutex.js';
+import { EvictionGate, type EvictingNodePolicy } from './eviction.js';
 import { isRedisNode, type RedisNode } from './node.js';
 import { MUTEX_DEFAULTS, optionsSignature, resolveMutexOptions, type MutexOptions, type ResolvedMutexOptions } from './options.js';
 import { quorumOf } from './quorum.js';
@@ -7,6 +8,8 @@ import { ReleaseNotifier } from './release-notifier.js';
 import { checkFunction, checkName, describeValue } from './validate.js';
 import { runLocked, splitWithLockOptions, type LockedWork, type WithLockOptions } from './with-lock.js';
 import { monotonicNow } from './validity.js';
+
+const EVICTION_POLICIES: readonly EvictingNodePolicy[] = ['warn', 'throw', 'ignore'];
 
 /** Distinct option sets one Redsync keeps resolved. */
 const MAX_OPTION_SETS = 64;
@@ -19,6 +22,17 @@ export interface RedsyncOptions extends MutexOptions {
    * @default ''
    */
   readonly prefix?: string;
+  /**
+   * What to do when a node can evict keys (`maxmemory` set, `maxmemory-policy` not
+   * `noeviction`), which can silently hand a held lock to a second client. Each node's
+   * `INFO memory` is read once per process, on the first acquisition. `'warn'`: a process warning
+   * (code `REDSYNC_EVICTING_NODE`) naming the node and policy, once, off the acquisition's path;
+   * `'throw'`: acquisitions are refused with an `EvictingNodeError` before any lock command is
+   * sent; `'ignore'`: no check. A user whose ACL forbids INFO still locks (one warning,
+   * `REDSYNC_EVICTION_UNCHECKED`).
+   * @default 'warn'
+   */
+  readonly onEvictingNode?: EvictingNodePolicy;
 }
 
 /**
@@ -42,6 +56,7 @@ export class Redsync implements AsyncDisposable {
   readonly #order: readonly number[];
   /** Release notifications for this instance's waiters (subscriber connections opened lazily). */
   readonly #notifier: ReleaseNotifier | undefined;
+  readonly #eviction: EvictionGate | undefined;
 
   /**
    * @param nodes - one {@link RedisNode} per independent master (see `fromIoredis`, `fromNodeRedis`).
@@ -59,11 +74,16 @@ export class Redsync implements AsyncDisposable {
         throw new TypeError(`nodes[${index}] must be a Redis node (wrap clients with fromIoredis or fromNodeRedis), got ${describeValue(node)}`);
       }
     });
-    this.#defaults = resolveMutexOptions(options, MUTEX_DEFAULTS, 'options', ['prefix']);
+    this.#defaults = resolveMutexOptions(options, MUTEX_DEFAULTS, 'options', ['prefix', 'onEvictingNode']);
     this.#prefix = checkName('options.prefix', options?.prefix ?? '', true);
+    const onEvicting = options?.onEvictingNode ?? 'warn';
+    if (!EVICTION_POLICIES.includes(onEvicting)) {
+      throw new TypeError(`options.onEvictingNode must be one of ${EVICTION_POLICIES.join(', ')}, got ${describeValue(onEvicting)}`);
+    }
     this.#nodes = Object.freeze([...nodes]);
     this.#order = Object.freeze(this.#nodes.map((_, index) => index));
     this.#notifier = ReleaseNotifier.for(this.#nodes);
+    this.#eviction = onEvicting === 'ignore' ? undefined : new EvictionGate(this.#nodes, onEvicting);
   }
 
   /**
@@ -160,6 +180,7 @@ export class Redsync implements AsyncDisposable {
       options: resolved,
       clock: monotonicNow,
       notifier: this.#notifier,
+      eviction: this.#eviction,
     };
     const profile: LockProfile = Object.freeze({ ...shared, ...roundsFor(shared) });
     if (!resolved.shufflePools) this.#profiles.set(resolved, profile);

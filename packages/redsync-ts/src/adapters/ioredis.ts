@@ -32,6 +32,8 @@ export function fromIoredis(client: IoredisClient): RedisNode {
     evalsha: (sha, keys, args) => (keys.length === 1 ? evalshaOneKey(client, sha, keys[0] as string, args) : client.evalsha(sha, keys.length, ...keys, ...args)),
     eval: (source, keys, args) => client.eval(source, keys.length, ...keys, ...args),
   };
+  const info = (client as { info?: unknown }).info;
+  if (typeof info === 'function') node.info = (section) => (info as (section: string) => Promise<string>).call(client, section);
   const listen = ioredisListen(client);
   return listen === undefined ? node : { ...node, listen };
 }

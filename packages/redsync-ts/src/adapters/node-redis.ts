@@ -37,6 +37,8 @@ export function fromNodeRedis(client: NodeRedisClient): RedisNode {
     evalsha: (sha, keys, args) => client.evalSha(sha, { keys: [...keys], arguments: [...args] }),
     eval: (source, keys, args) => client.eval(source, { keys: [...keys], arguments: [...args] }),
   };
+  const info = (client as { info?: unknown }).info;
+  if (typeof info === 'function') node.info = (section) => (info as (section: string) => Promise<string>).call(client, section);
   const listen = nodeRedisListen(client);
   return listen === undefined ? node : { ...node, listen };
 }
