@@ -3,7 +3,7 @@ import type { RedisNode } from './node.js';
 import type { ReleaseNotifier } from './release-notifier.js';
 import type { ResolvedMutexOptions } from './options.js';
 import { runRound, type AnswerVerdict, type QuorumRound, type RoundOptions, type RoundSpec } from './quorum.js';
-import { fallbackOf, isNoScriptError, type Script } from './script.js';
+import { fallbackOf, isNoScriptError, type Operation, type Script } from './script.js';
 import { lockExtend, lockExtendOrSet, lockRelease } from './scripts/index.js';
 import { validUntil, type Clock } from './validity.js';
 
@@ -70,10 +70,10 @@ export function isWon(ctx: LockContext, result: TimedRound): boolean {
 }
 
 /** Resets the ttl on every node where the key still holds `value`. */
-export function extendRound(ctx: LockContext, value: string): Promise<TimedRound> {
+export function extendRound(ctx: LockContext, value: string, holder?: Operation): Promise<TimedRound> {
   const start = ctx.clock();
   const { options } = ctx;
-  const call: ScriptCall = { ctx, keys: [ctx.key], args: [value, ctx.ttlArg] };
+  const call: ScriptCall = holder === undefined ? { ctx, keys: [ctx.key], args: [value, ctx.ttlArg] } : { ctx, keys: [ctx.key], args: [value, ctx.ttlArg], holder };
   return runRound<QuorumRound, ScriptCall>(ctx.order, options.setNXOnExtend ? EXTEND_OR_SET : EXTEND, ctx.settleRound, undefined, call).then((round) => ({
     round,
     validUntil: validUntil(start, options.ttl, options.driftFactor),
@@ -85,6 +85,12 @@ export interface ScriptCall {
   readonly ctx: LockContext;
   readonly keys: readonly string[];
   readonly args: readonly string[];
+  /**
+   * The hold the call serves, when it has one (an extend): until its release starts, even a
+   * straggler's fallback lands before that release on the node's connection, so it may be sent
+   * in full (extend-or-set re-creates the key on a node that restarted empty).
+   */
+  readonly holder?: Operation;
 }
 
 /**
@@ -99,7 +105,7 @@ export function scriptCallSpec<C extends ScriptCall, R>(script: Script<R>, inter
     send: (node, call) => nodeAt(call.ctx, node).evalsha(script.sha1, call.keys, call.args),
     interpret: interpret === undefined ? (reply) => script.parse(reply) as AnswerVerdict : (reply, _node, call) => interpret(script.parse(reply), call),
     fallback: (node, error, call, late) => {
-      const fallback = isNoScriptError(error) ? fallbackOf(script, late) : undefined;
+      const fallback = isNoScriptError(error) ? fallbackOf(script, late && call.holder?.over !== false) : undefined;
       return fallback === undefined ? undefined : nodeAt(call.ctx, node).eval(fallback.source, call.keys, call.args);
     },
   };

@@ -88,6 +88,11 @@ export class Lock implements AsyncDisposable, LeaseOwner {
     return cohort === undefined ? this.#validUntil : Math.max(this.#validUntil, cohort.validUntil);
   }
 
+  /** @internal True once the hold is over (released, being released, or lost): see `ScriptCall.holder`. */
+  get over(): boolean {
+    return this.#released || this.#releasing !== undefined || this.#lost !== undefined;
+  }
+
   /** Milliseconds of validity left now (zero or less: do not trust the lock any more). */
   remaining(): number {
     return this.validUntil - this.#ctx.clock();
@@ -131,7 +136,7 @@ export class Lock implements AsyncDisposable, LeaseOwner {
   async extend(): Promise<number> {
     if (this.#lost !== undefined) throw this.#lost;
     if (this.#released || this.#releasing !== undefined) throw new LockLostError('lock was released', 'extend-failed');
-    const extending = extendRound(this.#ctx, this.#value);
+    const extending = extendRound(this.#ctx, this.#value, this);
     this.#extending = extending;
     const result = await extending.finally(() => {
       if (this.#extending === extending) this.#extending = undefined;
