@@ -84,3 +84,46 @@ export function timedOut(ctx: LockContext, call: Call, result: TimedRound | unde
   if (round.taken >= ctx.quorum) return new LockTakenError(attempts, round.outcomes, `${waited}: `);
   return new LockNotAcquiredError(`lock not acquired: ${waited}: ${whyLost(ctx, result)}`, attempts, round.outcomes, undefined, true);
 }
+
+/** How far ahead {@link Patience} sums the retry delays at a time. */
+const PATIENCE_HORIZON_MS = 1000;
+
+/**
+ * How long a waiting `acquire()` goes on: as long as the waits its `tries` allow would take a
+ * poller, i.e. the sum of `retryDelay(1..tries-1)` from the first wait (about 5 s by default).
+ * A waiter woken by notifications attempts only when a release is heard, so without this bound
+ * 32 tries could last 32 holds. Summed lazily, a horizon at a time: `tries` may be huge.
+ */
+export class Patience {
+  readonly #allowed: number;
+  readonly #retryDelay: (attempt: number) => number;
+  #until: number;
+  #waits = 0;
+
+  constructor(tries: number, retryDelay: (attempt: number) => number, start: number) {
+    this.#allowed = tries - 1;
+    this.#retryDelay = retryDelay;
+    this.#until = Number.isFinite(tries) ? start : Number.POSITIVE_INFINITY;
+  }
+
+  /** When to look again: the end of the patience, or a checkpoint before it. */
+  until(now: number): number {
+    for (let added = 0; this.#waits < this.#allowed && this.#until <= now + PATIENCE_HORIZON_MS && added < 64; added++) {
+      this.#waits += 1;
+      this.#until += checkDelay('retryDelay(attempt)', this.#retryDelay(this.#waits));
+    }
+    return this.#until;
+  }
+
+  /** True once every wait the tries allow has passed. */
+  over(now: number): boolean {
+    return now >= this.until(now) && this.#waits >= this.#allowed;
+  }
+}
+
+/** The error for a waiter whose patience ran out; `result` is the last attempt seen in its line. */
+export function patienceRanOut(ctx: LockContext, result: TimedRound | undefined, attempts: number): LockNotAcquiredError {
+  if (result !== undefined) return failureOf(ctx, result, attempts);
+  const { tries } = ctx.options;
+  return new LockNotAcquiredError(`lock not acquired: the waits ${String(tries)} tries allow ran out, queued behind this process's other waiters`, attempts, []);
+}

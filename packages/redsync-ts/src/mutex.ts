@@ -1,11 +1,11 @@
-import { failureOf, readCall, timedOut, type AcquireOptions, type Call } from './acquire-call.js';
+import { Patience, failureOf, patienceRanOut, readCall, timedOut, type AcquireOptions, type Call } from './acquire-call.js';
 import { delay } from './delay.js';
 import { RedisConfigError, hasConfigurationProblem } from './errors.js';
 import { Lock } from './lock.js';
 import { acquireRound } from './acquire-round.js';
 import { cleanUpRound, isWon, releaseRound, type LockContext, type TimedRound } from './lock-ops.js';
 import { fencedAcquireRound } from './fenced-acquire.js';
-import type { HandedLock } from './wait-line.js';
+import type { Turn } from './wait-line.js';
 import { checkDelay, checkName, describeValue } from './validate.js';
 
 
@@ -87,56 +87,90 @@ export class Mutex {
   }
 
   /**
-   * Cleans up after a lost attempt, then keeps trying until `tries` attempts were made. Between
-   * attempts it waits for a release notification, at most the retry delay and at most the time
-   * the holder's key has left (plus 1 ms, so that it has expired when we look).
+   * Cleans up after a lost attempt, then keeps trying. Between attempts it waits in this
+   * process's wait line for the key (see wait-line.ts): only the line's head attempts, when a
+   * release is heard or the holder's key should have expired; the others wait for it to win and
+   * hand on. It gives up once the waits `tries` allows have passed (see `Patience`), however many
+   * attempts the releases it heard led to. Without release notifications (or with `tries: 1`) it
+   * polls at the retry delay and gives up after `tries` attempts.
    */
   async #retry(value: string, call: Call, first: TimedRound | undefined): Promise<Lock> {
-    const { tries, retryDelay } = this.#ctx.options;
+    const { tries } = this.#ctx.options;
     const { signal } = call;
     // Joining before the clean-up round lets the subscription be confirmed while it runs.
-    const turn = this.#ctx.notifier?.join(this.#ctx.key);
-    // Fenced locks are never handed over: each grant must draw its token in an attempt.
-    const offer = this.#ctx.options.fencing ? undefined : { ctx: this.#ctx, value };
-    const { clock } = this.#ctx;
-    // Until when the holder's key lives, by the last reading.
-    let holderUntil = Number.NEGATIVE_INFINITY;
+    const turn = tries > 1 ? this.#ctx.notifier?.join(this.#ctx.key) : undefined;
+    const patience = new Patience(tries, this.#ctx.options.retryDelay, this.#ctx.clock());
+    const waiting: Waiting = { call, value, turn, patience, holderUntil: Number.NEGATIVE_INFINITY, attempts: first === undefined ? 0 : 1, lastTry: false };
     try {
-      // Without a first result the caller queued behind this process's waiters: it waits first.
       let result = first;
-      for (let attempt = first === undefined ? 0 : 1; ; attempt++) {
-        if (result !== undefined) {
-          if (mayHaveLeftKeys(this.#ctx, result)) await cleanUpRound(this.#ctx, value);
-          signal?.throwIfAborted();
-          if (hasConfigurationProblem(result.round.outcomes)) throw new RedisConfigError(result.round.outcomes);
-          if (attempt >= tries) throw failureOf(this.#ctx, result, attempt);
-        }
-        const now = clock();
-        if (now >= call.deadline) throw timedOut(this.#ctx, call, result, attempt);
-        if (result?.holderTtl !== undefined && Number.isFinite(result.holderTtl)) holderUntil = now + result.holderTtl;
-        const holderLeft = holderUntil > now ? holderUntil - now + 1 : Number.POSITIVE_INFINITY;
-        const pause = Math.min(checkDelay('retryDelay(attempt)', retryDelay(Math.max(1, attempt))), holderLeft, call.deadline - now);
-        let handed: HandedLock | undefined;
-        if (turn === undefined) await delay(pause, signal);
-        else handed = await turn.wait(pause, signal, offer);
-        if (handed !== undefined) {
-          // A holder of this process handed the lock over (see handoff.ts): it is ours already,
-          // under our value or, when it was passed on as it was, under the holder's.
-          turn?.won();
-          if (!signal?.aborted) return this.#grant(handed.value, call, handed);
-          await releaseRound(this.#ctx, handed.value);
-          signal.throwIfAborted();
-        }
-        if (clock() >= call.deadline) throw timedOut(this.#ctx, call, result, attempt);
+      if (result !== undefined) await this.#afterLoss(waiting, result);
+      for (;;) {
+        const woke = await this.#wait(waiting, result);
+        if (woke instanceof Lock) return woke;
+        if (woke === 'look') continue;
+        if (this.#ctx.clock() >= call.deadline) throw timedOut(this.#ctx, call, result, waiting.attempts);
+        waiting.attempts += 1;
         result = await this.#round(value, undefined, true);
         if (isWon(this.#ctx, result) && !signal?.aborted) {
-          turn?.won();
+          turn?.won(result.validUntil);
           return this.#grant(value, call, result);
         }
+        await this.#afterLoss(waiting, result);
       }
     } finally {
       turn?.leave();
     }
+  }
+
+  /**
+   * After a lost attempt: cleans up what it may have left, and tells the wait line what it saw.
+   * @throws the give-up error when the tries ran out, `signal.reason`, or RedisConfigError.
+   */
+  async #afterLoss(waiting: Waiting, result: TimedRound): Promise<void> {
+    if (mayHaveLeftKeys(this.#ctx, result)) await cleanUpRound(this.#ctx, waiting.value);
+    waiting.call.signal?.throwIfAborted();
+    if (hasConfigurationProblem(result.round.outcomes)) throw new RedisConfigError(result.round.outcomes);
+    // In a wait line, attempts follow events (a release heard, the holder's expiry), so their
+    // number says little: there the patience bounds the wait (see `#wait`). Polling, they count.
+    if (waiting.turn === undefined && waiting.attempts >= this.#ctx.options.tries) throw failureOf(this.#ctx, result, waiting.attempts);
+    waiting.turn?.lost(result, this.#ctx.clock());
+  }
+
+  /**
+   * Waits for this waiter's next attempt: resolves with `'attempt'`, with `'look'` (no attempt:
+   * check the deadlines and wait again), or with a lock a holder of this process handed over.
+   * @throws the give-up error when the call's timeout or patience ran out.
+   */
+  async #wait(waiting: Waiting, result: TimedRound | undefined): Promise<'attempt' | 'look' | Lock> {
+    const { call, turn, patience } = waiting;
+    const { clock, options } = this.#ctx;
+    const now = clock();
+    if (now >= call.deadline) throw timedOut(this.#ctx, call, result, waiting.attempts);
+    const poll = checkDelay('retryDelay(attempt)', options.retryDelay(Math.max(1, waiting.attempts)));
+    if (turn === undefined) {
+      if (result?.holderTtl !== undefined && Number.isFinite(result.holderTtl)) waiting.holderUntil = now + result.holderTtl;
+      const holderLeft = waiting.holderUntil > now ? waiting.holderUntil - now + 1 : Number.POSITIVE_INFINITY;
+      await delay(Math.min(poll, holderLeft, call.deadline - now), call.signal);
+      return 'attempt';
+    }
+    if (patience.over(now)) {
+      // A poller's last try comes at the end of its last delay: so does ours, then it gives up.
+      if (waiting.lastTry) throw patienceRanOut(this.#ctx, result ?? turn.lastLost, waiting.attempts);
+      waiting.lastTry = true;
+      return 'attempt';
+    }
+    // Fenced locks are never handed over: each grant must draw its token in an attempt.
+    const offer = options.fencing ? undefined : { ctx: this.#ctx, value: waiting.value };
+    const until = Math.min(call.deadline, patience.until(now));
+    const woke = await turn.wait({ clock, poll, until, signal: call.signal, offer });
+    if (typeof woke === 'string') return woke;
+    // A holder of this process handed the lock over (see handoff.ts): it is ours already, under
+    // our value or, when it was passed on as it was, under the holder's.
+    turn.won(woke.validUntil);
+    if (!call.signal?.aborted) return this.#grant(woke.value, call, woke);
+    await releaseRound(this.#ctx, woke.value);
+    call.signal.throwIfAborted();
+    return 'look';
   }
 
   /**
@@ -190,6 +224,19 @@ export class Mutex {
     }
     return value;
   }
+}
+
+/** The state of one waiting `acquire()` across its attempts. */
+interface Waiting {
+  readonly call: Call;
+  readonly value: string;
+  readonly turn: Turn | undefined;
+  readonly patience: Patience;
+  /** Until when the holder's key lives, by the last reading (for polling without a wait line). */
+  holderUntil: number;
+  attempts: number;
+  /** The attempt at the end of the patience was made. */
+  lastTry: boolean;
 }
 
 /**

@@ -16,9 +16,12 @@ export interface RedisNode {
    * Optional: opens a dedicated subscriber connection (a duplicate of the client) for release
    * notifications. Without it, waiters fall back to their retry delay. The connection is opened
    * lazily, by the first waiter, and closed by `Redsync.close()`. `onMessage` gets each message's
-   * channel and payload.
+   * channel and payload. `onDown`, when the adapter can tell, is called when the connection drops
+   * (its subscriptions are gone): waiters then poll at their retry delay until the feed is back.
+   * After a reconnect the feed resubscribes and, once confirmed, calls `onMessage(channel, '')`
+   * for each channel (a release may have been missed meanwhile).
    */
-  listen?(onMessage: (channel: string, message: string) => void): ReleaseFeed;
+  listen?(onMessage: (channel: string, message: string) => void, onDown?: () => void): ReleaseFeed;
   /**
    * Optional: `INFO section`, the raw text reply. Read once per process (`INFO memory`) to warn
    * about a node that can evict lock keys; without it, that check is skipped.

@@ -24,10 +24,13 @@ export interface MutexOptions {
    */
   readonly ttl?: number;
   /**
-   * Attempts `acquire()` makes before it throws (redsync `WithTries`); at least 1, or `Infinity`
-   * to wait until the lock is had, the call's `timeout` runs out or its `signal` aborts. With the
-   * defaults a contended `acquire()` gives up after about 5 s (31 waits of 50 to 250 ms, each cut
-   * short by a release notification); pass `acquire({ timeout })` to bound it by time instead.
+   * How long `acquire()` keeps trying (redsync `WithTries`): as long as `tries - 1` retry delays
+   * take; at least 1, or `Infinity` to wait until the lock is had, the call's `timeout` runs out
+   * or its `signal` aborts. With the defaults a contended `acquire()` gives up after about 5 s
+   * (31 waits of 50 to 250 ms). Where release notifications work, waiters do not poll within that
+   * time: a process's first waiter attempts when a release is heard or the holder's key expires,
+   * however often that is. Without them, it is `tries` attempts with `retryDelay` between.
+   * Pass `acquire({ timeout })` to bound the wait by time instead.
    * @default 32
    */
   readonly tries?: number;

@@ -78,8 +78,7 @@ export class ReleaseNotifier {
    * so that the message, when there is one, counts as the same release.
    */
   released(key: string, value: string): void {
-    const line = this.#lines.get(key);
-    if (line?.busy === true) line.notify(releaseTagOf(value));
+    this.#lines.get(key)?.releasedHere(releaseTagOf(value));
   }
 
   /** Closes the subscriber connections and wakes every waiter. Idempotent; never rejects. */
@@ -96,21 +95,40 @@ export class ReleaseNotifier {
   #subscribe(key: string, line: WaitLine): void {
     if (this.#closed) return;
     const feeds = this.#open();
-    // Wake one waiter as soon as any node confirms: a release between the waiter's failed
-    // attempt and the subscription would otherwise go unheard until its timer.
-    Promise.any(feeds.map((feed) => feed.subscribe(releaseChannelOf(key)))).then(
-      () => {
-        if (this.#lines.get(key) === line) line.notify();
-      },
-      () => undefined, // no node could subscribe: the waiters' timers cover it
-    );
+    const channel = releaseChannelOf(key);
+    feeds.forEach((feed, i) => {
+      feed.subscribe(channel).then(
+        () => {
+          if (this.#lines.get(key) !== line) return;
+          const first = !line.confirmed;
+          line.setConfirmed(i, true);
+          // Wake the head once, on the first confirmation: a release between its failed attempt
+          // and the subscription would otherwise go unheard until the holder's ttl ran out.
+          if (first) line.notify();
+        },
+        () => undefined, // this node could not subscribe: the others (or the waiters' timers) cover it
+      );
+    });
   }
 
   #open(): ReleaseFeed[] {
     if (this.#feeds !== undefined) return this.#feeds;
-    // An empty message carries no release tag (a publisher other than our release script).
-    const onMessage = (channel: string, message: string): void => this.#lines.get(lockKeyOf(channel))?.notify(message === '' ? undefined : message);
-    this.#feeds = this.#nodes.map((node) => (node.listen as NonNullable<RedisNode['listen']>)(onMessage));
+    this.#feeds = this.#nodes.map((node, i) => {
+      // A message proves the subscription is live on that feed. An empty one carries no release
+      // tag: a publisher other than our release script, or a feed that resubscribed after a
+      // reconnect and may have missed a release meanwhile.
+      const onMessage = (channel: string, message: string): void => {
+        const line = this.#lines.get(lockKeyOf(channel));
+        if (line === undefined) return;
+        line.setConfirmed(i, true);
+        line.notify(message === '' ? undefined : message);
+      };
+      // The connection dropped: its subscriptions are gone until it resubscribes.
+      const onDown = (): void => {
+        for (const line of this.#lines.values()) line.setConfirmed(i, false);
+      };
+      return (node.listen as NonNullable<RedisNode['listen']>)(onMessage, onDown);
+    });
     return this.#feeds;
   }
 

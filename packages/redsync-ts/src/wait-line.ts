@@ -1,61 +1,49 @@
 /**
  * One process's waiters for one lock key, woken by release notifications.
  *
- * Herd control: a notification wakes exactly one waiter of the process (the earliest arrival), so
- * one release costs one attempt per waiting process, not one per waiter. While that waiter is
- * attempting, later notifications (the same release heard from the other nodes, or a release
- * that raced its attempt) are kept as one pending wake-up: if its attempt fails, it goes again at
- * once instead of sleeping through a release it already heard (it may have reached a node before
- * the release did). A win clears the pending wake-up, since the lock is held again, and marks that
- * release as spent: its echoes from slower nodes wake nobody.
+ * One attempter per process: only the head of the line (the earliest arrival) ever attempts. The
+ * others wait in memory until it wins (its holder then hands the lock on in this process, see
+ * handoff.ts) or leaves. So one release costs one attempt per waiting process, not one per waiter.
  *
- * Every wait is also bounded by a timer, because notifications can be lost (reconnects, expiry
- * instead of release, a release before the subscription was confirmed): nothing here can make a
- * waiter wait longer than the bound its caller chose.
+ * The head attempts when a release is heard, and otherwise only when the holder's key should
+ * have expired: while a subscription is confirmed, a release publishes to us, so polling at the
+ * retry delay would only cost Redis commands. Where no subscription is confirmed (none yet, or a
+ * connection dropped), the head falls back to the retry delay, still no later than the holder's
+ * expiry. Every wait is also bounded by the caller's own deadline (see `WaitRequest.until`).
  *
- * Handoff: a holder of this process that releases the key can instead hand the lock to the
- * earliest waiter that offered to take it ({@link WaitLine.reserve}): passed on as it is, or
- * transferred in one round trip (see handoff.ts). At most {@link MAX_HANDOFFS} handoffs follow each other before a real release,
- * so that waiters of other processes, woken only by real releases, get their turn.
+ * While the head is attempting, later notifications (the same release heard from the other
+ * nodes, or a release that raced its attempt) are kept as one pending wake-up: if its attempt
+ * fails, it goes again at once instead of sleeping through a release it already heard. A win
+ * clears the pending wake-up and marks that release as spent: its echoes wake nobody.
  */
+import { HandoffChain, type HandedLock, type HandoffOffer, type Reservation } from './handoff-chain.js';
+import type { TimedRound } from './lock-ops.js';
 
-import type { LockContext } from './lock-ops.js';
+export { MAX_HANDOFFS, MAX_HANDOFF_CHAIN_MS, type HandedLock, type HandoffOffer, type Reservation } from './handoff-chain.js';
 
-/** Consecutive handoffs within a process before a release must go through Redis again. */
-export const MAX_HANDOFFS = 4;
+/** The most a head's look after the holder's expiry is spread out by. */
+const JITTER_MS = 50;
 
-/** What a waiter accepts instead of a wake-up: the lock, under its own value and options. */
-export interface HandoffOffer {
-  readonly ctx: LockContext;
-  readonly value: string;
-}
+/** What ended a wait: make an attempt now, only look at the caller's deadlines, or a handed lock. */
+export type Wake = 'attempt' | 'look' | HandedLock;
 
-/**
- * A lock handed to a waiter: held under `value` (the waiter's own after a transfer, the holder's
- * when it was passed on in memory) until `validUntil`, on the context's clock.
- */
-export interface HandedLock {
-  readonly value: string;
-  readonly validUntil: number;
-  /** Clock reading when the waiter's hold began (the start of the transfer round, or the pass). */
-  readonly start: number;
-}
-
-/** A waiter set aside for a handoff: it sleeps until `deliver` says how the handoff went. */
-export interface Reservation {
-  readonly offer: HandoffOffer;
-  /**
-   * Ends the reservation: with a lock, the waiter holds it; with undefined, it makes
-   * an attempt of its own at once. False when the waiter is gone (it aborted meanwhile): then the
-   * caller must release what it handed over.
-   */
-  deliver(grant: HandedLock | undefined): boolean;
+/** One wait of a {@link Turn}. Times are readings of `clock`. */
+export interface WaitRequest {
+  readonly clock: () => number;
+  /** The retry delay: how long the head waits when no subscription is confirmed. */
+  readonly poll: number;
+  /** The wait ends with `'look'` at this time at the latest (the caller's deadline or patience). */
+  readonly until: number;
+  readonly signal?: AbortSignal | undefined;
+  /** With an offer, a holder of this process may hand the lock over instead. */
+  readonly offer?: HandoffOffer | undefined;
 }
 
 interface Waiter {
   readonly turn: Turn;
-  readonly offer: HandoffOffer | undefined;
-  readonly wake: (grant?: HandedLock) => void;
+  readonly request: WaitRequest;
+  readonly wake: (wake: Wake) => void;
+  timer?: NodeJS.Timeout;
   /** Set aside by `reserve`; undefined while waiting normally. */
   reserved?: { cancelled: boolean };
 }
@@ -64,14 +52,14 @@ interface Waiter {
 export interface Turn {
   /** Arrival order: lower goes first. */
   readonly seq: number;
-  /**
-   * Waits for a wake-up, at most `ms`. With an `offer`, a holder of this process may hand the lock
-   * over instead: then the promise resolves with that lock, and the caller holds it.
-   * @throws `signal.reason` when `signal` aborts while waiting.
-   */
-  wait(ms: number, signal: AbortSignal | undefined, offer?: HandoffOffer): Promise<HandedLock | undefined>;
-  /** The caller's attempt won: pending wake-ups are obsolete. */
-  won(): void;
+  /** The last attempt lost by any turn of this line, for the error of a waiter that gives up. */
+  readonly lastLost: TimedRound | undefined;
+  /** @throws `signal.reason` when the request's signal aborts while waiting. */
+  wait(request: WaitRequest): Promise<Wake>;
+  /** The caller's attempt lost; `holderTtl` is the holder's key's PTTL, when it was read. */
+  lost(result: TimedRound, now: number): void;
+  /** The caller holds the lock until `validUntil`: pending wake-ups are obsolete. */
+  won(validUntil: number): void;
   /** The caller stops waiting (won, gave up or aborted). Idempotent. */
   leave(): void;
 }
@@ -79,16 +67,22 @@ export interface Turn {
 export class WaitLine {
   /** Sorted by `seq`. Small in practice: one entry per concurrent waiter of this process. */
   readonly #waiting: Waiter[] = [];
-  /** The turn woken by a notification whose attempt has not come back yet. */
+  /** The turn that attempts (woken, or handed a lock) and has not come back yet. */
   #inFlight: Turn | undefined;
+  /** The waiter whose timer is armed as the head's. */
+  #armed: Waiter | undefined;
   /** A wake-up that found nobody to wake, kept for the next waiter. */
   #pending = false;
   /** Tag of the last release heard, and of the last one a win made obsolete. */
   #heard: string | undefined;
   #spent: string | undefined;
+  /** Until when the holder's key lives, by the last reading (an attempt's PTTL, or our own win). */
+  #holderUntil = Number.NaN;
+  #lastLost: TimedRound | undefined;
+  /** Feeds (by index) whose subscription for this key is confirmed and still connected. */
+  readonly #confirmedOn = new Set<number>();
+  readonly #chain = new HandoffChain();
   #members = 0;
-  /** Handoffs since the last real release. */
-  #handoffs = 0;
   readonly #onEmpty: () => void;
 
   /** @param onEmpty - called when the last member leaves. */
@@ -101,17 +95,41 @@ export class WaitLine {
     return this.#members > 0;
   }
 
+  /** True while some feed's subscription for this key is confirmed. */
+  get confirmed(): boolean {
+    return this.#confirmedOn.size > 0;
+  }
+
+  /** Feed `feed` confirmed the subscription (true), or lost its connection (false). */
+  setConfirmed(feed: number, confirmed: boolean): void {
+    const before = this.confirmed;
+    if (confirmed) this.#confirmedOn.add(feed);
+    else this.#confirmedOn.delete(feed);
+    if (before !== this.confirmed) this.#refresh(true);
+  }
+
   /** A new turn, at the back of the line. */
   join(seq: number): Turn {
     this.#members += 1;
     let left = false;
+    const lastLost = (): TimedRound | undefined => this.#lastLost;
     const turn: Turn = {
       seq,
-      wait: (ms, signal, offer) => this.#wait(turn, ms, signal, offer),
-      won: () => {
+      get lastLost() {
+        return lastLost();
+      },
+      wait: (request) => this.#wait(turn, request),
+      lost: (result, now) => {
+        this.#lastLost = result;
+        const ttl = result.holderTtl;
+        this.#holderUntil = ttl !== undefined && Number.isFinite(ttl) && ttl >= 0 ? now + ttl : Number.NaN;
+      },
+      won: (validUntil) => {
         this.#pending = false;
         this.#spent = this.#heard;
+        this.#holderUntil = validUntil;
         if (this.#inFlight === turn) this.#inFlight = undefined;
+        this.#refresh(true);
       },
       leave: () => {
         if (left) return;
@@ -119,6 +137,7 @@ export class WaitLine {
         if (this.#inFlight === turn) {
           this.#inFlight = undefined;
           if (this.#pending) this.notify();
+          this.#refresh(false);
         }
         this.#members -= 1;
         if (this.#members === 0) this.#onEmpty();
@@ -128,108 +147,155 @@ export class WaitLine {
   }
 
   /**
-   * A release was heard (with its tag), or may have been missed (no tag): wake the earliest
-   * waiter, or keep the wake-up pending.
+   * A holder of this process released (with this tag). A release heard before it belongs to an
+   * earlier hold, so a later message with that tag is news, not an echo: a waiter keeps its value
+   * across attempts, and the value a failed attempt's clean-up announced can win later and be
+   * released for real.
+   */
+  releasedHere(tag: string): void {
+    this.#spent = undefined;
+    this.notify(tag);
+  }
+
+  /**
+   * A release was heard (with its tag), or may have been missed (no tag): wake the head, or keep
+   * the wake-up pending. Kept even while nobody is in the line: a first attempt joins the line
+   * only once its replies are in, and the release it lost to may be heard before that.
    */
   notify(tag?: string): void {
-    this.#handoffs = 0;
+    this.#chain.reset();
     if (tag !== undefined) {
       if (tag === this.#spent) return;
       this.#heard = tag;
     }
-    if (this.#inFlight !== undefined) {
-      this.#pending = true;
-      return;
-    }
-    const head = this.#waiting.shift();
+    const head = this.#inFlight === undefined ? this.#waiting[0] : undefined;
     if (head === undefined) {
       this.#pending = true;
       return;
     }
     this.#pending = false;
-    this.#inFlight = head.turn;
-    head.wake();
+    this.#start(head, 'attempt');
   }
 
-  /** Wakes every waiter (the notifier is closing): they fall back to their timers afterwards. */
+  /** Wakes every waiter to attempt (the notifier is closing); no subscription is confirmed after. */
   wakeAll(): void {
-    for (const waiter of this.#waiting.splice(0)) waiter.wake(undefined);
+    this.#confirmedOn.clear();
+    for (const waiter of [...this.#waiting]) this.#end(waiter, 'attempt');
   }
 
   /**
    * Sets aside the earliest waiter that offered to take the lock, for a handoff; undefined when
-   * there is none, or when {@link MAX_HANDOFFS} handoffs in a row already happened.
+   * there is none, or when the chain of handoffs since the last real release is at its bound.
    */
   reserve(): Reservation | undefined {
-    if (this.#handoffs >= MAX_HANDOFFS) return undefined;
-    const at = this.#waiting.findIndex((w) => w.offer !== undefined);
+    const at = this.#waiting.findIndex((w) => w.request.offer !== undefined);
     const waiter = this.#waiting[at];
-    if (waiter?.offer === undefined) return undefined;
-    this.#waiting.splice(at, 1);
-    this.#handoffs += 1;
+    const offer = waiter?.request.offer;
+    if (waiter === undefined || offer === undefined || !this.#chain.admit(waiter.request.clock())) return undefined;
     const reserved = { cancelled: false };
     waiter.reserved = reserved;
-    // Like a woken waiter: notifications meanwhile are kept for after the handoff.
-    this.#inFlight = waiter.turn;
+    // Like a woken waiter: notifications meanwhile are kept for after the handoff. Its timer does
+    // not end a reserved wait: the handoff in flight does, bounded by its per-node timeout.
+    this.#start(waiter, undefined);
     return {
-      offer: waiter.offer,
+      offer,
       deliver: (grant) => {
         if (reserved.cancelled) return false;
-        waiter.wake(grant);
+        waiter.wake(grant ?? 'attempt');
         return true;
       },
     };
   }
 
-  #wait(turn: Turn, ms: number, signal: AbortSignal | undefined, offer: HandoffOffer | undefined): Promise<HandedLock | undefined> {
+  #wait(turn: Turn, request: WaitRequest): Promise<Wake> {
     if (this.#inFlight === turn) this.#inFlight = undefined;
+    const { signal } = request;
     if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
     if (this.#pending && this.#inFlight === undefined) {
       this.#pending = false;
       this.#inFlight = turn;
-      return Promise.resolve(undefined);
+      return Promise.resolve('attempt');
     }
     return new Promise((resolve, reject) => {
-      const settle = (): void => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      const waiter: Waiter = {
-        turn,
-        offer,
-        wake: (grant) => {
-          settle();
-          resolve(grant);
-        },
-      };
       const onAbort = (): void => {
         // A reserved waiter is out of the line already; its handoff's owner releases what it took.
         if (waiter.reserved !== undefined) waiter.reserved.cancelled = true;
-        else this.#remove(waiter);
-        settle();
+        else this.#end(waiter, undefined);
         reject(signal?.reason as Error);
       };
-      // The timer does not end a reserved wait: the handoff in flight ends it, bounded by its
-      // per-node timeout, and a second attempt of ours meanwhile could collide with it.
-      const timer = setTimeout(() => {
-        if (waiter.reserved !== undefined) return;
-        this.#remove(waiter);
-        signal?.removeEventListener('abort', onAbort);
-        resolve(undefined);
-      }, ms);
+      const waiter: Waiter = {
+        turn,
+        request,
+        wake: (wake) => {
+          clearTimeout(waiter.timer);
+          signal?.removeEventListener('abort', onAbort);
+          resolve(wake);
+        },
+      };
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.#insert(waiter);
+      let at = this.#waiting.length;
+      while (at > 0 && (this.#waiting[at - 1] as Waiter).turn.seq > turn.seq) at -= 1;
+      this.#waiting.splice(at, 0, waiter);
+      this.#arm(waiter, false);
+      this.#refresh(false);
     });
   }
 
-  #insert(waiter: Waiter): void {
-    let at = this.#waiting.length;
-    while (at > 0 && (this.#waiting[at - 1] as Waiter).turn.seq > waiter.turn.seq) at -= 1;
-    this.#waiting.splice(at, 0, waiter);
+  /** Takes `waiter` out of the line as the one that attempts now; wakes it unless it is reserved. */
+  #start(waiter: Waiter, wake: Wake | undefined): void {
+    this.#remove(waiter);
+    this.#inFlight = waiter.turn;
+    if (wake !== undefined) waiter.wake(wake);
+    this.#refresh(false);
+  }
+
+  /** Takes `waiter` out of the line, waking it with `wake` (none: it was aborted). */
+  #end(waiter: Waiter, wake: Wake | undefined): void {
+    this.#remove(waiter);
+    if (wake === undefined) clearTimeout(waiter.timer);
+    else waiter.wake(wake);
+    this.#refresh(false);
   }
 
   #remove(waiter: Waiter): void {
+    clearTimeout(waiter.timer);
     const at = this.#waiting.indexOf(waiter);
     if (at !== -1) this.#waiting.splice(at, 1);
+  }
+
+  /** Re-arms the timers when the head changed (or, with `force`, when its bound did). */
+  #refresh(force: boolean): void {
+    const head = this.#inFlight === undefined ? this.#waiting[0] : undefined;
+    if (head === this.#armed && !force) return;
+    const before = this.#armed;
+    this.#armed = head;
+    if (before !== undefined && before !== head && this.#waiting.includes(before)) this.#arm(before, false);
+    if (head !== undefined) this.#arm(head, true);
+  }
+
+  /**
+   * A waiter's timer: the head attempts when the holder's key should have expired (with a
+   * confirmed subscription) or after the retry delay (without); everyone looks at `until`.
+   */
+  #arm(waiter: Waiter, head: boolean): void {
+    clearTimeout(waiter.timer);
+    const { clock, poll, until } = waiter.request;
+    const now = clock();
+    const attemptAt = head ? this.#attemptAt(now, poll) : Number.POSITIVE_INFINITY;
+    const wake: Wake = attemptAt < until ? 'attempt' : 'look';
+    const at = Math.min(attemptAt, until);
+    waiter.timer = setTimeout(() => {
+      if (wake === 'attempt') this.#start(waiter, 'attempt');
+      else this.#end(waiter, 'look');
+    }, Math.max(0, at - now));
+  }
+
+  #attemptAt(now: number, poll: number): number {
+    const holder = this.#holderUntil;
+    // Known to live until `holder`: look 1 ms after it expired, plus a little jitter (up to a
+    // retry delay, at most JITTER_MS), so that the heads of several processes do not all arrive
+    // at the same moment.
+    if (this.confirmed && !Number.isNaN(holder)) return Math.max(holder, now) + 1 + Math.random() * Math.min(poll, JITTER_MS);
+    return now + (holder > now ? Math.min(poll, holder - now + 1) : poll);
   }
 }

@@ -35,7 +35,7 @@ export function ioredisListen(client: object): Listen | undefined {
   // ioredis's own resubscription after a reconnect leaves its promise unhandled (a connection
   // that drops again crashes the process), so we resubscribe ourselves.
   const overrides = { lazyConnect: false, enableOfflineQueue: true, autoResubscribe: false };
-  return (onMessage) => {
+  return (onMessage, onDown) => {
     const subscriber = source.isCluster === true ? source.duplicate([], overrides) : source.duplicate(overrides);
     const channels = new Set<string>();
     let connectedBefore = false;
@@ -43,11 +43,14 @@ export function ioredisListen(client: object): Listen | undefined {
     subscriber.on('message', (channel: string, message: string) => {
       if (channel.startsWith(prefix)) onMessage(channel.slice(prefix.length), message);
     });
+    subscriber.on('close', () => onDown?.());
     subscriber.on('ready', () => {
       if (connectedBefore && channels.size > 0) {
-        subscriber.subscribe(...[...channels].map((channel) => prefix + channel)).catch(ignore);
-        // Releases published while we were away were lost: let each line try once more.
-        for (const channel of channels) onMessage(channel, '');
+        const again = [...channels];
+        // Releases published while we were away were lost: once resubscribed, each line tries again.
+        subscriber.subscribe(...again.map((channel) => prefix + channel)).then(() => {
+          for (const channel of again) if (channels.has(channel)) onMessage(channel, '');
+        }, ignore);
       }
       connectedBefore = true;
     });
@@ -81,17 +84,32 @@ interface NodeRedisSubscriber {
 export function nodeRedisListen(client: object): Listen | undefined {
   const duplicate = (client as { duplicate?: unknown }).duplicate;
   if (typeof duplicate !== 'function') return undefined;
-  return (onMessage) => {
+  return (onMessage, onDown) => {
     const subscriber = (duplicate as () => NodeRedisSubscriber).call(client);
+    const channels = new Set<string>();
+    let readyBefore = false;
     subscriber.on('error', ignore); // node-redis reconnects by itself and throws on an unheard 'error'
+    subscriber.on('end', () => onDown?.());
+    subscriber.on('reconnecting', () => onDown?.());
+    subscriber.on('ready', () => {
+      // node-redis resubscribes by itself before it reports ready; releases meanwhile were lost.
+      if (readyBefore) for (const channel of channels) onMessage(channel, '');
+      readyBefore = true;
+    });
     const connected = subscriber.connect();
     connected.catch(ignore);
     const listener = (message: string, channel: string): void => {
       onMessage(channel, message);
     };
     return {
-      subscribe: (channel) => connected.then(() => subscriber.subscribe(channel, listener)).then(ignore),
-      unsubscribe: (channel) => connected.then(() => subscriber.unsubscribe(channel, listener)).then(ignore),
+      subscribe: (channel) => {
+        channels.add(channel);
+        return connected.then(() => subscriber.subscribe(channel, listener)).then(ignore);
+      },
+      unsubscribe: (channel) => {
+        channels.delete(channel);
+        return connected.then(() => subscriber.unsubscribe(channel, listener)).then(ignore);
+      },
       close: async () => {
         try {
           // v5 has destroy(); v4 only disconnect(). Either may refuse a client that never connected.

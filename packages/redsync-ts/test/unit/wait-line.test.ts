@@ -1,70 +1,101 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { afterEach, beforeEach, describe, mock, test } from 'node:test';
 import { setImmediate as flush } from 'node:timers/promises';
-import type { LockContext } from '../../src/lock-ops.js';
-import { MAX_HANDOFFS, WaitLine, type HandedLock, type Turn } from '../../src/wait-line.js';
+import type { LockContext, TimedRound } from '../../src/lock-ops.js';
+import { MAX_HANDOFFS, MAX_HANDOFF_CHAIN_MS, WaitLine, type HandedLock, type HandoffOffer, type Turn, type Wake } from '../../src/wait-line.js';
 
 const LONG = 60_000;
+/** The line's clock, moved with the mocked timers. */
+let now = 0;
+const clock = (): number => now;
 
-/** Starts a wait and records when it settles. */
-function watch(turn: Turn, signal?: AbortSignal): { woken: () => boolean; done: Promise<unknown> } {
-  let woken = false;
-  const done = turn.wait(LONG, signal).then(
-    () => (woken = true),
-    (error: unknown) => error,
-  );
-  return { woken: () => woken, done };
+function tick(ms: number): void {
+  now += ms;
+  mock.timers.tick(ms);
 }
 
-/** A line with two waiting turns, A (first) and B, and a controller that aborts both. */
-function twoWaiting(): { line: WaitLine; a: Turn; b: Turn; controller: AbortController; waitA: ReturnType<typeof watch>; waitB: ReturnType<typeof watch> } {
-  const line = new WaitLine(() => undefined);
-  const [a, b] = [line.join(0), line.join(1)];
-  const controller = new AbortController();
-  return { line, a, b, controller, waitA: watch(a, controller.signal), waitB: watch(b, controller.signal) };
+/** A lost attempt that read the holder's PTTL. */
+const lostTo = (holderTtl: number): TimedRound => ({ holderTtl, start: 0, validUntil: 0, round: {} as TimedRound['round'] });
+
+/** Starts a wait and records how it settled. */
+function watch(turn: Turn, options: { signal?: AbortSignal; poll?: number; until?: number; offer?: HandoffOffer } = {}): { woke: () => Wake | Error | undefined; done: Promise<unknown> } {
+  let woke: Wake | Error | undefined;
+  const request = { clock, poll: options.poll ?? LONG, until: options.until ?? now + 10 * LONG, signal: options.signal, offer: options.offer };
+  const done = turn.wait(request).then(
+    (w) => (woke = w),
+    (error: unknown) => (woke = error as Error),
+  );
+  return { woke: () => woke, done };
 }
 
 describe('WaitLine', () => {
+  beforeEach(() => {
+    now = 0;
+    mock.timers.enable({ apis: ['setTimeout'] });
+  });
+  afterEach(() => mock.timers.reset());
+
   test('a release wakes exactly one waiter, the earliest arrival', async () => {
     const line = new WaitLine(() => undefined);
-    const controller = new AbortController();
     const turns = [0, 1, 2].map((seq) => line.join(seq));
-    const waits = [...turns].reverse().map((turn) => watch(turn, controller.signal)).reverse();
+    const waits = [...turns].reverse().map((turn) => watch(turn)).reverse();
     line.notify('r1');
     await flush();
     assert.deepEqual(
-      waits.map((w) => w.woken()),
-      [true, false, false],
+      waits.map((w) => w.woke()),
+      ['attempt', undefined, undefined],
     );
-    controller.abort();
-    await Promise.all(waits.map((w) => w.done));
   });
 
   test('echoes of a release heard while the woken waiter attempts make it go again if it lost', async () => {
-    const { line, a, controller, waitA, waitB } = twoWaiting();
+    const line = new WaitLine(() => undefined);
+    const [a, b] = [line.join(0), line.join(1)];
+    const waitA = watch(a);
+    const waitB = watch(b);
     line.notify('r1');
     await waitA.done;
     line.notify('r1'); // the same release, from a slower node, during A's attempt
-    const again = watch(a, controller.signal); // A lost: it goes again at once
+    const again = watch(a); // A lost: it goes again at once
     await again.done;
-    assert.equal(again.woken(), true);
-    assert.equal(waitB.woken(), false, 'B was not woken by the echo');
-    controller.abort();
-    await waitB.done;
+    assert.equal(again.woke(), 'attempt');
+    assert.equal(waitB.woke(), undefined, 'B was not woken by the echo');
   });
 
   test('after a win, echoes of the release that led to it wake nobody', async () => {
-    const { line, a, waitA, waitB } = twoWaiting();
+    const line = new WaitLine(() => undefined);
+    const [a, b] = [line.join(0), line.join(1)];
+    const waitA = watch(a);
+    const waitB = watch(b);
     line.notify('r1');
     await waitA.done;
-    a.won();
+    a.won(now + LONG);
     a.leave();
     line.notify('r1');
     await flush();
-    assert.equal(waitB.woken(), false);
+    assert.equal(waitB.woke(), undefined);
     line.notify('r2'); // a new release does wake B
     await waitB.done;
-    assert.equal(waitB.woken(), true);
+    assert.equal(waitB.woke(), 'attempt');
+  });
+
+  test("after this process's own release, a tag heard before its last win is news, not an echo", async () => {
+    // A waiter of another process keeps its value across attempts: a failed attempt's clean-up
+    // announces it, and the same value can win later and be released for real.
+    const line = new WaitLine(() => undefined);
+    const [a, b] = [line.join(0), line.join(1)];
+    const waitA = watch(a);
+    const waitB = watch(b);
+    line.notify('v'); // the clean-up of the other process's failed attempt, value v
+    await waitA.done;
+    a.won(now + LONG);
+    a.leave();
+    line.releasedHere('ours'); // B is woken by our own release and loses to v
+    await waitB.done;
+    b.lost(lostTo(LONG), now);
+    const again = watch(b);
+    line.notify('v'); // v releases for real
+    await again.done;
+    assert.equal(again.woke(), 'attempt');
   });
 
   test('a wake-up with nobody waiting is kept for the next waiter', async () => {
@@ -73,17 +104,20 @@ describe('WaitLine', () => {
     line.notify();
     const waitA = watch(a);
     await waitA.done;
-    assert.equal(waitA.woken(), true);
+    assert.equal(waitA.woke(), 'attempt');
   });
 
   test('a woken waiter that leaves without attempting passes a pending wake-up on', async () => {
-    const { line, a, waitA, waitB } = twoWaiting();
+    const line = new WaitLine(() => undefined);
+    const [a, b] = [line.join(0), line.join(1)];
+    const waitA = watch(a);
+    const waitB = watch(b);
     line.notify('r1');
     await waitA.done;
     line.notify('r2');
     a.leave();
     await waitB.done;
-    assert.equal(waitB.woken(), true);
+    assert.equal(waitB.woke(), 'attempt');
   });
 
   test('abort rejects with the reason and takes the waiter out of the line', async () => {
@@ -91,25 +125,106 @@ describe('WaitLine', () => {
     const [a, b] = [line.join(0), line.join(1)];
     const controller = new AbortController();
     const reason = new Error('stop');
-    const waitA = watch(a, controller.signal);
-    const other = new AbortController();
-    const waitB = watch(b, other.signal);
+    const waitA = watch(a, { signal: controller.signal });
+    const waitB = watch(b);
     controller.abort(reason);
-    assert.equal(await waitA.done, reason);
+    await waitA.done;
+    assert.equal(waitA.woke(), reason);
     line.notify('r1');
     await waitB.done;
-    assert.equal(waitB.woken(), true, 'the release went to the next waiter, not to the aborted one');
+    assert.equal(waitB.woke(), 'attempt', 'the release went to the next waiter, not to the aborted one');
   });
 
   test('an already aborted signal rejects at once', async () => {
     const line = new WaitLine(() => undefined);
     const reason = new Error('already');
-    await assert.rejects(line.join(0).wait(LONG, AbortSignal.abort(reason)), (error) => error === reason);
+    await assert.rejects(line.join(0).wait({ clock, poll: 1, until: LONG, signal: AbortSignal.abort(reason) }), (error) => error === reason);
   });
 
-  test('the timer bounds every wait', async () => {
+  test("every wait ends at the caller's `until` with 'look', head or not", async () => {
     const line = new WaitLine(() => undefined);
-    await line.join(0).wait(1, undefined); // resolves by itself: nothing else could wake it
+    line.setConfirmed(0, true);
+    const a = line.join(0);
+    a.lost(lostTo(10 * LONG), now); // the holder's key lives far beyond `until`
+    const waits = [watch(a, { until: 100 }), watch(line.join(1), { until: 200 })];
+    tick(100);
+    await waits[0]?.done;
+    assert.deepEqual(
+      waits.map((w) => w.woke()),
+      ['look', undefined],
+    );
+    tick(100);
+    await waits[1]?.done;
+    assert.equal(waits[1]?.woke(), 'look');
+  });
+
+  describe('one attempter per process', () => {
+    test('only the head attempts at its retry delay; the next waiter attempts once the head left', async () => {
+      const line = new WaitLine(() => undefined);
+      const [a, b] = [line.join(0), line.join(1)];
+      const waitB = watch(b, { poll: 5 });
+      for (let i = 0; i < 3; i++) {
+        const waitA = watch(a, { poll: 5 });
+        tick(5);
+        await waitA.done;
+        assert.equal(waitA.woke(), 'attempt', `A polls (no subscription confirmed), round ${String(i)}`);
+        tick(50); // A's attempt is in flight: B does not attempt beside it
+        await flush();
+        assert.equal(waitB.woke(), undefined, `B waits in memory, round ${String(i)}`);
+        a.lost(lostTo(LONG), now);
+      }
+      a.leave();
+      tick(5);
+      await waitB.done;
+      assert.equal(waitB.woke(), 'attempt', 'B is the head now');
+    });
+
+    test('with a confirmed subscription the head waits for the holder ttl, not its retry delay', async () => {
+      const line = new WaitLine(() => undefined);
+      line.setConfirmed(0, true);
+      const a = line.join(0);
+      a.lost(lostTo(1000), now);
+      const waitA = watch(a, { poll: 5 });
+      tick(1000); // 200 retry delays
+      await flush();
+      assert.equal(waitA.woke(), undefined, 'no attempt before the holder key expired');
+      tick(1 + 5); // expiry, plus at most one retry delay of jitter
+      await waitA.done;
+      assert.equal(waitA.woke(), 'attempt');
+    });
+
+    test('when the subscription drops, the head falls back to its retry delay', async () => {
+      const line = new WaitLine(() => undefined);
+      line.setConfirmed(0, true);
+      const a = line.join(0);
+      a.lost(lostTo(LONG), now);
+      const waitA = watch(a, { poll: 5 });
+      tick(5);
+      await flush();
+      assert.equal(waitA.woke(), undefined);
+      line.setConfirmed(0, false);
+      tick(5);
+      await waitA.done;
+      assert.equal(waitA.woke(), 'attempt');
+    });
+
+    test('after a win in this process the next head waits for the winner, bounded by its validity', async () => {
+      const line = new WaitLine(() => undefined);
+      line.setConfirmed(0, true);
+      const [a, b] = [line.join(0), line.join(1)];
+      const waitA = watch(a, { poll: 5 });
+      const waitB = watch(b, { poll: 5 });
+      line.notify('r1');
+      await waitA.done;
+      a.won(now + 500);
+      a.leave();
+      tick(400);
+      await flush();
+      assert.equal(waitB.woke(), undefined, 'no attempt while our own holder is valid');
+      line.notify('r2'); // our holder released
+      await waitB.done;
+      assert.equal(waitB.woke(), 'attempt');
+    });
   });
 
   test('onEmpty runs when the last member leaves, once', () => {
@@ -131,69 +246,75 @@ describe('WaitLine', () => {
     line.wakeAll();
     await Promise.all(waits.map((w) => w.done));
     assert.deepEqual(
-      waits.map((w) => w.woken()),
-      [true, true],
+      waits.map((w) => w.woke()),
+      ['attempt', 'attempt'],
     );
   });
 
   describe('handoff reservations', () => {
-    const offer = (value: string) => ({ ctx: {} as LockContext, value });
+    const offer = (value: string): HandoffOffer => ({ ctx: {} as LockContext, value });
     const grant: HandedLock = { value: 'held', validUntil: 1, start: 0 };
 
     test('reserve picks the earliest waiter that offered, and deliver hands it the grant', async () => {
       const line = new WaitLine(() => undefined);
-      const controller = new AbortController();
       const [a, b] = [line.join(0), line.join(1)];
-      const waitA = watch(a, controller.signal); // no offer: only wake-ups
-      const waitB = b.wait(LONG, controller.signal, offer('b'));
-      await flush();
+      const waitA = watch(a); // no offer: only wake-ups
+      const waitB = watch(b, { offer: offer('b') });
       const reservation = line.reserve();
       assert.equal(reservation?.offer.value, 'b');
       assert.equal(line.reserve(), undefined, 'nobody else offered');
       assert.equal(reservation.deliver(grant), true);
-      assert.equal(await waitB, grant);
-      b.won(); // what the caller does with a lock it was handed
+      await waitB.done;
+      assert.equal(waitB.woke(), grant);
+      b.won(grant.validUntil); // what the caller does with a lock it was handed
       b.leave();
       line.notify('r1');
       await flush();
-      // Checked at once: a minute-long timer, not the notification, would wake it otherwise.
-      assert.equal(waitA.woken(), true, 'the release after the handoff woke the other waiter');
-      controller.abort();
+      assert.equal(waitA.woke(), 'attempt', 'the release after the handoff woke the other waiter');
     });
 
     test('a reserved waiter that aborts is not handed anything: deliver says so', async () => {
       const line = new WaitLine(() => undefined);
       const controller = new AbortController();
-      const waiting = line.join(0).wait(LONG, controller.signal, offer('a'));
-      await flush();
+      const waiting = watch(line.join(0), { signal: controller.signal, offer: offer('a') });
       const reservation = line.reserve();
       controller.abort(new Error('gone'));
-      await assert.rejects(waiting, /gone/);
+      await waiting.done;
+      assert.match((waiting.woke() as Error).message, /gone/);
       assert.equal(reservation?.deliver(grant), false);
     });
 
+    /** MAX_HANDOFFS + 1 offering waiters; hands the lock down the line while `admit` says so. */
+    async function chain(line: WaitLine, between: number): Promise<{ handed: number; last: ReturnType<typeof watch> }> {
+      const turns = Array.from({ length: MAX_HANDOFFS + 1 }, (_, seq) => line.join(seq));
+      const waits = turns.map((turn, i) => watch(turn, { offer: offer(String(i)) }));
+      let handed = 0;
+      for (const [i, turn] of turns.entries()) {
+        const reservation = line.reserve();
+        if (reservation === undefined) return { handed, last: waits[i] as ReturnType<typeof watch> };
+        assert.equal(reservation.deliver(grant), true);
+        await waits[i]?.done;
+        handed += 1;
+        turn.won(grant.validUntil);
+        turn.leave();
+        now += between; // the hold
+      }
+      throw new Error('the chain was never cut');
+    }
+
     test(`at most ${String(MAX_HANDOFFS)} handoffs in a row; a release heard makes room for more`, async () => {
       const line = new WaitLine(() => undefined);
-      const controller = new AbortController();
-      const turns = Array.from({ length: MAX_HANDOFFS + 1 }, (_, seq) => line.join(seq));
-      const handed = turns.slice(0, MAX_HANDOFFS).map((turn, i) => turn.wait(LONG, controller.signal, offer(String(i))));
-      const last = turns[MAX_HANDOFFS] as Turn;
-      let lastWoken: HandedLock | undefined | 'waiting' = 'waiting';
-      const lastWait = last.wait(LONG, controller.signal, offer('last')).then((got) => (lastWoken = got), () => undefined);
-      await flush();
-      for (let i = 0; i < MAX_HANDOFFS; i++) {
-        assert.equal(line.reserve()?.deliver(grant), true);
-        assert.equal(await handed[i], grant);
-        turns[i]?.won();
-        turns[i]?.leave();
-      }
-      assert.equal(line.reserve(), undefined, 'the chain is at its limit');
+      const { handed, last } = await chain(line, 0);
+      assert.equal(handed, MAX_HANDOFFS);
       line.notify('r1'); // a real release: the next waiter is woken, not handed the lock
-      await flush();
-      // Checked at once: a minute-long timer, not the notification, would wake it otherwise.
-      assert.equal(lastWoken, undefined, 'woken by the release, with no lock handed');
-      controller.abort();
-      await lastWait;
+      await last.done;
+      assert.equal(last.woke(), 'attempt', 'woken by the release, with no lock handed');
+    });
+
+    test(`a chain of handoffs lasts at most ${String(MAX_HANDOFF_CHAIN_MS)} ms`, async () => {
+      const line = new WaitLine(() => undefined);
+      const { handed } = await chain(line, MAX_HANDOFF_CHAIN_MS / 2);
+      assert.equal(handed, 2, 'handed at 0 and half the bound; refused once the bound was reached');
     });
   });
 });
