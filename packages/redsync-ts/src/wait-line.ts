@@ -18,6 +18,7 @@
  */
 import { HandoffChain, type HandedLock, type HandoffOffer, type Reservation } from './handoff-chain.js';
 import type { TimedRound } from './lock-ops.js';
+import { MAX_TIMER_MS } from './validate.js';
 
 export { MAX_HANDOFFS, MAX_HANDOFF_CHAIN_MS, type HandedLock, type HandoffOffer, type Reservation } from './handoff-chain.js';
 
@@ -284,6 +285,8 @@ export class WaitLine {
     const attemptAt = head ? this.#attemptAt(now, poll) : Number.POSITIVE_INFINITY;
     const wake: Wake = attemptAt < until ? 'attempt' : 'look';
     const at = Math.min(attemptAt, until);
+    // Beyond what a timer can hold (an endless wait, a holder without expiry): no timer at all.
+    if (at - now > MAX_TIMER_MS) return;
     waiter.timer = setTimeout(() => {
       if (wake === 'attempt') this.#start(waiter, 'attempt');
       else this.#end(waiter, 'look');

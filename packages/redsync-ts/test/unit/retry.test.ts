@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { LockTakenError, Redsync } from '../../src/index.js';
+import { Patience } from '../../src/acquire-call.js';
 import { delay } from '../../src/delay.js';
 import { defaultRetryDelay } from '../../src/options.js';
 import { fakeNode } from '../support/fake-node.js';
@@ -91,5 +92,30 @@ describe('retries', () => {
   test('delay() without a signal resolves, and with an aborted one rejects at once', async () => {
     await delay(0);
     await assert.rejects(delay(600_000, AbortSignal.abort(new Error('x'))), /x/);
+  });
+});
+
+describe('Patience', () => {
+  test('lasts the sum of the retry delays tries allows, from the first wait', () => {
+    const patience = new Patience(4, (attempt) => attempt * 10, 1000); // 10 + 20 + 30
+    assert.equal(patience.until(1000), 1060);
+    assert.equal(patience.over(1059), false);
+    assert.equal(patience.over(1060), true);
+  });
+
+  test('tries: 1 allows no wait; tries: Infinity never runs out', () => {
+    assert.equal(new Patience(1, () => 10, 0).over(0), true);
+    const endless = new Patience(Number.POSITIVE_INFINITY, () => 10, 0);
+    assert.equal(endless.over(1e12), false);
+    assert.equal(endless.until(0), Number.POSITIVE_INFINITY);
+  });
+
+  test('sums lazily, a horizon at a time: a huge tries costs nothing up front', () => {
+    let calls = 0;
+    const patience = new Patience(Number.MAX_SAFE_INTEGER, () => (calls++, 100), 0);
+    const checkpoint = patience.until(0);
+    assert.ok(calls <= 64, `${String(calls)} delays summed`);
+    assert.ok(checkpoint > 0 && checkpoint <= 6400);
+    assert.equal(patience.over(checkpoint), false, 'a checkpoint, not the end');
   });
 });
