@@ -7,14 +7,14 @@
 import type { LockContext } from './lock-ops.js';
 
 /** Consecutive handoffs within a process before a release must go through Redis again. */
-export const MAX_HANDOFFS = 4;
+export const MAX_HANDOFFS = 16;
 
 /**
  * How long a chain of handoffs may go on before a release must go through Redis again, in ms:
  * with long holds the count alone would let one process keep the lock for several holds while
  * the other processes' waiters, which only a real release wakes, wait.
  */
-export const MAX_HANDOFF_CHAIN_MS = 20;
+export const MAX_HANDOFF_CHAIN_MS = 50;
 
 /** What a waiter accepts instead of a wake-up: the lock, under its own value and options. */
 export interface HandoffOffer {

@@ -42,7 +42,26 @@ export function targets(results: BenchResults): string {
     const { ratio } = us;
     check(`200 workers with pipelining >= 0.9x the floor's pairs/s (${String(nodes)} node(s))`, ratio, ratio >= 0.9, `${ratio.toFixed(3)}x`);
   }
-  const overlaps = results.hotKey.flatMap((h) => h.rows).reduce((sum, r) => sum + r.overlaps, 0);
+  for (const r of results.hotKeyCost.filter((row) => row.library.startsWith(US))) {
+    check(`Redis commands per acquisition per node <= 6 on the hot key, 3 nodes (${r.library})`, r.commandsPerAcquisition, r.commandsPerAcquisition <= 6, r.commandsPerAcquisition.toFixed(2));
+  }
+  for (const { nodes, rows } of results.uncontended) {
+    const plain = rows.find((r) => r.library === US);
+    const perCall = rows.find((r) => r.library === 'redsync-ts (mutex + options per call)');
+    if (plain === undefined || perCall === undefined) continue;
+    const cost = perCall.ratio / plain.ratio;
+    check(`a mutex with options per call within 2% of a reused one, uncontended p50 (${String(nodes)} node(s))`, cost, cost <= 1.02, `${cost.toFixed(3)}x`);
+  }
+  for (const { nodes, pipelining, rows } of results.concurrent) {
+    const plain = rows.find((r) => r.library === US);
+    const perCall = rows.find((r) => r.library === 'redsync-ts (mutex + options per call)');
+    if (plain === undefined || perCall === undefined) continue;
+    const cost = perCall.ratio / plain.ratio;
+    check(`a mutex with options per call within 2% of a reused one, 200 workers pairs/s (${String(nodes)} node(s), pipelining ${pipelining ? 'on' : 'off'})`, cost, cost >= 0.98, `${cost.toFixed(3)}x`);
+  }
+  const down = results.nodeDown;
+  check('release with 1 of 3 nodes down settles at the quorum (p50 well under the per-node timeout)', down.releaseP50, down.releaseP50 < down.perNodeTimeout / 10, `${down.releaseP50.toFixed(3)} ms (was ${String(down.perNodeTimeout)} ms)`);
+  const overlaps = [...results.hotKey.flatMap((h) => h.rows), ...results.hotKeyCost, ...results.fairness].reduce((sum, r) => sum + r.overlaps, 0);
   check('mutual exclusion: 0 overlapping holds in every hot-key run, every library', overlaps, overlaps === 0, `${String(overlaps)} overlaps`);
   return lines.join('\n');
 }

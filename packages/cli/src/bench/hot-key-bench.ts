@@ -6,7 +6,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { median, percentile } from '../percentile.js';
-import { burst, handoffGaps, loop, monotonicMs, overlaps, type Hold, type HotKeyRecords } from './hot-key.js';
+import { burst, handoffGaps, loop, monotonicMs, overlaps, type Hold, type HoldMs, type HotKeyRecords } from './hot-key.js';
 import { HOT_KEY_SPECS, openLibrary, specName, type LibrarySpec } from './hot-key-libraries.js';
 
 export interface HotKeyResult {
@@ -21,6 +21,27 @@ export interface HotKeyResult {
   readonly loopFailures: number;
   readonly overlaps: number;
   readonly acquisitions: number;
+  /** Each process's share of the loop's acquisitions. */
+  readonly shares: number[];
+  /** Jain's fairness index of the shares: 1 when equal, 1/n when one process has them all. */
+  readonly jain: number;
+}
+
+/** Each process's share of `holds` (owners are "process.contender"), for `processes` processes. */
+export function sharesOf(holds: readonly Hold[], processes: number): number[] {
+  const counts = Array.from({ length: processes }, () => 0);
+  for (const h of holds) {
+    const proc = Number(h.owner.split('.')[0]);
+    counts[proc] = (counts[proc] ?? 0) + 1;
+  }
+  return counts.map((c) => c / Math.max(1, holds.length));
+}
+
+/** Jain's fairness index: (sum x)^2 / (n * sum x^2). */
+export function jainIndex(xs: readonly number[]): number {
+  const sum = xs.reduce((a, b) => a + b, 0);
+  const squares = xs.reduce((a, b) => a + b * b, 0);
+  return squares === 0 ? Number.NaN : (sum * sum) / (xs.length * squares);
 }
 
 export interface HotKeyOptions {
@@ -34,7 +55,7 @@ export interface HotKeyOptions {
 }
 
 /** The contenders of one run: in this process, or spread over child processes. */
-interface Team {
+export interface Team {
   burst(): Promise<HotKeyRecords>;
   loop(until: number): Promise<HotKeyRecords>;
   close(): Promise<void>;
@@ -68,10 +89,11 @@ function ask(child: ChildProcess, command: unknown): Promise<HotKeyRecords> {
   });
 }
 
-async function processTeam(spec: LibrarySpec, socket: string, key: string, processes: number, contenders: number): Promise<Team> {
+/** `processes` child processes of `contenders` each, on the nodes of `sockets`. */
+export async function processTeam(spec: LibrarySpec, sockets: readonly string[], key: string, processes: number, contenders: number, holdMs?: HoldMs): Promise<Team> {
   const children = await Promise.all(
     Array.from({ length: processes }, (_, proc) => {
-      const child = fork(CHILD, [JSON.stringify({ socket, spec, key, contenders, proc })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const child = fork(CHILD, [JSON.stringify({ sockets, spec, key, contenders, proc, holdMs })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       return new Promise<ChildProcess>((resolve, reject) => {
         child.once('message', () => resolve(child));
         child.once('error', reject);
@@ -105,6 +127,7 @@ interface Pool {
   drains: number[];
   burstFailures: number;
   waits: number[];
+  loopHolds: Hold[];
   changes: number[];
   loopFailures: number;
   overlaps: number;
@@ -118,13 +141,13 @@ function ownerChanges(holds: readonly Hold[]): number {
 
 export async function hotKeyRows(options: HotKeyOptions, processes: number, log: (line: string) => void): Promise<HotKeyResult[]> {
   const specs = options.specs ?? HOT_KEY_SPECS;
-  const pools = new Map<LibrarySpec, Pool>(specs.map((spec) => [spec, { gaps: [], drains: [], burstFailures: 0, waits: [], changes: [], loopFailures: 0, overlaps: 0, acquisitions: 0 }]));
+  const pools = new Map<LibrarySpec, Pool>(specs.map((spec) => [spec, { gaps: [], drains: [], burstFailures: 0, waits: [], loopHolds: [], changes: [], loopFailures: 0, overlaps: 0, acquisitions: 0 }]));
   for (let round = 0; round < options.rounds; round++) {
     const order = round % 2 === 0 ? specs : [...specs].reverse();
     for (const spec of order) {
       const pool = pools.get(spec) as Pool;
       const key = `bench:hot:${String(processes)}:${String(round)}:${specName(spec)}`;
-      const team = processes === 1 ? await localTeam(spec, options.socket, key, options.contenders) : await processTeam(spec, options.socket, key, processes, options.contenders / processes);
+      const team = processes === 1 ? await localTeam(spec, options.socket, key, options.contenders) : await processTeam(spec, [options.socket], key, processes, options.contenders / processes);
       try {
         // Warm-up bursts, not recorded: connections, subscriptions and the JIT settle first.
         for (let b = 0; b < 2; b++) await team.burst();
@@ -138,6 +161,7 @@ export async function hotKeyRows(options: HotKeyOptions, processes: number, log:
         }
         const r = await team.loop(monotonicMs() + options.loopMs);
         pool.waits.push(...r.holds.map((h) => h.acquired - h.asked));
+        pool.loopHolds.push(...r.holds);
         pool.changes.push(ownerChanges(r.holds) / (options.loopMs / 1000));
         pool.loopFailures += r.failures;
         pool.overlaps += overlaps(r.holds);
@@ -162,6 +186,8 @@ export async function hotKeyRows(options: HotKeyOptions, processes: number, log:
       loopFailures: pool.loopFailures,
       overlaps: pool.overlaps,
       acquisitions: pool.acquisitions,
+      shares: sharesOf(pool.loopHolds, processes),
+      jain: jainIndex(sharesOf(pool.loopHolds, processes)),
     };
   });
 }

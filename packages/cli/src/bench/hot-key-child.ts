@@ -3,11 +3,13 @@
  * and runs bursts or loops when the parent says so (IPC), answering with its records.
  */
 import { Redis } from 'ioredis';
-import { burst, loop, type HotKeyRecords } from './hot-key.js';
+import { burst, loop, type HoldMs, type HotKeyRecords } from './hot-key.js';
 import { openLibrary, type LibrarySpec } from './hot-key-libraries.js';
 
 interface Task {
-  readonly socket: string;
+  /** One socket per node. */
+  readonly sockets: readonly string[];
+  readonly holdMs?: HoldMs;
   readonly spec: LibrarySpec;
   readonly key: string;
   readonly contenders: number;
@@ -17,8 +19,8 @@ interface Task {
 type Command = { readonly run: 'burst' } | { readonly run: 'loop'; readonly until: number } | { readonly run: 'close' };
 
 const task = JSON.parse(process.argv[2] ?? '{}') as Task;
-const client = new Redis({ path: task.socket });
-const lib = await openLibrary(task.spec, [client]);
+const clients = task.sockets.map((path) => new Redis({ path }));
+const lib = await openLibrary(task.spec, clients, task.proc);
 const send = (message: unknown): void => {
   process.send?.(message);
 };
@@ -26,13 +28,13 @@ const send = (message: unknown): void => {
 process.on('message', (command: Command) => {
   if (command.run === 'close') {
     void lib.close().finally(() => {
-      client.disconnect();
+      for (const client of clients) client.disconnect();
       process.disconnect();
     });
     return;
   }
   const records: Promise<HotKeyRecords> =
-    command.run === 'burst' ? burst(lib, task.key, task.contenders, task.proc) : loop(lib, task.key, task.contenders, task.proc, command.until);
+    command.run === 'burst' ? burst(lib, task.key, task.contenders, task.proc) : loop(lib, task.key, task.contenders, task.proc, command.until, task.holdMs);
   void records.then((r) => send({ records: r }));
 });
 send({ ready: true });

@@ -1,9 +1,14 @@
 /** Which library a hot-key run uses, as data, so a child process can build the same one. */
 import type { Redis } from 'ioredis';
-import { PEERS, peerLibrary, redsyncLibrary, type LockLibrary, type PeerName, type Variant } from './libraries.js';
+import { PEERS, peerLibrary, redsyncLibrary, redsyncName, type LockLibrary, type PeerName, type RedsyncVariant, type Variant } from './libraries.js';
 import { notifyFloorLibrary } from './notify-floor.js';
 
-export type LibrarySpec = { readonly kind: 'floor' } | { readonly kind: 'redsync-ts' } | { readonly kind: 'peer'; readonly peer: PeerName; readonly variant: Variant };
+export type LibrarySpec =
+  | { readonly kind: 'floor' }
+  | { readonly kind: 'redsync-ts'; readonly variant?: RedsyncVariant }
+  | { readonly kind: 'peer'; readonly peer: PeerName; readonly variant: Variant }
+  /** Even processes run redsync-ts, odd ones poll as go-redsync does: the fairness row. */
+  | { readonly kind: 'mixed' };
 
 /** Every library of the hot-key rows: the floor, redsync-ts, each peer with defaults and tuned. */
 export const HOT_KEY_SPECS: readonly LibrarySpec[] = [
@@ -14,12 +19,14 @@ export const HOT_KEY_SPECS: readonly LibrarySpec[] = [
 
 export function specName(spec: LibrarySpec): string {
   if (spec.kind === 'floor') return 'notification floor';
-  if (spec.kind === 'redsync-ts') return 'redsync-ts';
+  if (spec.kind === 'redsync-ts') return redsyncName(spec.variant);
+  if (spec.kind === 'mixed') return 'redsync-ts beside go-redsync-like pollers';
   return `${spec.peer}${spec.variant === 'tuned' ? ' (tuned)' : ''}`;
 }
 
-export function openLibrary(spec: LibrarySpec, clients: readonly Redis[]): Promise<LockLibrary> {
+export function openLibrary(spec: LibrarySpec, clients: readonly Redis[], proc = 0): Promise<LockLibrary> {
   if (spec.kind === 'floor') return notifyFloorLibrary(clients[0] as Redis);
-  if (spec.kind === 'redsync-ts') return Promise.resolve(redsyncLibrary(clients, true));
+  if (spec.kind === 'redsync-ts') return Promise.resolve(redsyncLibrary(clients, true, spec.variant));
+  if (spec.kind === 'mixed') return Promise.resolve(redsyncLibrary(clients, true, { deaf: proc % 2 === 1 }));
   return Promise.resolve(peerLibrary(spec.peer, clients, spec.variant));
 }

@@ -44,8 +44,16 @@ export async function burst(lib: LockLibrary, key: string, contenders: number, p
   return { holds, failures };
 }
 
-/** Every contender takes, releases and asks again, until `until` (monotonic ms). */
-export async function loop(lib: LockLibrary, key: string, contenders: number, proc: number, until: number): Promise<HotKeyRecords> {
+/** A hold of `min` to `max` ms (uniform), or none. */
+export type HoldMs = readonly [number, number] | undefined;
+
+function hold(ms: HoldMs): Promise<void> | undefined {
+  if (ms === undefined) return undefined;
+  return new Promise((resolve) => setTimeout(resolve, ms[0] + Math.random() * (ms[1] - ms[0])));
+}
+
+/** Every contender takes, holds (`holdMs`), releases and asks again, until `until` (monotonic ms). */
+export async function loop(lib: LockLibrary, key: string, contenders: number, proc: number, until: number, holdMs?: HoldMs): Promise<HotKeyRecords> {
   const holds: Hold[] = [];
   let failures = 0;
   await Promise.all(
@@ -55,6 +63,7 @@ export async function loop(lib: LockLibrary, key: string, contenders: number, pr
         try {
           const release = await lib.acquire(key);
           const acquired = monotonicMs();
+          await hold(holdMs);
           holds.push({ owner: `${String(proc)}.${String(c)}`, asked, acquired, released: monotonicMs() });
           await release();
         } catch {

@@ -41,16 +41,38 @@ export async function floorLibrary(clients: readonly Redis[]): Promise<LockLibra
   };
 }
 
+/** How a redsync-ts row differs from the plain one. */
+export interface RedsyncVariant {
+  /** A fixed retry delay instead of the default 50-250 ms. */
+  readonly retryDelay?: number;
+  /** Without release notifications: it polls, as go-redsync does (same default delays). */
+  readonly deaf?: boolean;
+  /** The pattern users write: `rs.mutex(key, { ttl })`, with a new options object per call. */
+  readonly optionsPerCall?: boolean;
+}
+
+/** The row's name for a variant. */
+export function redsyncName(variant: RedsyncVariant = {}): string {
+  if (variant.deaf === true) return 'polling redsync-ts (go-redsync-like)';
+  if (variant.retryDelay !== undefined) return `redsync-ts (retryDelay ${String(variant.retryDelay)} ms)`;
+  if (variant.optionsPerCall === true) return 'redsync-ts (mutex + options per call)';
+  return 'redsync-ts';
+}
+
 /** redsync-ts; `tries: 1` for the no-contention rows (a failed attempt there is a bug). */
-export function redsyncLibrary(clients: readonly Redis[], contended: boolean): LockLibrary {
-  const rs = new Redsync(
-    clients.map((c) => fromIoredis(c)),
-    contended ? { ttl: TTL, tries: MANY } : { ttl: TTL, tries: 1 },
-  );
+export function redsyncLibrary(clients: readonly Redis[], contended: boolean, variant: RedsyncVariant = {}): LockLibrary {
+  const nodes = clients.map((c) => {
+    const node = fromIoredis(c);
+    return variant.deaf === true ? { setNX: node.setNX.bind(node), evalsha: node.evalsha.bind(node), eval: node.eval.bind(node) } : node;
+  });
+  const delay = variant.retryDelay === undefined ? {} : { retryDelay: variant.retryDelay };
+  const rs = new Redsync(nodes, contended ? { ttl: TTL, tries: MANY, ...delay } : { ttl: TTL, tries: 1 });
+  const perCall = variant.optionsPerCall === true;
   return {
-    name: 'redsync-ts',
+    name: redsyncName(variant),
     async acquire(key) {
-      const lock = await rs.mutex(key).acquire();
+      // The per-call row builds what a handler would: a mutex with its own options object.
+      const lock = await (perCall ? rs.mutex(key, { ttl: TTL }) : rs.mutex(key)).acquire();
       return () => lock.release();
     },
     close: () => rs.close(),

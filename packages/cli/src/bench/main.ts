@@ -14,6 +14,9 @@ import { Redis } from 'ioredis';
 import { startRedisServers, stopRedisServers } from 'redsync-ts/testing';
 import { median, percentile } from '../percentile.js';
 import { hotKeyRows } from './hot-key-bench.js';
+import { hotKeyCostRows } from './hot-key-cost.js';
+import { HOT_KEY_SPECS } from './hot-key-libraries.js';
+import { releaseWithNodeDown } from './node-down.js';
 import { cpuTicks, stealDuring } from './machine.js';
 import { benchmarkDoc, targets } from './doc.js';
 import { handoffChart, markdown, type BenchResults, type ConcurrentRow, type UncontendedRow } from './report.js';
@@ -28,6 +31,7 @@ const { values } = parseArgs({
     'hot-rounds': { type: 'string', default: '3' },
     bursts: { type: 'string', default: '10' },
     'loop-ms': { type: 'string', default: '1000' },
+    'cost-rounds': { type: 'string', default: '3' },
     'write-docs': { type: 'boolean', default: false },
   },
 });
@@ -134,8 +138,15 @@ try {
   const hotOptions = { socket: sockets[0] as string, rounds: Number(values['hot-rounds']), bursts: Number(values.bursts), loopMs: Number(values['loop-ms']), contenders: 20 };
   const hotKey = [];
   for (const processes of [1, 4]) hotKey.push({ processes, rows: await hotKeyRows(hotOptions, processes, log) });
+  const costRounds = Number(values['cost-rounds']);
+  const costSpecs = [{ kind: 'redsync-ts' as const }, { kind: 'redsync-ts' as const, variant: { retryDelay: 5 } }, ...HOT_KEY_SPECS.filter((spec) => spec.kind === 'peer')];
+  const hotKeyCost = await hotKeyCostRows({ sockets: sockets.slice(0, 3), processes: 3, contenders: 6, holdMs: [1, 5], rounds: costRounds, loopMs: hotOptions.loopMs, specs: costSpecs }, log);
+  const fairnessSpecs = [{ kind: 'redsync-ts' as const }, { kind: 'mixed' as const }];
+  const fairness = await hotKeyCostRows({ sockets: sockets.slice(0, 1), processes: 4, contenders: 5, holdMs: [1, 5], rounds: costRounds, loopMs: hotOptions.loopMs, specs: fairnessSpecs }, log);
+  const nodeDown = await releaseWithNodeDown(servers.slice(0, 3), 200);
+  log('release with a node down: done');
   const stolen = stealDuring(ticksBefore, cpuTicks());
-  const results: BenchResults = { date: new Date().toISOString(), environment: stolen === '' ? environment : `${environment}. ${stolen}`, uncontended: uncontendedResults, concurrent: concurrentResults, hotKey };
+  const results: BenchResults = { date: new Date().toISOString(), environment: stolen === '' ? environment : `${environment}. ${stolen}`, uncontended: uncontendedResults, concurrent: concurrentResults, hotKey, hotKeyCost, fairness, nodeDown };
   const tables = markdown(results);
   const verdicts = targets(results);
   console.log(`${tables}\n${verdicts}`);
@@ -146,10 +157,10 @@ try {
     writeFileSync('docs/benchmark-handoff.svg', handoffChart(results));
     writeFileSync('docs/benchmarks.json', `${JSON.stringify(results, null, 2)}\n`);
   }
-  const overlaps = hotKey.flatMap((h) => h.rows).filter((r) => r.overlaps > 0);
+  const overlaps = [...hotKey.flatMap((h) => h.rows), ...hotKeyCost.map((r) => ({ ...r, processes: 3 })), ...fairness.map((r) => ({ ...r, processes: 4 }))].filter((r) => r.overlaps > 0);
   for (const r of overlaps) console.error(`MUTUAL EXCLUSION VIOLATED by ${r.library} (${String(r.processes)} process(es)): ${String(r.overlaps)} overlapping holds`);
   // A peer's violation is reported; ours (or the floor's, which would mean the check is wrong) fails the run.
-  if (overlaps.some((r) => r.library === 'redsync-ts' || r.library.includes('floor'))) process.exitCode = 1;
+  if (overlaps.some((r) => r.library.includes('redsync-ts') || r.library.includes('floor'))) process.exitCode = 1;
 } finally {
   await stopRedisServers(servers);
 }

@@ -1,5 +1,7 @@
 /** The benchmark's outputs: markdown tables, the JSON record, and an SVG chart of the handoffs. */
 import type { HotKeyResult } from './hot-key-bench.js';
+import type { CostRow } from './hot-key-cost.js';
+import type { NodeDownRow } from './node-down.js';
 
 export interface UncontendedRow {
   readonly library: string;
@@ -24,6 +26,11 @@ export interface BenchResults {
   readonly uncontended: { readonly nodes: number; readonly rows: UncontendedRow[] }[];
   readonly concurrent: { readonly nodes: number; readonly pipelining: boolean; readonly rows: ConcurrentRow[] }[];
   readonly hotKey: { readonly processes: number; readonly rows: HotKeyResult[] }[];
+  /** Commands and server CPU per acquisition on a hot key, 3 nodes, 3 processes x 6, holds of 1-5 ms. */
+  readonly hotKeyCost: CostRow[];
+  /** Shares of acquisitions beside processes that poll: 4 processes x 5 on 1 node, holds of 1-5 ms. */
+  readonly fairness: CostRow[];
+  readonly nodeDown: NodeDownRow;
 }
 
 const FLOORS = new Set(['floor', 'notification floor']);
@@ -52,17 +59,46 @@ export function markdown(results: BenchResults): string {
     out.push(
       `### One hot key, ${who}`,
       '',
-      '| library | burst: handoff gap mean / p99 ms | gap / floor | burst drain ms | gave up | loop: owner changes/s | loop: wait p99 ms | overlaps |',
-      '|---|---|---|---|---|---|---|---|',
+      '| library | burst: handoff gap mean / p99 ms | gap / floor | burst drain ms | gave up | loop: owner changes/s | loop: wait p99 ms | loop: share per process (Jain index) | overlaps |',
+      '|---|---|---|---|---|---|---|---|---|',
     );
     for (const r of rows) {
+      const shares = processes === 1 ? '-' : `${shareList(r.shares)} (${fixed(r.jain, 3)})`;
       out.push(
-        `| ${r.library} | ${fixed(r.gapMean, 3)} / ${fixed(r.gapP99, 2)} | ${ratio(r)} | ${fixed(r.drainMedian, 1)} | ${String(r.burstFailures + r.loopFailures)} | ${fixed(r.changesPerSecond, 0)} | ${fixed(r.waitP99, 1)} | ${String(r.overlaps)} |`,
+        `| ${r.library} | ${fixed(r.gapMean, 3)} / ${fixed(r.gapP99, 2)} | ${ratio(r)} | ${fixed(r.drainMedian, 1)} | ${String(r.burstFailures + r.loopFailures)} | ${fixed(r.changesPerSecond, 0)} | ${fixed(r.waitP99, 1)} | ${shares} | ${String(r.overlaps)} |`,
       );
     }
     out.push('');
   }
+  out.push(...costTables(results));
   return out.join('\n');
+}
+
+const shareList = (shares: readonly number[]): string => shares.map((s) => `${(100 * s).toFixed(0)}%`).join(' / ');
+
+function costTables(results: BenchResults): string[] {
+  const out = [
+    '### What one hot key costs the servers: 3 nodes, 3 processes x 6 contenders, holds of 1-5 ms',
+    '',
+    '| library | acquisitions/s | Redis commands per acquisition per node | Redis CPU µs per acquisition per node | share per process | Jain index | gave up | overlaps |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of results.hotKeyCost) {
+    out.push(`| ${r.library} | ${fixed(r.acquisitionsPerSecond, 0)} | ${fixed(r.commandsPerAcquisition, 2)} | ${fixed(r.usecPerAcquisition, 1)} | ${shareList(r.shares)} | ${fixed(r.jain, 3)} | ${String(r.failures)} | ${String(r.overlaps)} |`);
+  }
+  out.push('', '### Fairness beside processes that cannot be notified: 4 processes x 5 on 1 node, holds of 1-5 ms', '', '| processes | acquisitions/s | share per process (0 / 1 / 2 / 3) | Jain index | overlaps |', '|---|---|---|---|---|');
+  for (const r of results.fairness) out.push(`| ${r.library} | ${fixed(r.acquisitionsPerSecond, 0)} | ${shareList(r.shares)} | ${fixed(r.jain, 3)} | ${String(r.overlaps)} |`);
+  const d = results.nodeDown;
+  out.push(
+    '',
+    '### Release with 1 of 3 nodes down (SIGSTOPped), redsync-ts defaults',
+    '',
+    '| pairs | release p50 ms | release p99 ms | acquire p50 ms | before: every release waited the per-node timeout |',
+    '|---|---|---|---|---|',
+    `| ${String(d.releases)} | ${fixed(d.releaseP50, 3)} | ${fixed(d.releaseP99, 3)} | ${fixed(d.acquireP50, 3)} | ${String(d.perNodeTimeout)} ms |`,
+    '',
+  );
+  return out;
 }
 
 /** Horizontal bars of the mean burst handoff gap per library, log scale, one bar per process layout. */

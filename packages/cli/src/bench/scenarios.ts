@@ -5,9 +5,17 @@
 import type { Redis } from 'ioredis';
 import { PEERS, floorLibrary, peerLibrary, redsyncLibrary, type LockLibrary } from './libraries.js';
 
-/** The floor, redsync-ts and every peer with its defaults (without contention, tuning is moot). */
+/**
+ * The floor, redsync-ts (one mutex reused, and a mutex with its options built per call, as a
+ * handler would), and every peer with its defaults (without contention, tuning is moot).
+ */
 export async function uncontendedLibraries(clients: readonly Redis[]): Promise<LockLibrary[]> {
-  return [await floorLibrary(clients), redsyncLibrary(clients, false), ...PEERS.map((peer) => peerLibrary(peer, clients, 'default'))];
+  return [
+    await floorLibrary(clients),
+    redsyncLibrary(clients, false),
+    redsyncLibrary(clients, false, { optionsPerCall: true }),
+    ...PEERS.map((peer) => peerLibrary(peer, clients, 'default')),
+  ];
 }
 
 /** Sequential lock+unlock pairs on one key; returns each pair's latency in ms. */

@@ -47,17 +47,38 @@ describe('WaitLine', () => {
     );
   });
 
-  test('echoes of a release heard while the woken waiter attempts make it go again if it lost', async () => {
+  test('another release heard while the woken waiter attempts makes it go again at once if it lost', async () => {
     const line = new WaitLine(() => undefined);
+    line.setConfirmed(0, true);
+    const [a, b] = [line.join(0), line.join(1)];
+    const waitA = watch(a);
+    const waitB = watch(b);
+    line.notify('r1');
+    await waitA.done;
+    line.notify('r2'); // a release that raced A's attempt
+    a.lost(lostTo(LONG), now);
+    const again = watch(a);
+    await again.done;
+    assert.equal(again.woke(), 'attempt');
+    assert.equal(waitB.woke(), undefined, 'B was not woken');
+  });
+
+  test('an echo of the release the attempt answered makes a loser look again after one retry delay, not at once', async () => {
+    const line = new WaitLine(() => undefined);
+    line.setConfirmed(0, true);
     const [a, b] = [line.join(0), line.join(1)];
     const waitA = watch(a);
     const waitB = watch(b);
     line.notify('r1');
     await waitA.done;
     line.notify('r1'); // the same release, from a slower node, during A's attempt
-    const again = watch(a); // A lost: it goes again at once
+    a.lost(lostTo(LONG), now); // it lost: to a new holder, or to a node the release had not reached yet
+    const again = watch(a, { poll: 100 });
+    await flush();
+    assert.equal(again.woke(), undefined, 'no second attempt at once');
+    tick(100);
     await again.done;
-    assert.equal(again.woke(), 'attempt');
+    assert.equal(again.woke(), 'attempt', 'one retry delay later, not the holder ttl');
     assert.equal(waitB.woke(), undefined, 'B was not woken by the echo');
   });
 
