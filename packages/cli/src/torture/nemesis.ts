@@ -156,8 +156,49 @@ export const nemeses: Record<string, Nemesis> = {
     }),
 };
 
+/**
+ * The handoff rows: several callers per process, unfenced, half of them renewing, so that locks
+ * are passed on and transferred inside processes, under the faults that matter to them.
+ */
+const HANDOFF_FAULTS: Record<string, Nemesis | undefined> = {
+  'kill minority, AOF restart': nemeses['kill minority, AOF restart'],
+  'SIGSTOP a node': nemeses['SIGSTOP a node'],
+  'SCRIPT FLUSH': nemeses['SCRIPT FLUSH'],
+  'connection resets': nemeses['connection resets'],
+  // Holders renew meanwhile: a renewing lock left on a bare quorum must not be declared lost.
+  // Nodes without persistence must stay down for a ttl before they come back empty (Redlock's
+  // rule): that is the safe row; the UNSAFE row below breaks the rule.
+  'minority restarts empty past the ttl while holders renew': (b) =>
+    repeat(b, () => between(200, 500), async () => {
+      await whileHeld(b);
+      await Promise.all(pick(b.servers, 2).map((s) => s.restart({ delay: b.ttl + 200 })));
+    }),
+};
+/**
+ * A minority restarted empty at once: a holder that won on a bare quorum (3 of 5) can lose two of
+ * its nodes, and a contender then wins on those two plus the two it never had. Renewal's
+ * re-creation (setNXOnExtend) cannot close that window. The control shows why the delay is needed.
+ */
+nemeses['UNSAFE: handoffs: minority restarts empty, no delay'] = (b) =>
+  repeat(b, () => between(200, 500), async () => {
+    await whileHeld(b);
+    await Promise.all(pick(b.servers, 2).map((s) => s.restart()));
+  });
+for (const [fault, nemesis] of Object.entries(HANDOFF_FAULTS)) if (nemesis !== undefined) nemeses[`handoffs: ${fault}`] = nemesis;
+nemeses['handoffs: an outside owner knows the value'] = () => Promise.resolve(0);
+nemeses['UNSAFE: handoffs: passed on under a value an outside owner knows'] = () => Promise.resolve(0);
+
+/** How the contenders of a handoff row behave (see handoff-contender.ts); undefined: contender.ts. */
+export function handoffMode(scenario: string): 'handoff' | 'outsider' | 'outsider-control' | undefined {
+  if (scenario === 'handoffs: an outside owner knows the value') return 'outsider';
+  if (scenario === 'UNSAFE: handoffs: passed on under a value an outside owner knows') return 'outsider-control';
+  return scenario.startsWith('handoffs: ') || scenario.startsWith('UNSAFE: handoffs: ') ? 'handoff' : undefined;
+}
+
 /** Scenarios whose configuration is known to be unsafe: the checker must find violations there. */
 export const UNSAFE = new Set([
+  'UNSAFE: handoffs: passed on under a value an outside owner knows',
+  'UNSAFE: handoffs: minority restarts empty, no delay',
   'UNSAFE: majority restarts empty, no delay',
   'UNSAFE: forward clock jump on a majority (rogue expiry)',
   'UNSAFE: forward clock jump on a majority (libfaketime)',
@@ -190,4 +231,4 @@ export const LONG_HOLDS = new Set([
  */
 export const FENCES_FORGOTTEN = new Set(['majority restarts empty, delayed past the ttl']);
 /** Scenarios that restart nodes and want AOF persistence for them. */
-export const PERSISTENT = new Set(['kill minority, AOF restart', 'majority down']);
+export const PERSISTENT = new Set(['kill minority, AOF restart', 'majority down', 'handoffs: kill minority, AOF restart']);

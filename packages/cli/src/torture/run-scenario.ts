@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { FaultProxy, RedisServer, startRedisServer, startRedisServers, stopRedisServers } from 'redsync-ts/testing';
 import { check, type Verdict } from './checker.js';
 import { monotonicMs, type ContenderCommand, type ContenderReport, type ContenderStatus } from './history.js';
-import { CLOCKED, LONG_HOLDS, PARTITIONABLE, PERSISTENT, nemeses, type Contenders } from './nemesis.js';
+import { CLOCKED, LONG_HOLDS, PARTITIONABLE, PERSISTENT, handoffMode, nemeses, type Contenders } from './nemesis.js';
 
 export interface ScenarioOptions {
   readonly processes: number;
@@ -33,6 +33,7 @@ export interface ScenarioResult extends Verdict {
 }
 
 const CONTENDER = fileURLToPath(new URL('./contender.js', import.meta.url));
+const HANDOFF_CONTENDER = fileURLToPath(new URL('./handoff-contender.js', import.meta.url));
 
 /** Runs one scenario on 5 fresh lock nodes (behind fault proxies) and a resource node. */
 export async function runScenario(scenario: string, options: ScenarioOptions): Promise<ScenarioResult> {
@@ -60,8 +61,10 @@ export async function runScenario(scenario: string, options: ScenarioOptions): P
         workMs: workFor(scenario, options),
         maxAcquisitions: Math.ceil(options.maxAcquisitions / options.processes),
         partitionable: PARTITIONABLE.has(scenario),
+        mode: handoffMode(scenario),
       });
-    const running = Array.from({ length: options.processes }, (_, proc) => runContender(task(proc)));
+    const script = handoffMode(scenario) === undefined ? CONTENDER : HANDOFF_CONTENDER;
+    const running = Array.from({ length: options.processes }, (_, proc) => runContender(script, task(proc)));
     const contenders = watchHolders(running.map((r) => r.child));
     const reports = Promise.all(running.map((r) => r.report));
     reports.catch(() => undefined); // awaited below; a contender that dies early must not go unhandled meanwhile
@@ -141,8 +144,8 @@ function watchHolders(children: ChildProcess[]): Contenders {
   return { children, holder: () => holding.values().next().value };
 }
 
-function runContender(task: string): { child: ChildProcess; ready: Promise<void>; report: Promise<ContenderReport> } {
-  const child = fork(CONTENDER, [task], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+function runContender(script: string, task: string): { child: ChildProcess; ready: Promise<void>; report: Promise<ContenderReport> } {
+  const child = fork(script, [task], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   const ready = new Promise<void>((resolve) => {
     child.on('message', (status: ContenderStatus) => {
       if ('ready' in status) resolve();
