@@ -16,32 +16,13 @@
  * fails, it goes again at once instead of sleeping through a release it already heard. A win
  * clears the pending wake-up and marks that release as spent: its echoes wake nobody.
  */
-import { HandoffChain, type HandedLock, type HandoffOffer, type Reservation } from './handoff-chain.js';
+import { HandoffChain, type Reservation } from './handoff-chain.js';
 import type { TimedRound } from './lock-ops.js';
 import { MAX_TIMER_MS } from './validate.js';
+import { headAttemptAt, type Turn, type WaitRequest, type Wake } from './wait-timing.js';
 
 export { MAX_HANDOFFS, MAX_HANDOFF_CHAIN_MS, type HandedLock, type HandoffOffer, type Reservation } from './handoff-chain.js';
-
-/** The most a head's look after the holder's expiry is spread out by. */
-const JITTER_MS = 50;
-
-/** The least a head waits before it looks again after losing to an echoed release. */
-const RECHECK_MIN_MS = 50;
-
-/** What ended a wait: make an attempt now, only look at the caller's deadlines, or a handed lock. */
-export type Wake = 'attempt' | 'look' | HandedLock;
-
-/** One wait of a {@link Turn}. Times are readings of `clock`. */
-export interface WaitRequest {
-  readonly clock: () => number;
-  /** The retry delay: how long the head waits when no subscription is confirmed. */
-  readonly poll: number;
-  /** The wait ends with `'look'` at this time at the latest (the caller's deadline or patience). */
-  readonly until: number;
-  readonly signal?: AbortSignal | undefined;
-  /** With an offer, a holder of this process may hand the lock over instead. */
-  readonly offer?: HandoffOffer | undefined;
-}
+export type { Turn, WaitRequest, Wake } from './wait-timing.js';
 
 interface Waiter {
   readonly turn: Turn;
@@ -50,22 +31,6 @@ interface Waiter {
   timer?: NodeJS.Timeout;
   /** Set aside by `reserve`; undefined while waiting normally. */
   reserved?: { cancelled: boolean };
-}
-
-/** A caller's place in a {@link WaitLine}, kept across its attempts. */
-export interface Turn {
-  /** Arrival order: lower goes first. */
-  readonly seq: number;
-  /** The last attempt lost by any turn of this line, for the error of a waiter that gives up. */
-  readonly lastLost: TimedRound | undefined;
-  /** @throws `signal.reason` when the request's signal aborts while waiting. */
-  wait(request: WaitRequest): Promise<Wake>;
-  /** The caller's attempt lost; `holderTtl` is the holder's key's PTTL, when it was read. */
-  lost(result: TimedRound, now: number): void;
-  /** The caller holds the lock until `validUntil`: pending wake-ups are obsolete. */
-  won(validUntil: number): void;
-  /** The caller stops waiting (won, gave up or aborted). Idempotent. */
-  leave(): void;
 }
 
 export class WaitLine {
@@ -82,15 +47,7 @@ export class WaitLine {
   #pendingTag: string | undefined;
   /** An echo of `#wokenBy` came while the attempt was in flight. */
   #echoed = false;
-  /**
-   * The last attempt lost after an echo of the release it answered: it may have reached a node
-   * before that release did. Then that node's release, finding the waiting flag our attempt just
-   * raised, announces itself again, usually after our attempt: that wakes us. In case it came
-   * before, the head looks again after a retry delay (at least RECHECK_MIN_MS) instead of the
-   * holder's ttl; usually the winner's release wakes it first. Going again at once cost every
-   * loser a second attempt per release on N nodes (14 commands per acquisition per node instead
-   * of 6.4, 3 nodes, 3 processes x 6 contenders, bench run of 2026-12-01).
-   */
+  /** The last attempt lost after an echo of the release it answered: see `HeadState.recheck`. */
   #recheck = false;
   /** A handoff was refused by the chain's bound: the release that follows yields (see `releasedHere`). */
   #yielding = false;
@@ -329,7 +286,7 @@ export class WaitLine {
     clearTimeout(waiter.timer);
     const { clock, poll, until } = waiter.request;
     const now = clock();
-    const attemptAt = head ? this.#attemptAt(now, poll) : Number.POSITIVE_INFINITY;
+    const attemptAt = head ? headAttemptAt(now, poll, { confirmed: this.confirmed, holderUntil: this.#holderUntil, recheck: this.#recheck }) : Number.POSITIVE_INFINITY;
     const wake: Wake = attemptAt < until ? 'attempt' : 'look';
     const at = Math.min(attemptAt, until);
     // Beyond what a timer can hold (an endless wait, a holder without expiry): no timer at all.
@@ -342,16 +299,5 @@ export class WaitLine {
     }, Math.max(0, at - now));
   }
 
-  #attemptAt(now: number, poll: number): number {
-    const holder = this.#holderUntil;
-    if (this.#recheck) {
-      const after = Math.max(poll, RECHECK_MIN_MS);
-      return now + (holder > now ? Math.min(after, holder - now + 1) : after);
-    }
-    // Known to live until `holder`: look 1 ms after it expired, plus a little jitter (up to a
-    // retry delay, at most JITTER_MS), so that the heads of several processes do not all arrive
-    // at the same moment.
-    if (this.confirmed && !Number.isNaN(holder)) return Math.max(holder, now) + 1 + Math.random() * Math.min(poll, JITTER_MS);
-    return now + (holder > now ? Math.min(poll, holder - now + 1) : poll);
-  }
+
 }
