@@ -9,7 +9,8 @@ import { Redis } from 'ioredis';
 import { Redsync, fencedSet, fromIoredis, isLockError } from 'redsync-ts';
 import { FaultProxy } from 'redsync-ts/testing';
 import { connectUrl } from '../connect.js';
-import { monotonicMs, type ContenderCommand, type ContenderReport, type ContenderStatus, type Hold } from './history.js';
+import { runContender, startSignal, tell } from './contender-io.js';
+import { monotonicMs, type ContenderCommand, type ContenderReport, type Hold } from './history.js';
 
 interface Task {
   readonly proc: number;
@@ -24,9 +25,6 @@ interface Task {
 }
 
 const task = JSON.parse(process.argv[2] ?? '{}') as Task;
-const tell = (status: ContenderStatus): void => {
-  if (process.connected) process.send?.(status);
-};
 
 async function lockUrls(proxies: FaultProxy[]): Promise<string[]> {
   if (!task.partitionable) return [...task.lockUrls];
@@ -42,18 +40,6 @@ async function lockUrls(proxies: FaultProxy[]): Promise<string[]> {
   return proxies.map((p) => `redis://127.0.0.1:${String(p.port)}`);
 }
 
-/** Says it is ready, and resolves with the end of the run once the parent starts it. */
-function startSignal(): Promise<number> {
-  return new Promise((resolve) => {
-    const onMessage = (command: ContenderCommand): void => {
-      if (!('start' in command)) return;
-      process.off('message', onMessage);
-      resolve(command.start);
-    };
-    process.on('message', onMessage);
-    tell({ ready: true });
-  });
-}
 
 async function main(): Promise<ContenderReport> {
   const proxies: FaultProxy[] = [];
@@ -136,12 +122,4 @@ async function main(): Promise<ContenderReport> {
   return { holds, failedAcquires, acquireLatencies, stale, staleUnaborted, skippedWrites, maxAbortLateness, lost };
 }
 
-main().then(
-  (report) => {
-    process.stdout.write(`${JSON.stringify(report)}\n`, () => process.exit(0));
-  },
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runContender(main);

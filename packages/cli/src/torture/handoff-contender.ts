@@ -15,7 +15,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { Redsync, fromIoredis, isLockError, type Lock } from 'redsync-ts';
 import { connectUrl } from '../connect.js';
-import { monotonicMs, type ContenderCommand, type ContenderReport, type ContenderStatus, type Hold } from './history.js';
+import { runContender, startSignal, tell } from './contender-io.js';
+import { monotonicMs, type ContenderReport, type Hold } from './history.js';
 
 export type HandoffMode = 'handoff' | 'outsider' | 'outsider-control';
 
@@ -34,21 +35,7 @@ const CALLERS = 3;
 const COMPARE_AND_DELETE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
 
 const task = JSON.parse(process.argv[2] ?? '{}') as Task;
-const tell = (status: ContenderStatus): void => {
-  if (process.connected) process.send?.(status);
-};
 
-function startSignal(): Promise<number> {
-  return new Promise((resolve) => {
-    const onMessage = (command: ContenderCommand): void => {
-      if (!('start' in command)) return;
-      process.off('message', onMessage);
-      resolve(command.start);
-    };
-    process.on('message', onMessage);
-    tell({ ready: true });
-  });
-}
 
 const lockClients = task.lockUrls.map((url) => {
   const client = connectUrl(url);
@@ -152,12 +139,4 @@ async function main(): Promise<ContenderReport> {
   return report;
 }
 
-main().then(
-  (r) => {
-    process.stdout.write(`${JSON.stringify(r)}\n`, () => process.exit(0));
-  },
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runContender(main);
