@@ -52,11 +52,22 @@ function hold(ms: HoldMs): Promise<void> | undefined {
   return new Promise((resolve) => setTimeout(resolve, ms[0] + Math.random() * (ms[1] - ms[0])));
 }
 
-/** Every contender takes, holds (`holdMs`), releases and asks again, until `until` (monotonic ms). */
+/** How long after `until` a loop waits for acquisitions still in flight before it reports. */
+const LOOP_GRACE_MS = 2000;
+
+/**
+ * Every contender takes, holds (`holdMs`), releases and asks again, until `until` (monotonic ms).
+ * Reports at most LOOP_GRACE_MS after `until`: a library that livelocks (split votes on N nodes
+ * with a short retry delay) leaves acquisitions pending that would otherwise hold up the run.
+ */
 export async function loop(lib: LockLibrary, key: string, contenders: number, proc: number, until: number, holdMs?: HoldMs): Promise<HotKeyRecords> {
   const holds: Hold[] = [];
   let failures = 0;
-  await Promise.all(
+  let grace: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    grace = setTimeout(resolve, Math.max(0, until - monotonicMs()) + LOOP_GRACE_MS);
+  });
+  const contending = Promise.all(
     Array.from({ length: contenders }, async (_, c) => {
       while (monotonicMs() < until) {
         const asked = monotonicMs();
@@ -72,7 +83,9 @@ export async function loop(lib: LockLibrary, key: string, contenders: number, pr
       }
     }),
   );
-  return { holds, failures };
+  await Promise.race([contending, late]);
+  clearTimeout(grace);
+  return { holds: [...holds], failures };
 }
 
 /** Pairs of holds that intersect: any is a mutual-exclusion violation. */

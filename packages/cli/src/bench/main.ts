@@ -33,6 +33,8 @@ const { values } = parseArgs({
     'loop-ms': { type: 'string', default: '1000' },
     'cost-rounds': { type: 'string', default: '3' },
     'write-docs': { type: 'boolean', default: false },
+    /** Only the hot-key cost, fairness and node-down rows, printed (no docs written). */
+    'cost-only': { type: 'boolean', default: false },
   },
 });
 const ROUNDS = Number(values.rounds);
@@ -87,6 +89,19 @@ async function uncontended(sockets: readonly string[]): Promise<UncontendedRow[]
   return libs.map((lib, i) => ({ library: lib.name, p50: p(samples[i] ?? [], 50), p99: p(samples[i] ?? [], 99), ratio: pairedRatio(p50s[i] ?? [], p50s[0] ?? []) }));
 }
 
+/** The cost, fairness and node-down rows alone, printed as markdown. */
+async function costOnly(sockets: readonly string[]): Promise<void> {
+  const log = (line: string): void => console.error(line);
+  const rounds = Number(values['cost-rounds']);
+  const loopMs = Number(values['loop-ms']);
+  const costSpecs = [{ kind: 'redsync-ts' as const }, { kind: 'redsync-ts' as const, variant: { retryDelay: 5 } }, ...HOT_KEY_SPECS.filter((spec) => spec.kind === 'peer')];
+  const hotKeyCost = await hotKeyCostRows({ sockets: sockets.slice(0, 3), processes: 3, contenders: 6, holdMs: [1, 5], rounds, loopMs, specs: costSpecs }, log);
+  const fairness = await hotKeyCostRows({ sockets: sockets.slice(0, 1), processes: 4, contenders: 5, holdMs: [1, 5], rounds, loopMs, specs: [{ kind: 'redsync-ts' }, { kind: 'mixed' }] }, log);
+  const nodeDown = await releaseWithNodeDown(servers.slice(0, 3), 200);
+  console.log(markdown({ date: new Date().toISOString(), environment: '', uncontended: [], concurrent: [], hotKey: [], hotKeyCost, fairness, nodeDown }));
+  if ([...hotKeyCost, ...fairness].some((r) => r.overlaps > 0 && r.library.includes('redsync-ts'))) process.exitCode = 1;
+}
+
 async function concurrent(sockets: readonly string[], autoPipelining: boolean): Promise<ConcurrentRow[]> {
   const clients = await openAll(sockets, autoPipelining);
   const libs = await uncontendedLibraries(clients);
@@ -115,6 +130,14 @@ async function concurrent(sockets: readonly string[], autoPipelining: boolean): 
 
 const ticksBefore = cpuTicks();
 const servers = await startRedisServers(5);
+if (values['cost-only']) {
+  try {
+    await costOnly(servers.map((s) => s.socket));
+  } finally {
+    await stopRedisServers(servers);
+  }
+  process.exit(process.exitCode ?? 0);
+}
 try {
   const sockets = servers.map((s) => s.socket);
   const log = (line: string): void => console.error(line);

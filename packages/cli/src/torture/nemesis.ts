@@ -180,7 +180,7 @@ const HANDOFF_FAULTS: Record<string, Nemesis | undefined> = {
  * re-creation (setNXOnExtend) cannot close that window. The control shows why the delay is needed.
  */
 nemeses['UNSAFE: handoffs: minority restarts empty, no delay'] = (b) =>
-  repeat(b, () => between(200, 500), async () => {
+  repeat(b, () => 50, async () => {
     await whileHeld(b);
     await Promise.all(pick(b.servers, 2).map((s) => s.restart()));
   });
