@@ -5,16 +5,11 @@
  * others wait in memory until it wins (its holder then hands the lock on in this process, see
  * handoff.ts) or leaves. So one release costs one attempt per waiting process, not one per waiter.
  *
- * The head attempts when a release is heard, and otherwise only when the holder's key should
- * have expired: while a subscription is confirmed, a release publishes to us, so polling at the
- * retry delay would only cost Redis commands. Where no subscription is confirmed (none yet, or a
- * connection dropped), the head falls back to the retry delay, still no later than the holder's
- * expiry. Every wait is also bounded by the caller's own deadline (see `WaitRequest.until`).
- *
- * While the head is attempting, later notifications (the same release heard from the other
- * nodes, or a release that raced its attempt) are kept as one pending wake-up: if its attempt
- * fails, it goes again at once instead of sleeping through a release it already heard. A win
- * clears the pending wake-up and marks that release as spent: its echoes wake nobody.
+ * When the head attempts next is wait-timing.ts's business; every wait is also bounded by the
+ * caller's own deadline (`WaitRequest.until`). A different release heard while the head attempts
+ * is kept as one pending wake-up: if the attempt fails, it goes again at once. An echo of the
+ * release it answered is not (see `HeadState.recheck`). A win clears the pending wake-up and
+ * marks that release as spent: its echoes wake nobody.
  */
 import { HandoffChain, type Reservation } from './handoff-chain.js';
 import type { TimedRound } from './lock-ops.js';

@@ -1,5 +1,16 @@
-/** What every contender process shares: its IPC with the parent, and how it reports when done. */
+/** What every contender process shares: its task, its IPC with the parent, and how it reports when done. */
 import type { ContenderCommand, ContenderReport, ContenderStatus } from './history.js';
+
+/** What the parent gives every contender process (as JSON in argv[2]). */
+export interface ContenderTask {
+  readonly proc: number;
+  readonly lockUrls: readonly string[];
+  readonly resourceUrl: string;
+  readonly name: string;
+  readonly ttl: number;
+  readonly workMs: number;
+  readonly maxAcquisitions: number;
+}
 
 /** Tells the parent something, while the IPC channel is open. */
 export function tell(status: ContenderStatus): void {

@@ -9,17 +9,10 @@ import { Redis } from 'ioredis';
 import { Redsync, fencedSet, fromIoredis, isLockError } from 'redsync-ts';
 import { FaultProxy } from 'redsync-ts/testing';
 import { connectUrl } from '../connect.js';
-import { runContender, startSignal, tell } from './contender-io.js';
+import { runContender, startSignal, tell, type ContenderTask } from './contender-io.js';
 import { monotonicMs, type ContenderCommand, type ContenderReport, type Hold } from './history.js';
 
-interface Task {
-  readonly proc: number;
-  readonly lockUrls: readonly string[];
-  readonly resourceUrl: string;
-  readonly name: string;
-  readonly ttl: number;
-  readonly workMs: number;
-  readonly maxAcquisitions: number;
+interface Task extends ContenderTask {
   /** Connect through proxies of our own, so that this process alone can be partitioned; renew. */
   readonly partitionable: boolean;
 }

@@ -15,19 +15,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { Redsync, fromIoredis, isLockError, type Lock } from 'redsync-ts';
 import { connectUrl } from '../connect.js';
-import { runContender, startSignal, tell } from './contender-io.js';
+import { runContender, startSignal, tell, type ContenderTask } from './contender-io.js';
 import { monotonicMs, type ContenderReport, type Hold } from './history.js';
 
 export type HandoffMode = 'handoff' | 'outsider' | 'outsider-control';
 
-interface Task {
-  readonly proc: number;
-  readonly lockUrls: readonly string[];
-  readonly resourceUrl: string;
-  readonly name: string;
-  readonly ttl: number;
-  readonly workMs: number;
-  readonly maxAcquisitions: number;
+interface Task extends ContenderTask {
   readonly mode: HandoffMode;
 }
 
