@@ -1,9 +1,8 @@
-import { LockReleaseError, RedisConfigError, hasConfigurationProblem } from './errors.js';
-import { cleanUpRound, isWon, releaseRound, scriptCallSpec, type LockContext, type ScriptCall, type TimedRound } from './lock-ops.js';
+import { cleanUpRound, isWon, releaseRound, scriptCallSpec, throwIfUndecided, type LockContext, type ScriptCall, type TimedRound } from './lock-ops.js';
 import { runRound, type QuorumRound } from './quorum.js';
 import { lockTransfer } from './scripts/index.js';
-import { validUntil } from './validity.js';
-import type { HandoffOffer, Reservation } from './wait-line.js';
+import { validUntil as validityEnd } from './validity.js';
+import type { HandoffOffer, Reservation } from './handoff-chain.js';
 
 const TRANSFER = scriptCallSpec(lockTransfer);
 
@@ -17,6 +16,24 @@ const TRANSFER = scriptCallSpec(lockTransfer);
 export function mayPassOn(remaining: number, offer: HandoffOffer): boolean {
   const { ttl, autoExtendFactor } = offer.ctx.options;
   return remaining >= ttl * (1 - autoExtendFactor);
+}
+
+/**
+ * Sets aside the waiter of this process that the lock of `ctx` should go to, if one waits.
+ * Fencing locks are never handed over: each grant must draw its token in an attempt.
+ */
+export function reserveWaiter(ctx: LockContext): Reservation | undefined {
+  return ctx.options.fencing ? undefined : ctx.notifier?.reserve(ctx.key);
+}
+
+/**
+ * Passes the lock `value` as it is to the reserved waiter when it is young enough and its value
+ * never left the library (`'passed'`; `'gone'` when the waiter went away meanwhile, and the lock
+ * must be released instead); otherwise it must be transferred through Redis (`'transfer'`).
+ */
+export function passOn(reservation: Reservation, value: string, validUntil: number, exposed: boolean, now: number): 'passed' | 'gone' | 'transfer' {
+  if (exposed || !mayPassOn(validUntil - now, reservation.offer)) return 'transfer';
+  return reservation.deliver({ value, validUntil, start: now }) ? 'passed' : 'gone';
 }
 
 /**
@@ -35,7 +52,7 @@ export async function handOff(from: LockContext, value: string, reservation: Res
   const start = ctx.clock();
   const subject: ScriptCall = { ctx, keys: [ctx.key], args: [value, next, ctx.ttlArg] };
   const round = await runRound<QuorumRound, ScriptCall>(ctx.order, TRANSFER, ctx.settleRound, undefined, subject);
-  const grant: TimedRound = { round, start, validUntil: validUntil(start, ttl, driftFactor) };
+  const grant: TimedRound = { round, start, validUntil: validityEnd(start, ttl, driftFactor) };
   if (isWon(ctx, grant)) {
     if (!reservation.deliver({ value: next, validUntil: grant.validUntil, start })) await releaseRound(ctx, next);
     return true;
@@ -43,9 +60,7 @@ export async function handOff(from: LockContext, value: string, reservation: Res
   // Not won: nodes may hold either value. Clear both, then let the waiter try on its own.
   const [, rest] = await Promise.all([cleanUpRound(ctx, next), cleanUpRound(from, value)]);
   reservation.deliver(undefined);
-  if (rest.errors > from.nodes.length - from.quorum) {
-    throw hasConfigurationProblem(rest.outcomes) ? new RedisConfigError(rest.outcomes) : new LockReleaseError(rest.outcomes);
-  }
+  throwIfUndecided(from, rest);
   // A node counts as released where the value was handed over (then cleared) or deleted now.
   return round.ok + rest.ok >= from.quorum;
 }

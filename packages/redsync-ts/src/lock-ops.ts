@@ -1,3 +1,4 @@
+import { LockLostError, LockReleaseError, RedisConfigError, hasConfigurationProblem } from './errors.js';
 import type { EvictionGate } from './eviction.js';
 import type { RedisNode } from './node.js';
 import type { ReleaseNotifier } from './release-notifier.js';
@@ -153,4 +154,25 @@ export function nodeAt(ctx: LockContext, index: number): RedisNode {
   const node = ctx.nodes[index];
   if (node === undefined) throw new RangeError(`no node at index ${index}`);
   return node;
+}
+
+/**
+ * The error for an extend round that was not won, and whether the lock is lost for good: when
+ * more nodes than a quorum can spare said it expired or belongs to someone else, no later extend
+ * can win it back.
+ */
+export function extendFailure(ctx: LockContext, round: QuorumRound): { error: LockLostError; lost: boolean } {
+  const n = ctx.nodes.length;
+  const why = round.ok >= ctx.quorum ? 'the quorum answered too late' : `${round.ok} of ${n} nodes confirmed it`;
+  const error = new LockLostError(`could not extend lock: ${why}`, 'extend-failed', round.outcomes);
+  return { error, lost: round.taken + round.expired > n - ctx.quorum };
+}
+
+/**
+ * Throws when too few nodes answered a release round to tell whether the lock left a quorum:
+ * a `RedisConfigError` when a node refused for a configuration reason, else a `LockReleaseError`.
+ */
+export function throwIfUndecided(ctx: LockProfile, round: QuorumRound): void {
+  if (round.errors <= ctx.nodes.length - ctx.quorum) return;
+  throw hasConfigurationProblem(round.outcomes) ? new RedisConfigError(round.outcomes) : new LockReleaseError(round.outcomes);
 }

@@ -1,10 +1,9 @@
-import { LockLostError, LockReleaseError, LockReleasedError, RedisConfigError, hasConfigurationProblem } from './errors.js';
+import { LockLostError, LockReleasedError } from './errors.js';
 import { Lease, leaseKeeper, type LeaseOwner } from './lease-keeper.js';
-import { handOff, mayPassOn } from './handoff.js';
-import { extendRound, isWon, releaseRound, type LockContext } from './lock-ops.js';
+import { handOff, passOn, reserveWaiter } from './handoff.js';
+import { extendFailure, extendRound, isWon, releaseRound, throwIfUndecided, type LockContext } from './lock-ops.js';
 import { defaultGenValue } from './options.js';
 import type { QuorumRound } from './quorum.js';
-import type { Reservation } from './wait-line.js';
 
 /**
  * A held lock: the handle `acquire()` returns. Release it with `release()`, or let
@@ -166,10 +165,9 @@ export class Lock implements AsyncDisposable, LeaseOwner {
       const lease = this.#lease;
       this.#validUntil = this.validUntil; // keep what the cohort confirmed before leaving it
       this.#lease = undefined;
-      // Fencing locks are never handed over: each grant must draw its token in an attempt.
       const ctx = this.#ctx;
-      const reservation = this.#lost === undefined && !ctx.options.fencing ? ctx.notifier?.reserve(ctx.key) : undefined;
-      const handover = reservation === undefined ? 'none' : this.#passOn(reservation);
+      const reservation = this.#lost === undefined ? reserveWaiter(ctx) : undefined;
+      const handover = reservation === undefined ? 'none' : passOn(reservation, this.#value, this.#validUntil, this.#exposed, ctx.clock());
       if (handover === 'passed') {
         // A renewal in flight only extends the value the next holder now has: not waited for.
         if (lease !== undefined) void leaseKeeper.forget(lease);
@@ -205,17 +203,6 @@ export class Lock implements AsyncDisposable, LeaseOwner {
     const extending = this.#extending?.catch(() => undefined);
     if (extending === undefined) return renewal;
     return renewal === undefined ? extending : Promise.all([renewal, extending]);
-  }
-
-  /**
-   * Passes this lock as it is to the reserved waiter when it is young enough and its value never
-   * left the library (`'passed'`; `'gone'` when the waiter went away meanwhile, and the lock is
-   * released instead); otherwise it must be transferred through Redis (`'transfer'`).
-   */
-  #passOn(reservation: Reservation): 'passed' | 'gone' | 'transfer' {
-    const now = this.#ctx.clock();
-    if (this.#exposed || !mayPassOn(this.#validUntil - now, reservation.offer)) return 'transfer';
-    return reservation.deliver({ value: this.#value, validUntil: this.#validUntil, start: now }) ? 'passed' : 'gone';
   }
 
   /**
@@ -257,9 +244,7 @@ export class Lock implements AsyncDisposable, LeaseOwner {
 
   #afterRelease(round: QuorumRound): boolean {
     this.#releasing = undefined;
-    if (round.errors > this.#ctx.nodes.length - this.#ctx.quorum) {
-      throw hasConfigurationProblem(round.outcomes) ? new RedisConfigError(round.outcomes) : new LockReleaseError(round.outcomes);
-    }
+    throwIfUndecided(this.#ctx, round);
     const released = this.#markReleased(round.ok >= this.#ctx.quorum);
     this.#ctx.notifier?.released(this.#ctx.key, this.#value);
     return released;
@@ -275,10 +260,8 @@ export class Lock implements AsyncDisposable, LeaseOwner {
 
   /** The error for a failed extend; when a quorum denies the lock, it is lost for good. */
   #extendFailure(round: QuorumRound): LockLostError {
-    const n = this.#ctx.nodes.length;
-    const why = round.ok >= this.#ctx.quorum ? 'the quorum answered too late' : `${round.ok} of ${n} nodes confirmed it`;
-    const error = new LockLostError(`could not extend lock: ${why}`, 'extend-failed', round.outcomes);
-    if (round.taken + round.expired > n - this.#ctx.quorum) {
+    const { error, lost } = extendFailure(this.#ctx, round);
+    if (lost) {
       const lease = this.#lease;
       if (lease !== undefined) void leaseKeeper.forget(lease);
       this.lost(error);
