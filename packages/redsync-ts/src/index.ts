@@ -3,6 +3,11 @@
  * The public surface, listed explicitly; anything not exported here is internal.
  */
 export { Redsync, type RedsyncOptions } from './redsync.js';
+export { Cache, type Loader } from './cache/cache.js';
+export type { CacheEntryOptions, CacheGetOptions, CacheOptions, Serializer } from './cache/options.js';
+export type { CacheStats } from './cache/stats.js';
+export type { WarmLoader, WarmOptions, WarmResult } from './cache/warm.js';
+export { CacheError, CacheFillError, CacheStoreError, CacheTimeoutError, type CacheErrorCode } from './cache/errors.js';
 export type { LockedWork, WithLockOptions } from './with-lock.js';
 export { fencedSet } from './fenced-set.js';
 export { Mutex } from './mutex.js';

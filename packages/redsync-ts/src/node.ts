@@ -27,6 +27,11 @@ export interface RedisNode {
    * about a node that can evict lock keys; without it, that check is skipped.
    */
   info?(section: string): Promise<string>;
+  /**
+   * Optional: `GET key`; resolves to the string, or null when the key is missing. The cache's hit
+   * path (`rs.cache`) uses it: one plain round trip. Without it, a read goes through a script.
+   */
+  get?(key: string): Promise<string | null>;
 }
 
 /** A subscriber connection to one node, opened by {@link RedisNode.listen}. */

@@ -1,3 +1,6 @@
+import { Cache } from './cache/cache.js';
+import { resolveCacheOptions, type CacheOptions } from './cache/options.js';
+import { companionKey } from './keys.js';
 import { roundsFor, type LockContext, type LockProfile } from './lock-ops.js';
 import { Mutex } from './mutex.js';
 import { EvictionGate, type EvictingNodePolicy } from './eviction.js';
@@ -57,6 +60,8 @@ export class Redsync implements AsyncDisposable {
   /** Release notifications for this instance's waiters (subscriber connections opened lazily). */
   readonly #notifier: ReleaseNotifier | undefined;
   readonly #eviction: EvictionGate | undefined;
+  /** Caches made by {@link Redsync.cache}: `close()` closes their subscriber connections too. */
+  readonly #caches = new Set<Cache<never>>();
 
   /**
    * @param nodes - one {@link RedisNode} per independent master (see `fromIoredis`, `fromNodeRedis`).
@@ -92,7 +97,9 @@ export class Redsync implements AsyncDisposable {
    * locks are not released and keep renewing; the clients you passed in are left open. Idempotent.
    */
   close(): Promise<void> {
-    return this.#notifier?.close() ?? Promise.resolve();
+    const caches = [...this.#caches].map((cache) => cache.close());
+    this.#caches.clear();
+    return Promise.all([this.#notifier?.close(), ...caches]).then(() => undefined);
   }
 
   /** {@link Redsync.close}, for `await using`. */
@@ -129,6 +136,33 @@ export class Redsync implements AsyncDisposable {
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
+  }
+
+  /**
+   * A cache whose misses are filled once across every process (see docs/cache.md). Its fill locks
+   * are locks of this Redsync, named `<entry key>:fill` (in the entry's hash slot), renewing while
+   * their loader runs; its entries live on `options.store` (the first node by default).
+   * @throws TypeError or RangeError for an invalid option (the lock options included), before any I/O.
+   */
+  cache<T = unknown>(options: CacheOptions<T>): Cache<T> {
+    const resolved = resolveCacheOptions<T>(options);
+    const lockOptions = { ...resolved.lock, autoExtend: true };
+    const lockTtl = this.#resolve(lockOptions).ttl;
+    const store = resolved.store ?? this.#nodes.at(0);
+    if (store === undefined) throw new RangeError('nodes must contain at least one Redis node');
+    const storeIsLockNode = this.#nodes.includes(store);
+    const fillName = (entryKey: string): string => companionKey(entryKey, ':fill');
+    const cache = new Cache<T>(
+      {
+        store,
+        lockTtl,
+        fillLock: (entryKey) => this.mutex(fillName(entryKey), lockOptions),
+        fillLockKeyOnStore: (entryKey) => (storeIsLockNode ? this.#prefix + fillName(entryKey) : undefined),
+      },
+      resolved,
+    );
+    this.#caches.add(cache as Cache<never>);
+    return cache;
   }
 
   /**

@@ -34,6 +34,8 @@ export function fromIoredis(client: IoredisClient): RedisNode {
   };
   const info = (client as { info?: unknown }).info;
   if (typeof info === 'function') node.info = (section) => (info as (section: string) => Promise<string>).call(client, section);
+  const get = (client as { get?: unknown }).get;
+  if (typeof get === 'function') node.get = (key) => (get as (key: string) => Promise<string | null>).call(client, key);
   const listen = ioredisListen(client);
   return listen === undefined ? node : { ...node, listen };
 }

@@ -39,6 +39,8 @@ export function fromNodeRedis(client: NodeRedisClient): RedisNode {
   };
   const info = (client as { info?: unknown }).info;
   if (typeof info === 'function') node.info = (section) => (info as (section: string) => Promise<string>).call(client, section);
+  const get = (client as { get?: unknown }).get;
+  if (typeof get === 'function') node.get = (key) => (get as (key: string) => Promise<string | null>).call(client, key);
   const listen = nodeRedisListen(client);
   return listen === undefined ? node : { ...node, listen };
 }

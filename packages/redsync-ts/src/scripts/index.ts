@@ -1,3 +1,7 @@
+import { cacheFill } from './cache-fill.js';
+import { cacheNotify } from './cache-notify.js';
+import { cacheRead } from './cache-read.js';
+import { cacheSet } from './cache-set.js';
 import { fenceCommit } from './fence-commit.js';
 import { fencedSet } from './fenced-set.js';
 import { lockAcquireFenced } from './lock-acquire-fenced.js';
@@ -7,7 +11,7 @@ import { lockReclaim } from './lock-reclaim.js';
 import { lockRelease } from './lock-release.js';
 import { lockTransfer } from './lock-transfer.js';
 
-export { fenceCommit, fencedSet, lockAcquireFenced, lockExtend, lockExtendMany, lockExtendOrSet, lockReclaim, lockRelease, lockTransfer };
+export { cacheFill, cacheNotify, cacheRead, cacheSet, fenceCommit, fencedSet, lockAcquireFenced, lockExtend, lockExtendMany, lockExtendOrSet, lockReclaim, lockRelease, lockTransfer };
 
 /** Every script the library runs; tests check each SHA1 against `SCRIPT LOAD`. */
-export const ALL_SCRIPTS = [lockReclaim, lockRelease, lockExtend, lockExtendOrSet, lockExtendMany, lockAcquireFenced, fenceCommit, fencedSet, lockTransfer] as const;
+export const ALL_SCRIPTS = [lockReclaim, lockRelease, lockExtend, lockExtendOrSet, lockExtendMany, lockAcquireFenced, fenceCommit, fencedSet, lockTransfer, cacheRead, cacheFill, cacheSet, cacheNotify] as const;

@@ -1,0 +1,239 @@
+import { LockError } from '../errors.js';
+import type { Mutex } from '../mutex.js';
+import type { RedisNode } from '../node.js';
+import { checkFunction, checkName } from '../validate.js';
+import { decodeEntry, envelopeTail, isTombstone, jittered, shouldRefreshEarly, TOMBSTONE_TAIL, type Entry } from './envelope.js';
+import { CacheStoreError, CacheTimeoutError } from './errors.js';
+import { encodeValue, fill, type FillRequest, type FillResult, type FillSetup } from './fill.js';
+import { FillFeed } from './fill-feed.js';
+import { resolveEntryPolicy, resolveGetOptions, type CacheEntryOptions, type CacheGetOptions, type EntryPolicy, type ResolvedCacheOptions } from './options.js';
+import { newCounters, snapshot, type CacheStats } from './stats.js';
+import { CacheStore } from './store.js';
+import { warmKeys, type WarmLoader, type WarmOptions, type WarmResult } from './warm.js';
+
+/** Computes a missing value; gets a signal that aborts when the fill lock is lost or `fillTimeout` passes. */
+export type Loader<T> = (signal: AbortSignal) => Promise<T | undefined> | T | undefined;
+
+/** @internal What the cache needs from its Redsync. */
+export interface CacheBackend {
+  readonly store: RedisNode;
+  /** The renewing fill lock of an entry key. */
+  fillLock(entryKey: string): Mutex;
+  /** The fill lock's Redis key when the store is one of the lock nodes, else undefined. */
+  fillLockKeyOnStore(entryKey: string): string | undefined;
+  readonly lockTtl: number;
+}
+
+/**
+ * A cache that cannot stampede: a miss runs its loader once across every process (the others are
+ * woken with the value), entries expire over a jittered band, hot entries refresh early (XFetch),
+ * and expired ones can stand in while one process refreshes or when the loader fails.
+ * Made by `rs.cache()`; see docs/cache.md.
+ */
+export class Cache<T = unknown> implements AsyncDisposable {
+  readonly #options: ResolvedCacheOptions<T>;
+  readonly #backend: CacheBackend;
+  readonly #store: CacheStore;
+  readonly #feed: FillFeed;
+  readonly #counters = newCounters();
+  /** Fills in flight in this process, by entry key: concurrent misses share one. */
+  readonly #flights = new Map<string, Promise<FillResult<T>>>();
+  readonly #refreshing = new Set<string>();
+  #warnedDown = false;
+
+  /** @internal Use `rs.cache()`. */
+  constructor(backend: CacheBackend, options: ResolvedCacheOptions<T>) {
+    this.#backend = backend;
+    this.#options = options;
+    this.#store = new CacheStore(backend.store, options.storeTimeout);
+    this.#feed = new FillFeed(backend.store);
+  }
+
+  /**
+   * The value of `key`: from the store when fresh (one GET), else from `loader`, run once for all
+   * concurrent callers of every process. A loader that returns undefined is not cached.
+   * @throws TypeError / RangeError for a bad key, loader or option, before any I/O.
+   * @throws the loader's error (or a `CacheFillError` when it failed in another process), unless
+   *   `staleIfError` keeps a value; `CacheTimeoutError` after `options.timeout`; the signal's reason.
+   */
+  get(key: string, loader: Loader<T>, options?: CacheGetOptions): Promise<T | undefined> {
+    let entryKey: string;
+    let call: ReturnType<typeof resolveGetOptions>;
+    try {
+      entryKey = this.#key(key);
+      checkFunction('loader', loader);
+      call = resolveGetOptions(options, this.#options.policy);
+      call.signal?.throwIfAborted();
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    return this.#get(entryKey, loader, call.policy, call.signal, call.timeout);
+  }
+
+  /**
+   * Writes `value` under `key` now (after the database changed, say). A fill that began before it
+   * can no longer overwrite it, and callers waiting for a fill of `key` take this value.
+   * @throws TypeError when the serializer cannot encode `value`, before any I/O; `CacheStoreError`.
+   */
+  async set(key: string, value: T, options?: CacheEntryOptions): Promise<void> {
+    const entryKey = this.#key(key);
+    const policy = options === undefined ? this.#options.policy : resolveEntryPolicy(options as Record<string, unknown>, this.#options.policy, 'options');
+    if (value === undefined) throw new TypeError('value must not be undefined (a loader returning undefined is not cached either)');
+    const payload = encodeValue(this.#options.serializer, value);
+    const ttl = jittered(policy.ttl, policy.jitter);
+    const tail = envelopeTail(Date.now() + ttl, 0, payload);
+    await this.#store.set(entryKey, tail, ttl + Math.max(policy.staleWhileRevalidate, policy.staleIfError), tail.length <= 64 * 1024 ? '1' : '0');
+  }
+
+  /**
+   * Removes `key`: it leaves a short-lived tombstone (fill timeout + fill lock ttl) so that a
+   * fill already running cannot bring the old value back. @throws CacheStoreError
+   */
+  async delete(key: string): Promise<void> {
+    const entryKey = this.#key(key);
+    await this.#store.set(entryKey, TOMBSTONE_TAIL, this.#options.fillTimeout + this.#backend.lockTtl, '-');
+  }
+
+  /**
+   * Preloads `keys`: each is loaded by exactly one warmer of the fleet (the others skip it) unless
+   * a fresh entry is there, with ttls staggered over `spread` so the batch does not expire at once.
+   * A loader's failure is counted, not thrown.
+   * @throws TypeError / RangeError for bad arguments, before any I/O.
+   */
+  warm(keys: readonly string[], loader: WarmLoader<T>, options?: WarmOptions): Promise<WarmResult> {
+    return warmKeys(keys, loader, options, this.#options.policy, {
+      key: (key) => this.#key(key),
+      fill: (request) => this.#fill(request),
+    });
+  }
+
+  /** This process's counters (hits, misses, fills, stale served, waits, errors) and hit rate. */
+  stats(): CacheStats {
+    return snapshot(this.#counters);
+  }
+
+  /** Closes the subscriber connection of arrival notifications; waiters look at the store. */
+  close(): Promise<void> {
+    return this.#feed.close();
+  }
+
+  /** {@link Cache.close}, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  #key(key: string): string {
+    return this.#options.prefix + checkName('key', key, false);
+  }
+
+  async #get(entryKey: string, loader: Loader<T>, policy: EntryPolicy, signal?: AbortSignal, timeout?: number): Promise<T | undefined> {
+    let raw: string | undefined;
+    try {
+      raw = await this.#store.get(entryKey);
+    } catch (error) {
+      return this.#limit(this.#flight(entryKey, () => this.#storeDown(error, loader)), signal, timeout);
+    }
+    const entry = usable(decodeEntry(raw));
+    const now = Date.now();
+    if (entry !== undefined && now < entry.expiresAt + policy.staleWhileRevalidate) {
+      const value = this.#decode(entry);
+      if (value !== undefined) {
+        this.#counters.hits += 1;
+        const fresh = now < entry.expiresAt;
+        if (!fresh) this.#counters.staleServed += 1;
+        if (!fresh || shouldRefreshEarly(entry, now, policy.earlyRefresh)) this.#refresh(entryKey, loader, policy, entry);
+        return value.value;
+      }
+    }
+    this.#counters.misses += 1;
+    const request: FillRequest<T> = { key: entryKey, loader, policy, stale: entry };
+    return this.#limit(this.#flight(entryKey, () => this.#fill(request)), signal, timeout);
+  }
+
+  /** One fill per key in this process: later callers join the one in flight. */
+  async #flight(entryKey: string, start: () => Promise<FillResult<T>>): Promise<T | undefined> {
+    let flight = this.#flights.get(entryKey);
+    if (flight === undefined) {
+      flight = start().finally(() => this.#flights.delete(entryKey));
+      this.#flights.set(entryKey, flight);
+    } else {
+      this.#counters.waits += 1;
+    }
+    return (await flight).value;
+  }
+
+  /** A fill, falling back to the loader alone when the store or the lock nodes fail before it ran. */
+  async #fill(request: FillRequest<T>): Promise<FillResult<T>> {
+    try {
+      return await fill(this.#setup(request.key), request);
+    } catch (error) {
+      if (request.loaderCalled === true || request.onlyIfFree === true || !isInfrastructureError(error)) throw error;
+      return this.#storeDown(error, request.loader);
+    }
+  }
+
+  async #storeDown(error: unknown, loader: Loader<T>): Promise<FillResult<T>> {
+    this.#counters.storeErrors += 1;
+    if (this.#options.onStoreError === 'throw') throw error instanceof CacheStoreError ? error : new CacheStoreError(`the cache could not coordinate the fill: ${String(error)}`, error);
+    if (!this.#warnedDown) {
+      this.#warnedDown = true;
+      process.emitWarning(`the cache store or its lock nodes failed (${error instanceof Error ? error.message : String(error)}); calling loaders directly, one per key in this process`, { code: 'REDSYNC_CACHE_STORE_DOWN' });
+    }
+    this.#counters.fills += 1;
+    return { value: await loader(AbortSignal.timeout(this.#options.fillTimeout)), source: 'loaded' };
+  }
+
+  /** One background refresh per key in this process, one across the fleet (the fill lock). */
+  #refresh(entryKey: string, loader: Loader<T>, policy: EntryPolicy, entry: Entry): void {
+    if (this.#refreshing.has(entryKey) || this.#flights.has(entryKey)) return;
+    this.#refreshing.add(entryKey);
+    const request: FillRequest<T> = { key: entryKey, loader, policy, stale: entry, refreshOf: entry, onlyIfFree: true };
+    fill(this.#setup(entryKey), request).then(
+      (result) => {
+        if (result.source === 'loaded') this.#counters.refreshes += 1;
+      },
+      () => undefined, // counted where it failed; the entry stays as it was
+    ).finally(() => this.#refreshing.delete(entryKey));
+  }
+
+  #setup(entryKey: string): FillSetup<T> {
+    const backend = this.#backend;
+    const { serializer, fillTimeout } = this.#options;
+    return { store: this.#store, feed: this.#feed, serializer, counters: this.#counters, lock: backend.fillLock(entryKey), lockKeyOnStore: backend.fillLockKeyOnStore(entryKey), lockTtl: backend.lockTtl, fillTimeout };
+  }
+
+  /** The entry's value; undefined (a miss) when the serializer cannot read it. */
+  #decode(entry: Entry): { value: T } | undefined {
+    try {
+      return { value: this.#options.serializer.decode(entry.payload) };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** This caller's own bounds on a shared fill: its signal and timeout stop its wait only. */
+  #limit(flight: Promise<T | undefined>, signal?: AbortSignal, timeout?: number): Promise<T | undefined> {
+    if (signal === undefined && timeout === undefined) return flight;
+    return new Promise((resolve, reject) => {
+      const timer = timeout === undefined ? undefined : setTimeout(() => finish(() => reject(new CacheTimeoutError(`no value within the caller's timeout of ${timeout} ms`))), timeout);
+      const onAbort = (): void => finish(() => reject(signal?.reason));
+      const finish = (settle: () => void): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        settle();
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      flight.then((value) => finish(() => resolve(value)), (error: unknown) => finish(() => reject(error)));
+    });
+  }
+}
+
+/** A stored entry that can serve a value (not a tombstone). */
+function usable(entry: Entry | undefined): Entry | undefined {
+  return entry === undefined || isTombstone(entry) ? undefined : entry;
+}
+
+/** Errors of the store or the lock nodes (not the loader's): a fill may fall back to the loader alone. */
+function isInfrastructureError(error: unknown): boolean {
+  return error instanceof CacheStoreError || (error instanceof LockError && error.code !== 'LOCK_TAKEN');
+}

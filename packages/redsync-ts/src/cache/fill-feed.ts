@@ -1,0 +1,147 @@
+import type { RedisNode, ReleaseFeed } from '../node.js';
+
+/** How long a key's subscription outlives its last waiter (a hot key's bursts reuse it). */
+const LINGER_MS = 500;
+
+/** How often a waiter looks at the store while no subscription is confirmed. */
+export const POLL_MS = 100;
+
+/**
+ * What a waiter hears: a message from a filler (`v...`, `e...`, `u`, `a`), `''` (look at the
+ * store: a feed came back and may have missed a message), or `'timeout'`.
+ */
+export type Arrival = string;
+
+/** One waiter's messages for one key, from the moment its subscription was confirmed. */
+export interface Arrivals {
+  /** The next message, or `'timeout'` after `ms` (shorter while the subscription is down). */
+  next(ms: number): Promise<Arrival>;
+  /** Stops listening; the subscription lingers for the next waiter. */
+  close(): void;
+}
+
+/** A waiter's undelivered messages, and how to wake it while it waits. */
+type Queue = Arrival[] & { wake?: (() => void) | undefined };
+
+interface Channel {
+  readonly queues: Set<Queue>;
+  confirmed: Promise<void> | undefined;
+  live: boolean;
+  linger?: NodeJS.Timeout | undefined;
+}
+
+/**
+ * Arrival notifications from the cache store: one subscriber connection (opened by the first
+ * waiter), subscribed to `<entry key>:filled` for each key a caller of this process waits on.
+ * The fill and set scripts publish there, so a waiter takes the value from the message instead of
+ * polling. A store that cannot listen gets no feed: its waiters look every {@link POLL_MS}.
+ */
+export class FillFeed {
+  readonly #node: RedisNode;
+  #feed: ReleaseFeed | undefined;
+  readonly #channels = new Map<string, Channel>();
+  #closed = false;
+
+  constructor(node: RedisNode) {
+    this.#node = node;
+  }
+
+  /** Starts listening for `key`'s arrivals; resolves once the server confirmed (or could not). */
+  async listen(key: string): Promise<Arrivals> {
+    const name = `${key}:filled`;
+    let channel = this.#channels.get(name);
+    if (channel === undefined) {
+      channel = { queues: new Set(), confirmed: undefined, live: false };
+      this.#channels.set(name, channel);
+    }
+    if (channel.linger !== undefined) clearTimeout(channel.linger);
+    channel.linger = undefined;
+    const queue: Queue = [];
+    channel.queues.add(queue);
+    channel.confirmed ??= this.#subscribe(name, channel);
+    await channel.confirmed;
+    const current = channel;
+    return {
+      next: (ms) => this.#next(current, queue, ms),
+      close: () => {
+        current.queues.delete(queue);
+        queue.wake?.();
+        if (current.queues.size === 0) this.#linger(name, current);
+      },
+    };
+  }
+
+  /** Closes the subscriber connection and wakes every waiter (they look at the store). */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const channel of this.#channels.values()) {
+      clearTimeout(channel.linger);
+      for (const queue of channel.queues) this.#push(queue, '');
+    }
+    this.#channels.clear();
+    const feed = this.#feed;
+    this.#feed = undefined;
+    await feed?.close().catch(() => undefined);
+  }
+
+  #next(channel: Channel, queue: Queue, ms: number): Promise<Arrival> {
+    const queued = queue.shift();
+    if (queued !== undefined) return Promise.resolve(queued);
+    const wait = channel.live ? ms : Math.min(ms, POLL_MS);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => done('timeout'), Math.max(0, wait));
+      const done = (arrival: Arrival): void => {
+        clearTimeout(timer);
+        queue.wake = undefined;
+        resolve(arrival);
+      };
+      queue.wake = () => done(queue.shift() ?? '');
+    });
+  }
+
+  #push(queue: Queue, message: Arrival): void {
+    queue.push(message);
+    queue.wake?.();
+  }
+
+  #subscribe(name: string, channel: Channel): Promise<void> {
+    const feed = this.#open();
+    if (feed === undefined) return Promise.resolve();
+    return feed.subscribe(name).then(
+      () => {
+        channel.live = true;
+      },
+      () => undefined, // not subscribed: its waiters poll
+    );
+  }
+
+  #open(): ReleaseFeed | undefined {
+    if (this.#closed || this.#node.listen === undefined) return undefined;
+    this.#feed ??= this.#node.listen(
+      (name, message) => {
+        const channel = this.#channels.get(name);
+        if (channel === undefined) return;
+        channel.live = true;
+        for (const queue of channel.queues) this.#push(queue, message);
+      },
+      () => {
+        for (const channel of this.#channels.values()) channel.live = false;
+      },
+    );
+    return this.#feed;
+  }
+
+  #linger(name: string, channel: Channel): void {
+    channel.linger = setTimeout(() => {
+      if (channel.queues.size > 0 || this.#channels.get(name) !== channel) return;
+      this.#channels.delete(name);
+      this.#feed?.unsubscribe(name).catch(() => undefined);
+      if (this.#channels.size === 0) {
+        const feed = this.#feed;
+        this.#feed = undefined;
+        void feed?.close().catch(() => undefined);
+      }
+    }, LINGER_MS);
+    channel.linger.unref();
+  }
+}

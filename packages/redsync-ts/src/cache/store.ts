@@ -1,0 +1,74 @@
+import type { RedisNode } from '../node.js';
+import { runScript, type Script } from '../script.js';
+import { cacheFill, cacheNotify, cacheRead, cacheSet } from '../scripts/index.js';
+import type { CacheFillReply } from '../scripts/cache-fill.js';
+import type { CacheReadReply } from '../scripts/cache-read.js';
+import { CacheStoreError } from './errors.js';
+
+/**
+ * The cache's commands to its store, each bounded by `timeout`: a store that hangs (a client
+ * queueing offline, a paused server) fails the command instead of the caller.
+ */
+export class CacheStore {
+  readonly node: RedisNode;
+  readonly #timeout: number;
+
+  constructor(node: RedisNode, timeout: number) {
+    this.node = node;
+    this.#timeout = timeout;
+  }
+
+  /** The raw entry: a plain GET where the adapter has one (the hit path), else the read script. */
+  get(key: string): Promise<string | undefined> {
+    const { node } = this;
+    if (node.get === undefined) return this.read(key).then((reply) => reply.entry);
+    return this.#bounded('GET', () => node.get?.(key) as Promise<string | null>).then((raw) => (raw === null ? undefined : raw));
+  }
+
+  /** The entry with the store's clock and, given `lockKey`, the fill lock's pttl on this node. */
+  read(key: string, lockKey?: string): Promise<CacheReadReply> {
+    return this.#script(cacheRead, lockKey === undefined ? [key] : [key, lockKey], []);
+  }
+
+  /** The fenced write of a fill (see cache-fill.ts). */
+  fill(key: string, lockKey: string | undefined, stamp: number, lockValue: string, tail: string, px: number, publishWhole: boolean): Promise<CacheFillReply> {
+    const keys = lockKey === undefined ? [key] : [key, lockKey];
+    return this.#script(cacheFill, keys, [String(stamp), lockValue, tail, String(px), publishWhole ? '1' : '0']);
+  }
+
+  /** A direct write, or a tombstone (`publish: '-'`); resolves to its stamp. */
+  set(key: string, tail: string, px: number, publish: '1' | '0' | '-'): Promise<string> {
+    return this.#script(cacheSet, [key], [tail, String(px), publish]);
+  }
+
+  /** Tells waiters how a fill ended when it wrote nothing. */
+  notify(key: string, message: string): Promise<number> {
+    return this.#script(cacheNotify, [key], [message]);
+  }
+
+  #script<R>(script: Script<R>, keys: string[], args: string[]): Promise<R> {
+    return this.#bounded(script.name, () => runScript(this.node, script, keys, args));
+  }
+
+  #bounded<R>(what: string, send: () => Promise<R>): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new CacheStoreError(`the cache store did not answer ${what} within ${this.#timeout} ms`)), this.#timeout);
+      let sent: Promise<R>;
+      try {
+        sent = send();
+      } catch (error) {
+        sent = Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      }
+      sent.then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(new CacheStoreError(`the cache store failed ${what}: ${error instanceof Error ? error.message : String(error)}`, error));
+        },
+      );
+    });
+  }
+}

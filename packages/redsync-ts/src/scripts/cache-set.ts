@@ -1,0 +1,34 @@
+import { defineScript } from '../script.js';
+
+/**
+ * Writes an entry directly (`cache.set`), or a tombstone (`cache.delete`: an envelope whose
+ * expiry is 0, read as a miss), stamped with the store's clock. A fill that began before it is
+ * then refused (see cache-fill.ts), so a loader that read the database before the caller changed
+ * it cannot bring the old value back. A value is announced like a fill's, so waiters take it.
+ *
+ * KEYS[1] entry key · ARGV[1] envelope after its stamp · ARGV[2] physical ttl (ms) · ARGV[3] '1'
+ * publish the whole envelope, '0' only that a value arrived, '-' nothing (a tombstone).
+ * Returns the stamp (µs since the epoch) as a string.
+ */
+export const cacheSet = defineScript<string>({
+  name: 'cache-set',
+  source: `local t = redis.call('TIME')
+local stamp = string.format('%d%06d', t[1], t[2])
+local entry = 'c1|' .. stamp .. '|' .. ARGV[1]
+redis.call('SET', KEYS[1], entry, 'PX', ARGV[2])
+if ARGV[3] == '1' then
+  redis.pcall('PUBLISH', KEYS[1] .. ':filled', 'v' .. entry)
+elseif ARGV[3] == '0' then
+  redis.pcall('PUBLISH', KEYS[1] .. ':filled', 'v')
+end
+return stamp
+`,
+  sha1: 'e86eeabfdbaefe4f6da272fdc1d411803417004e',
+  // Sent late, it would overwrite a newer entry: only the caller's own call may send it.
+  late: undefined,
+  parse(reply) {
+    const stamp = typeof reply === 'string' ? reply : reply instanceof Uint8Array ? Buffer.from(reply).toString('utf8') : undefined;
+    if (stamp === undefined || !/^\d+$/.test(stamp)) throw new TypeError('unexpected reply from script cache-set');
+    return stamp;
+  },
+});
