@@ -119,8 +119,12 @@ async function write<T>(setup: FillSetup<T>, request: FillRequest<T>, lock: Lock
   const ttl = jittered(policy.ttl, policy.jitter);
   const tail = envelopeTail(Date.now() + ttl, delta, payload);
   const px = ttl + Math.max(policy.staleWhileRevalidate, policy.staleIfError);
+  // While our lock is valid nobody else may hold it: another value on the store node is then a
+  // failed attempt's leftover (about to be cleaned up), not a filler, so only the stamp decides.
+  // Once it is not (a pause, a lost renewal), a filler there means ours is over.
+  const lockKey = lock.remaining() > 0 ? undefined : setup.lockKeyOnStore;
   try {
-    const outcome = await setup.store.fill(request.key, setup.lockKeyOnStore, stamp, lock.value, tail, px, tail.length <= PUBLISH_WHOLE_MAX);
+    const outcome = await setup.store.fill(request.key, lockKey, stamp, lock.value, tail, px, tail.length <= PUBLISH_WHOLE_MAX);
     if (outcome !== 'written') setup.counters.refusedWrites += 1;
   } catch {
     // The value stands for this fill's callers; the next miss fills again. Waiters elsewhere
