@@ -16,6 +16,13 @@ export const MAX_HANDOFFS = 16;
  */
 export const MAX_HANDOFF_CHAIN_MS = 50;
 
+/**
+ * How long after a yielding release (a chain at its bound) the releasing process wakes its own
+ * head. Other processes' heads hear the release from Redis within a round trip and attempt; ours
+ * starts after them. Alone on the key, a chain of 16 handoffs or 50 ms pays this once.
+ */
+export const YIELD_GRACE_MS = 2;
+
 /** What a waiter accepts instead of a wake-up: the lock, under its own value and options. */
 export interface HandoffOffer {
   readonly ctx: LockContext;

@@ -11,7 +11,7 @@
  * release it answered is not (see `HeadState.recheck`). A win clears the pending wake-up and
  * marks that release as spent: its echoes wake nobody.
  */
-import { HandoffChain, type Reservation } from './handoff-chain.js';
+import { HandoffChain, YIELD_GRACE_MS, type Reservation } from './handoff-chain.js';
 import type { TimedRound } from './lock-ops.js';
 import { MAX_TIMER_MS } from './validate.js';
 import { headAttemptAt, type Turn, type WaitRequest, type Wake } from './wait-timing.js';
@@ -133,13 +133,15 @@ export class WaitLine {
       this.notify(tag);
       return;
     }
-    // The chain of handoffs reached its bound: this release is the other processes' turn. Our
-    // head hears it like theirs do, from Redis (it is announced when anyone waits), instead of
-    // being woken first, a network hop ahead of them; else it looks again after a retry delay.
+    // The chain of handoffs reached its bound: this release is the other processes' turn. Their
+    // heads hear it from Redis (it is announced when anyone waits) and ours does too; ours is
+    // woken by us only after YIELD_GRACE_MS, so that it does not start a network hop ahead of
+    // theirs. With nobody else waiting, nothing is announced: the grace is all it costs.
     this.#yielding = false;
     this.#chain.reset();
-    this.#recheck = true;
-    this.#refresh(true);
+    setTimeout(() => {
+      if (this.#heard !== tag) this.notify(tag);
+    }, YIELD_GRACE_MS);
   }
 
   /**

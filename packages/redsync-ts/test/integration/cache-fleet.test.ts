@@ -3,7 +3,8 @@
  * filler killed or paused mid-load, a loader slower than its fill lock's ttl.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +21,7 @@ interface Done {
 }
 
 interface Worker {
-  readonly child: ChildProcessWithoutNullStreams;
+  readonly child: ChildProcessByStdio<Writable, Readable, null>;
   next(event: string): Promise<Record<string, unknown>>;
 }
 
@@ -33,7 +34,7 @@ function startWorker(cluster: TestCluster, job: Record<string, unknown>): Worker
       for (;;) {
         const line = await lines.next();
         if (line.done === true) throw new Error(`worker exited before "${event}"`);
-        const parsed = JSON.parse(String(line.value)) as Record<string, unknown>;
+        const parsed = JSON.parse(line.value) as Record<string, unknown>;
         if (parsed['event'] === event) return parsed;
       }
     },

@@ -34,7 +34,15 @@ const loader = (signal: AbortSignal): Promise<string> =>
     calls += 1;
     say({ event: 'loading' });
     const timer = setTimeout(() => resolve(job.value), job.loaderMs);
-    if (job.deaf !== true) signal.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason as Error)), { once: true });
+    if (job.deaf === true) return;
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason as Error);
+      },
+      { once: true },
+    );
   });
 
 say({ event: 'ready' });

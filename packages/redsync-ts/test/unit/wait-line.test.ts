@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, mock, test } from 'node:test';
 import { setImmediate as flush } from 'node:timers/promises';
 import type { LockContext, TimedRound } from '../../src/lock-ops.js';
+import { YIELD_GRACE_MS } from '../../src/handoff-chain.js';
 import { MAX_HANDOFFS, MAX_HANDOFF_CHAIN_MS, WaitLine, type HandedLock, type HandoffOffer, type Turn, type Wake } from '../../src/wait-line.js';
 
 const LONG = 60_000;
@@ -330,6 +331,28 @@ describe('WaitLine', () => {
       line.notify('r1'); // a real release: the next waiter is woken, not handed the lock
       await last.done;
       assert.equal(last.woke(), 'attempt', 'woken by the release, with no lock handed');
+    });
+
+    test(`the release that ends a chain wakes this process's head only after ${String(YIELD_GRACE_MS)} ms, unless Redis announces it first`, async () => {
+      const line = new WaitLine(() => undefined);
+      line.setConfirmed(0, true);
+      const { last } = await chain(line, 0);
+      line.releasedHere('r1');
+      await flush();
+      assert.equal(last.woke(), undefined, 'not at once: the other processes go first');
+      tick(YIELD_GRACE_MS);
+      await last.done;
+      assert.equal(last.woke(), 'attempt', 'after the grace, with nobody announcing the release');
+    });
+
+    test('a yielding release heard from Redis wakes the head like anyone else', async () => {
+      const line = new WaitLine(() => undefined);
+      line.setConfirmed(0, true);
+      const { last } = await chain(line, 0);
+      line.releasedHere('r1');
+      line.notify('r1'); // the release's own announcement, heard by every process at once
+      await last.done;
+      assert.equal(last.woke(), 'attempt');
     });
 
     test(`a chain of handoffs lasts at most ${String(MAX_HANDOFF_CHAIN_MS)} ms`, async () => {
