@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { startRedisServers, stopRedisServers, type RedisServer } from 'redsync-ts/testing';
 import { connectAll } from '../connect.js';
 import type { WorkerReport, WorkerTask } from './protocol.js';
+import { runCacheScene } from './cache-scene.js';
 import { printTable, summarise, type PhaseResult } from './report.js';
 
 export interface DemoOptions {
@@ -51,7 +52,10 @@ export async function runDemo(options: DemoOptions): Promise<PhaseResult[]> {
       await runPhase('no lock', 'unlocked', lockUrls, stockUrl, options, undefined),
       await runPhase(`Redlock over ${lockUrls.length} node(s)`, 'redlock', lockUrls, stockUrl, options, killable),
     ];
-    if (!options.json) printTable(results, options);
+    if (!options.json) {
+      printTable(results, options);
+      await runCacheScene(lockUrls, stockUrl, options.out);
+    }
     return results;
   } finally {
     process.removeListener('SIGINT', onSignal);
