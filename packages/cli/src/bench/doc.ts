@@ -1,3 +1,4 @@
+import { cacheTargets } from './cache-targets.js';
 /** docs/benchmarks.md and the target check printed after every run. */
 import type { BenchResults } from './report.js';
 
@@ -63,6 +64,7 @@ export function targets(results: BenchResults): string {
   check('release with 1 of 3 nodes down settles at the quorum (p50 well under the per-node timeout)', down.releaseP50, down.releaseP50 < down.perNodeTimeout / 10, `${down.releaseP50.toFixed(3)} ms (was ${String(down.perNodeTimeout)} ms)`);
   const overlaps = [...results.hotKey.flatMap((h) => h.rows), ...results.hotKeyCost, ...results.fairness].reduce((sum, r) => sum + r.overlaps, 0);
   check('mutual exclusion: 0 overlapping holds in every hot-key run, every library', overlaps, overlaps === 0, `${String(overlaps)} overlaps`);
+  if (results.cache !== undefined) lines.push(...cacheTargets(results.cache));
   return lines.join('\n');
 }
 

@@ -2,7 +2,8 @@
  * `npm run bench`: the project's performance record. The raw floor, redsync-ts and the peers
  * (redlock 5.0.0-beta.2, @sesamecare-oss/redlock, redis-semaphore, redlock-universal) in one run,
  * interleaved round by round, on temporary redis-servers over unix sockets: uncontended latency,
- * 200 concurrent workers, and one hot key with 20 contenders in 1 and 4 processes. Prints markdown
+ * 200 concurrent workers, one hot key with 20 contenders in 1 and 4 processes, and the cache
+ * section beside bentocache, cache-manager and async-cache-dedupe (cache-bench.ts). Prints markdown
  * and writes bench-results/latest.json; `--write-docs` also writes docs/benchmarks.md and
  * docs/benchmark-handoff.svg. Exits 1 if redsync-ts (or a floor) ever had two holders at once.
  */
@@ -17,6 +18,7 @@ import { hotKeyRows } from './hot-key-bench.js';
 import { hotKeyCostRows } from './hot-key-cost.js';
 import { HOT_KEY_SPECS } from './hot-key-libraries.js';
 import { releaseWithNodeDown } from './node-down.js';
+import { cacheBench } from './cache-bench.js';
 import { cpuTicks, stealDuring } from './machine.js';
 import { benchmarkDoc, targets } from './doc.js';
 import { handoffChart, markdown, type BenchResults, type ConcurrentRow, type UncontendedRow } from './report.js';
@@ -168,8 +170,9 @@ try {
   const fairness = await hotKeyCostRows({ sockets: sockets.slice(0, 1), processes: 4, contenders: 5, holdMs: [1, 5], rounds: costRounds, loopMs: hotOptions.loopMs, specs: fairnessSpecs }, log);
   const nodeDown = await releaseWithNodeDown(servers.slice(0, 3), 200);
   log('release with a node down: done');
+  const cache = await cacheBench(sockets[4] as string, { rounds: costRounds, log });
   const stolen = stealDuring(ticksBefore, cpuTicks());
-  const results: BenchResults = { date: new Date().toISOString(), environment: stolen === '' ? environment : `${environment}. ${stolen}`, uncontended: uncontendedResults, concurrent: concurrentResults, hotKey, hotKeyCost, fairness, nodeDown };
+  const results: BenchResults = { date: new Date().toISOString(), environment: stolen === '' ? environment : `${environment}. ${stolen}`, uncontended: uncontendedResults, concurrent: concurrentResults, hotKey, hotKeyCost, fairness, nodeDown, cache };
   const tables = markdown(results);
   const verdicts = targets(results);
   console.log(`${tables}\n${verdicts}`);

@@ -1,3 +1,4 @@
+import { cacheMarkdown, type CacheResults } from './cache-bench.js';
 /** The benchmark's outputs: markdown tables, the JSON record, and an SVG chart of the handoffs. */
 import type { HotKeyResult } from './hot-key-bench.js';
 import type { CostRow } from './hot-key-cost.js';
@@ -31,6 +32,8 @@ export interface BenchResults {
   /** Shares of acquisitions beside processes that poll: 4 processes x 5 on 1 node, holds of 1-5 ms. */
   readonly fairness: CostRow[];
   readonly nodeDown: NodeDownRow;
+  /** The cache section (issue 12). */
+  readonly cache?: CacheResults;
 }
 
 const FLOORS = new Set(['floor', 'notification floor']);
@@ -71,6 +74,7 @@ export function markdown(results: BenchResults): string {
     out.push('');
   }
   out.push(...costTables(results));
+  if (results.cache !== undefined) out.push(cacheMarkdown(results.cache), '');
   return out.join('\n');
 }
 

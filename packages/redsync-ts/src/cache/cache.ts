@@ -39,6 +39,8 @@ export class Cache<T = unknown> implements AsyncDisposable {
   /** Fills in flight in this process, by entry key: concurrent misses share one. */
   readonly #flights = new Map<string, Promise<FillResult<T>>>();
   readonly #refreshing = new Set<string>();
+  /** GETs in flight, by entry key. */
+  readonly #reads = new Map<string, Promise<string | undefined>>();
   #warnedDown = false;
 
   /** @internal Use `rs.cache()`. */
@@ -127,9 +129,15 @@ export class Cache<T = unknown> implements AsyncDisposable {
   }
 
   async #get(entryKey: string, loader: Loader<T>, policy: EntryPolicy, signal?: AbortSignal, timeout?: number): Promise<T | undefined> {
+    // A fill in flight here: join it without reading (the read would only find the miss again).
+    const flying = this.#flights.get(entryKey);
+    if (flying !== undefined) {
+      this.#counters.misses += 1;
+      return this.#limit(this.#flight(entryKey, () => flying), signal, timeout);
+    }
     let raw: string | undefined;
     try {
-      raw = await this.#store.get(entryKey);
+      raw = await this.#read(entryKey);
     } catch (error) {
       return this.#limit(this.#flight(entryKey, () => this.#storeDown(error, loader)), signal, timeout);
     }
@@ -148,6 +156,20 @@ export class Cache<T = unknown> implements AsyncDisposable {
     this.#counters.misses += 1;
     const request: FillRequest<T> = { key: entryKey, loader, policy, stale: entry };
     return this.#limit(this.#flight(entryKey, () => this.#fill(request)), signal, timeout);
+  }
+
+  /**
+   * One GET per key in flight: concurrent callers share it. A burst of 250 gets in one process
+   * otherwise queues 250 GETs on the connection ahead of the fill's own commands (the loader of a
+   * 4 x 250 cold burst started 46-78 ms after it began, measured before this).
+   */
+  #read(entryKey: string): Promise<string | undefined> {
+    let read = this.#reads.get(entryKey);
+    if (read === undefined) {
+      read = this.#store.get(entryKey).finally(() => this.#reads.delete(entryKey));
+      this.#reads.set(entryKey, read);
+    }
+    return read;
   }
 
   /** One fill per key in this process: later callers join the one in flight. */

@@ -1,0 +1,71 @@
+/**
+ * The caches the bench compares, each as a user would set it up on one Redis (no in-memory tier,
+ * so every hit is a Redis read like ours): redsync-ts's `rs.cache`, bentocache with its Redis
+ * driver (L2 only), cache-manager with a Keyv Redis store, async-cache-dedupe with its Redis
+ * storage. Each get goes through the library's get-or-compute call with the same loader.
+ */
+import KeyvRedis, { createClient } from '@keyv/redis';
+import { createCache as createDedupe } from 'async-cache-dedupe';
+import { BentoCache, bentostore } from 'bentocache';
+import { redisDriver } from 'bentocache/drivers/redis';
+import { createCache as createCacheManager } from 'cache-manager';
+import { Redis } from 'ioredis';
+import Keyv from 'keyv';
+import { Redsync, fromIoredis } from 'redsync-ts';
+
+export const CACHE_LIBRARIES = ['redsync-ts', 'bentocache 1.6.1', 'cache-manager 7.2.9', 'async-cache-dedupe 3.4.0'] as const;
+export type CacheLibraryName = (typeof CACHE_LIBRARIES)[number];
+
+/** One cache, with the loader fixed per call. */
+export interface CacheLibrary {
+  readonly name: string;
+  get(key: string, loader: () => Promise<string>): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/** Opens `name` on the server at `socket`, with entries living `ttlMs`. */
+export async function openCache(name: CacheLibraryName, socket: string, ttlMs: number): Promise<CacheLibrary> {
+  switch (name) {
+    case 'redsync-ts': {
+      const client = new Redis({ path: socket });
+      const rs = new Redsync([fromIoredis(client)]);
+      const cache = rs.cache<string>({ ttl: ttlMs });
+      return {
+        name,
+        get: (key, loader) => cache.get(key, loader),
+        async close() {
+          await rs.close();
+          client.disconnect();
+        },
+      };
+    }
+    case 'bentocache 1.6.1': {
+      // Connection options, not our client: bentocache makes its own with the ioredis 5 it pins.
+      const bento = new BentoCache({ default: 'redis', stores: { redis: bentostore().useL2Layer(redisDriver({ connection: { path: socket } })) } });
+      return { name, get: (key, loader) => bento.getOrSet({ key, factory: loader, ttl: ttlMs }), close: () => bento.disconnectAll() };
+    }
+    case 'cache-manager 7.2.9': {
+      const client = createClient({ socket: { path: socket } as never });
+      await client.connect();
+      const cache = createCacheManager({ stores: [new Keyv({ store: new KeyvRedis(client) })] });
+      return { name, get: (key, loader) => cache.wrap(key, loader, ttlMs), close: async () => (await cache.disconnect(), undefined) };
+    }
+    case 'async-cache-dedupe 3.4.0': {
+      const client = new Redis({ path: socket });
+      const cache = createDedupe({ ttl: Math.max(1, Math.round(ttlMs / 1000)), storage: { type: 'redis', options: { client: client as never } } }) as unknown as Record<string, (key: string) => Promise<unknown>> & { define(name: string, fn: (key: string) => Promise<unknown>): void };
+      let current: () => Promise<string> = () => Promise.resolve('');
+      cache.define('load', () => current());
+      return {
+        name,
+        get: (key, loader) => {
+          current = loader;
+          return (cache['load'] as (key: string) => Promise<unknown>)(key);
+        },
+        close() {
+          client.disconnect();
+          return Promise.resolve();
+        },
+      };
+    }
+  }
+}
