@@ -26,6 +26,11 @@ export interface ContenderReport {
   readonly maxAbortLateness: number;
   /** Holds whose signal aborted with a LockLostError (the fault reached a holder). */
   readonly lost: number;
+  /**
+   * The cache rows' own record: gets made, times a stored entry was seen replaced by one whose
+   * fill began earlier (its stamp went back), and loader calls.
+   */
+  readonly cache?: { readonly gets: number; readonly regressions: number; readonly fills: number };
 }
 
 /** What the parent tells a contender over IPC. */

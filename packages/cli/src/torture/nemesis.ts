@@ -188,6 +188,25 @@ for (const [fault, nemesis] of Object.entries(HANDOFF_FAULTS)) if (nemesis !== u
 nemeses['handoffs: an outside owner knows the value'] = () => Promise.resolve(0);
 nemeses['UNSAFE: handoffs: passed on under a value an outside owner knows'] = () => Promise.resolve(0);
 
+/**
+ * The cache rows: several processes filling a few hot keys (ttl 200 ms) through `rs.cache`, under
+ * the faults that matter to a fill. The pause targets a process whose loader is running.
+ */
+const CACHE_FAULTS: Record<string, Nemesis | undefined> = {
+  none: nemeses['none'],
+  'filler paused past its lease (SIGSTOP)': nemeses['holder process paused past its ttl (SIGSTOP)'],
+  'kill minority, AOF restart': nemeses['kill minority, AOF restart'],
+  'SCRIPT FLUSH': nemeses['SCRIPT FLUSH'],
+  'connection resets': nemeses['connection resets'],
+};
+for (const [fault, nemesis] of Object.entries(CACHE_FAULTS)) if (nemesis !== undefined) nemeses[`cache: ${fault}`] = nemesis;
+nemeses['UNSAFE: cache: filler paused past its lease, unfenced write'] = nemeses['holder process paused past its ttl (SIGSTOP)'] as Nemesis;
+
+/** True for the cache rows (cache-contender.ts). */
+export function isCacheRow(scenario: string): boolean {
+  return scenario.startsWith('cache: ') || scenario.startsWith('UNSAFE: cache: ');
+}
+
 /** How the contenders of a handoff row behave (see handoff-contender.ts); undefined: contender.ts. */
 export function handoffMode(scenario: string): 'handoff' | 'outsider' | 'outsider-control' | undefined {
   if (scenario === 'handoffs: an outside owner knows the value') return 'outsider';
@@ -197,6 +216,7 @@ export function handoffMode(scenario: string): 'handoff' | 'outsider' | 'outside
 
 /** Scenarios whose configuration is known to be unsafe: the checker must find violations there. */
 export const UNSAFE = new Set([
+  'UNSAFE: cache: filler paused past its lease, unfenced write',
   'UNSAFE: handoffs: passed on under a value an outside owner knows',
   'UNSAFE: handoffs: minority restarts empty, no delay',
   'UNSAFE: majority restarts empty, no delay',
@@ -224,6 +244,8 @@ export const LONG_HOLDS = new Set([
   'UNSAFE: forward clock jump on a majority (libfaketime)',
   'holder partitioned from the majority',
   'holder process paused past its ttl (SIGSTOP)',
+  'cache: filler paused past its lease (SIGSTOP)',
+  'UNSAFE: cache: filler paused past its lease, unfenced write',
 ]);
 /**
  * Scenarios safe for the lock but not for fences: nodes restarted without persistence forget their
@@ -231,4 +253,4 @@ export const LONG_HOLDS = new Set([
  */
 export const FENCES_FORGOTTEN = new Set(['majority restarts empty, delayed past the ttl']);
 /** Scenarios that restart nodes and want AOF persistence for them. */
-export const PERSISTENT = new Set(['kill minority, AOF restart', 'majority down', 'handoffs: kill minority, AOF restart']);
+export const PERSISTENT = new Set(['kill minority, AOF restart', 'majority down', 'handoffs: kill minority, AOF restart', 'cache: kill minority, AOF restart']);

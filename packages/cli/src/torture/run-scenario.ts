@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { FaultProxy, RedisServer, startRedisServer, startRedisServers, stopRedisServers } from 'redsync-ts/testing';
 import { check, type Verdict } from './checker.js';
 import { monotonicMs, type ContenderCommand, type ContenderReport, type ContenderStatus } from './history.js';
-import { CLOCKED, LONG_HOLDS, PARTITIONABLE, PERSISTENT, handoffMode, nemeses, type Contenders } from './nemesis.js';
+import { CLOCKED, LONG_HOLDS, PARTITIONABLE, PERSISTENT, handoffMode, isCacheRow, nemeses, type Contenders } from './nemesis.js';
 
 export interface ScenarioOptions {
   readonly processes: number;
@@ -34,6 +34,7 @@ export interface ScenarioResult extends Verdict {
 
 const CONTENDER = fileURLToPath(new URL('./contender.js', import.meta.url));
 const HANDOFF_CONTENDER = fileURLToPath(new URL('./handoff-contender.js', import.meta.url));
+const CACHE_CONTENDER = fileURLToPath(new URL('./cache-contender.js', import.meta.url));
 
 /** Runs one scenario on 5 fresh lock nodes (behind fault proxies) and a resource node. */
 export async function runScenario(scenario: string, options: ScenarioOptions): Promise<ScenarioResult> {
@@ -62,8 +63,10 @@ export async function runScenario(scenario: string, options: ScenarioOptions): P
         maxAcquisitions: Math.ceil(options.maxAcquisitions / options.processes),
         partitionable: PARTITIONABLE.has(scenario),
         mode: handoffMode(scenario),
+        blind: scenario.startsWith('UNSAFE: cache: '),
+        cacheTtl: LONG_HOLDS.has(scenario) ? options.ttl * 2 : 200,
       });
-    const script = handoffMode(scenario) === undefined ? CONTENDER : HANDOFF_CONTENDER;
+    const script = isCacheRow(scenario) ? CACHE_CONTENDER : handoffMode(scenario) === undefined ? CONTENDER : HANDOFF_CONTENDER;
     const running = Array.from({ length: options.processes }, (_, proc) => runContender(script, task(proc)));
     const contenders = watchHolders(running.map((r) => r.child));
     const reports = Promise.all(running.map((r) => r.report));
@@ -81,13 +84,13 @@ export async function runScenario(scenario: string, options: ScenarioOptions): P
     const failed = done.reduce((sum, r) => sum + r.failedAcquires, 0);
     const sum = (pick: (r: ContenderReport) => number): number => done.reduce((total, r) => total + pick(r), 0);
     const latencies = done.flatMap((r) => r.acquireLatencies).sort((a, b) => a - b);
-    const verdict = check(holds, Number(await resource.get(`${name}:counter`)));
+    const verdict = isCacheRow(scenario) ? cacheVerdict(done) : check(holds, Number(await resource.get(`${name}:counter`)));
     return {
       scenario,
       processes: options.processes,
       faults,
       ...verdict,
-      availability: holds.length / Math.max(1, holds.length + failed),
+      availability: verdict.acquisitions / Math.max(1, verdict.acquisitions + failed),
       acquireP99: latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))] ?? Number.NaN,
       stale: sum((r) => r.stale),
       staleUnaborted: sum((r) => r.staleUnaborted),
@@ -100,6 +103,12 @@ export async function runScenario(scenario: string, options: ScenarioOptions): P
     await Promise.all(proxies.map((p) => p.close()));
     await stopRedisServers([...servers, resourceServer]);
   }
+}
+
+/** The cache rows (cache-contender.ts): gets count as acquisitions, stamp regressions as lost updates. */
+function cacheVerdict(reports: readonly ContenderReport[]): Verdict {
+  const sum = (pick: (c: NonNullable<ContenderReport['cache']>) => number): number => reports.reduce((total, r) => total + (r.cache === undefined ? 0 : pick(r.cache)), 0);
+  return { acquisitions: sum((c) => c.gets) - reports.reduce((total, r) => total + r.failedAcquires, 0), overlaps: 0, lostUpdates: sum((c) => c.regressions), fenceOrderViolations: 0 };
 }
 
 /**
