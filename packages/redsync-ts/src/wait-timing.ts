@@ -11,6 +11,13 @@ const JITTER_MS = 50;
 /** The least a head waits before it looks again after losing to an echoed release. */
 const RECHECK_MIN_MS = 50;
 
+/**
+ * The most it waits: the default retry delay's upper end. The release it lost to may have reached
+ * the last nodes after its attempt did, leaving the key free with nobody to announce it; a long
+ * retry delay (a minute, in a test) then left the waiter idle that long.
+ */
+export const RECHECK_MAX_MS = 250;
+
 /** What ended a wait: make an attempt now, only look at the caller's deadlines, or a handed lock. */
 export type Wake = 'attempt' | 'look' | HandedLock;
 
@@ -52,8 +59,8 @@ export interface HeadState {
    * The last attempt lost after an echo of the release it answered: it may have reached a node
    * before that release did. Then that node's release, finding the waiting flag our attempt just
    * raised, announces itself again, usually after our attempt: that wakes us. In case it came
-   * before, the head looks again after a retry delay (at least RECHECK_MIN_MS) instead of the
-   * holder's ttl; usually the winner's release wakes it first. Going again at once cost every
+   * before, the head looks again after a retry delay (from RECHECK_MIN_MS to RECHECK_MAX_MS)
+   * instead of the holder's ttl; usually the winner's release wakes it first. Going again at once cost every
    * loser a second attempt per release on N nodes (14 commands per acquisition per node instead
    * of 6.4, 3 nodes, 3 processes x 6 contenders, bench run of 2026-12-01).
    */
@@ -64,7 +71,7 @@ export interface HeadState {
 export function headAttemptAt(now: number, poll: number, state: HeadState): number {
   const holder = state.holderUntil;
   if (state.recheck) {
-    const after = Math.max(poll, RECHECK_MIN_MS);
+    const after = Math.min(Math.max(poll, RECHECK_MIN_MS), RECHECK_MAX_MS);
     return now + (holder > now ? Math.min(after, holder - now + 1) : after);
   }
   // Known to live until `holder`: look 1 ms after it expired, plus a little jitter (up to a

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, mock, test } from 'node:test';
 import { setImmediate as flush } from 'node:timers/promises';
 import type { LockContext, TimedRound } from '../../src/lock-ops.js';
 import { YIELD_GRACE_MS } from '../../src/handoff-chain.js';
+import { RECHECK_MAX_MS } from '../../src/wait-timing.js';
 import { MAX_HANDOFFS, MAX_HANDOFF_CHAIN_MS, WaitLine, type HandedLock, type HandoffOffer, type Turn, type Wake } from '../../src/wait-line.js';
 
 const LONG = 60_000;
@@ -81,6 +82,21 @@ describe('WaitLine', () => {
     await again.done;
     assert.equal(again.woke(), 'attempt', 'one retry delay later, not the holder ttl');
     assert.equal(waitB.woke(), undefined, 'B was not woken by the echo');
+  });
+
+  test(`after an echoed loss, a long retry delay does not keep the head idle beyond ${String(RECHECK_MAX_MS)} ms`, async () => {
+    const line = new WaitLine(() => undefined);
+    line.setConfirmed(0, true);
+    const a = line.join(0);
+    const waitA = watch(a);
+    line.notify('r1');
+    await waitA.done;
+    line.notify('r1'); // the release reached the last node after A's attempt: free, and unannounced
+    a.lost(lostTo(LONG), now);
+    const again = watch(a, { poll: LONG });
+    tick(RECHECK_MAX_MS);
+    await again.done;
+    assert.equal(again.woke(), 'attempt');
   });
 
   test('after a win, echoes of the release that led to it wake nobody', async () => {
