@@ -3,7 +3,8 @@ import type { Mutex } from '../mutex.js';
 import type { RedisNode } from '../node.js';
 import { checkFunction, checkName } from '../validate.js';
 import { decodeEntry, envelopeTail, isTombstone, jittered, shouldRefreshEarly, TOMBSTONE_TAIL, type Entry } from './envelope.js';
-import { CacheStoreError, CacheTimeoutError } from './errors.js';
+import { withCallerLimits } from './caller-limits.js';
+import { CacheStoreError } from './errors.js';
 import { encodeValue, fill, type FillRequest, type FillResult, type FillSetup } from './fill.js';
 import { FillFeed } from './fill-feed.js';
 import { resolveEntryPolicy, resolveGetOptions, type CacheEntryOptions, type CacheGetOptions, type EntryPolicy, type ResolvedCacheOptions } from './options.js';
@@ -133,13 +134,13 @@ export class Cache<T = unknown> implements AsyncDisposable {
     const flying = this.#flights.get(entryKey);
     if (flying !== undefined) {
       this.#counters.misses += 1;
-      return this.#limit(this.#flight(entryKey, () => flying), signal, timeout);
+      return withCallerLimits(this.#flight(entryKey, () => flying), signal, timeout);
     }
     let raw: string | undefined;
     try {
       raw = await this.#read(entryKey);
     } catch (error) {
-      return this.#limit(this.#flight(entryKey, () => this.#storeDown(error, loader)), signal, timeout);
+      return withCallerLimits(this.#flight(entryKey, () => this.#storeDown(error, loader)), signal, timeout);
     }
     const entry = usable(decodeEntry(raw));
     const now = Date.now();
@@ -155,7 +156,7 @@ export class Cache<T = unknown> implements AsyncDisposable {
     }
     this.#counters.misses += 1;
     const request: FillRequest<T> = { key: entryKey, loader, policy, stale: entry };
-    return this.#limit(this.#flight(entryKey, () => this.#fill(request)), signal, timeout);
+    return withCallerLimits(this.#flight(entryKey, () => this.#fill(request)), signal, timeout);
   }
 
   /**
@@ -231,22 +232,6 @@ export class Cache<T = unknown> implements AsyncDisposable {
     } catch {
       return undefined;
     }
-  }
-
-  /** This caller's own bounds on a shared fill: its signal and timeout stop its wait only. */
-  #limit(flight: Promise<T | undefined>, signal?: AbortSignal, timeout?: number): Promise<T | undefined> {
-    if (signal === undefined && timeout === undefined) return flight;
-    return new Promise((resolve, reject) => {
-      const timer = timeout === undefined ? undefined : setTimeout(() => finish(() => reject(new CacheTimeoutError(`no value within the caller's timeout of ${timeout} ms`))), timeout);
-      const onAbort = (): void => finish(() => reject(signal?.reason));
-      const finish = (settle: () => void): void => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        settle();
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      flight.then((value) => finish(() => resolve(value)), (error: unknown) => finish(() => reject(error)));
-    });
   }
 }
 

@@ -54,6 +54,26 @@ for (const adapter of ADAPTERS) {
       assert.equal(stats.waits, 49);
       await rs.close();
     });
+
+    test('a waiter of another process is woken with the value when it is written', async () => {
+      const filler = new Redsync(cluster.nodes);
+      const waiter = new Redsync(await cluster.connect());
+      const [a, b] = [filler.cache<string>({ ttl: 60_000 }), waiter.cache<string>({ ttl: 60_000 })];
+      const key = uniqueName('woken');
+      const release = gate<string>();
+      let loading = false;
+      const filling = a.get(key, () => {
+        loading = true;
+        return release.promise;
+      });
+      await until(() => loading, 'the filler to load');
+      const waiting = b.get(key, () => 'the waiter must not load');
+      await until(async () => Number((await nth(cluster.admin, 0).pubsub('NUMSUB', `cache:${key}:filled`))[1]) > 0, 'the waiter to listen');
+      release.open('filled');
+      assert.deepEqual(await Promise.all([filling, waiting]), ['filled', 'filled']);
+      assert.equal(b.stats().fills, 0);
+      await Promise.all([filler.close(), waiter.close()]);
+    });
   });
 }
 
