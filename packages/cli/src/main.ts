@@ -1,84 +1,59 @@
 #!/usr/bin/env node
 /**
- * The `redsync` command. For now it runs the demo; the lock runner and stats come later.
- * Exit codes follow sysexits: 64 for usage errors, 70 for internal failures.
+ * The `redsync` command: `run` (a command under a lock, like flock across machines), `inspect`
+ * (a lock's state on every node) and `demo`. Exit codes follow sysexits: 64 for usage errors,
+ * 69 when Redis cannot be reached, 70 for internal failures; `run` exits with its command's.
  */
-import { parseArgs } from 'node:util';
-import { runDemo } from './demo/run-demo.js';
+import { UsageError } from './cli-args.js';
+import { DEMO_USAGE, demoCommand } from './demo/command.js';
+import { INSPECT_USAGE, inspectCommand } from './inspect/command.js';
+import { RUN_USAGE, runCommand } from './run/command.js';
 
-const USAGE = `usage: redsync demo [--redis URL ...] [--workers N] [--stock N] [--latency MS]
+const USAGE = `usage: redsync <command> [options]
 
-  demo    sell from one stock record with several processes, without and with a Redlock.
-          With no --redis, starts 5 temporary redis-server processes (and 1 for the stock)
-          and stops them afterwards.
+commands:
+  run       run a command under a lock (flock-style; renewed while it runs)
+  inspect   show a lock's state on every node
+  demo      the oversell and cache demo on temporary redis-servers
 
-options:
-  --redis URL     a lock node (redis://host:port or unix:///path); repeat for N nodes.
-                  The first one also holds the stock record.
-  --workers N     worker processes (default 4)
-  --stock N       units in stock (default 200)
-  --latency MS    business latency between reading and writing the stock (default 2)
-  --json          print the results as one JSON object on stdout (progress goes to stderr)
-  -h, --help      this text`;
+Run "redsync <command> --help" for a command's options.
+  -h, --help       this text
+  -V, --version    the version`;
 
-function positiveInteger(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const parsed = Number(value);
-  if (!Number.isSafeInteger(parsed) || parsed < 1) throw new RangeError(`--${name} must be a positive integer, got ${value}`);
-  return parsed;
-}
+const COMMANDS: Record<string, { usage: string; run: (argv: string[]) => Promise<number> }> = {
+  run: { usage: RUN_USAGE, run: runCommand },
+  inspect: { usage: INSPECT_USAGE, run: inspectCommand },
+  demo: { usage: DEMO_USAGE, run: demoCommand },
+};
 
 async function main(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        redis: { type: 'string', multiple: true },
-        workers: { type: 'string' },
-        stock: { type: 'string' },
-        latency: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    console.error(`${(error as Error).message}\n\n${USAGE}`);
-    return 64;
-  }
-  const { values, positionals } = parsed;
-  if (values.help === true) {
+  const [name, ...rest] = argv;
+  if (name === '-h' || name === '--help') {
     console.log(USAGE);
     return 0;
   }
-  if (positionals[0] !== 'demo' || positionals.length > 1) {
-    console.error(USAGE);
+  if (name === '-V' || name === '--version') {
+    console.log('redsync 0.1.0');
+    return 0;
+  }
+  const command = name === undefined ? undefined : COMMANDS[name];
+  if (command === undefined) {
+    console.error(`${name === undefined ? 'missing command' : `unknown command ${JSON.stringify(name)}`}\n\n${USAGE}`);
     return 64;
   }
-  let options;
   try {
-    options = {
-      redis: values.redis ?? [],
-      workers: positiveInteger('workers', values.workers, 4),
-      stock: positiveInteger('stock', values.stock, 200),
-      latencyMs: positiveInteger('latency', values.latency, 2),
-      json: values.json === true,
-      out: (line: string) => (values.json === true ? console.error(line) : console.log(line)),
-    };
+    return await command.run(rest);
   } catch (error) {
-    console.error((error as Error).message);
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`redsync ${String(name)}: ${error.message}\n\n${command.usage}`);
     return 64;
   }
-  const results = await runDemo(options);
-  if (options.json) console.log(JSON.stringify({ stock: options.stock, workers: options.workers, phases: results }));
-  return 0;
 }
 
 main(process.argv.slice(2)).then(
   (code) => (process.exitCode = code),
   (error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
+    console.error(`redsync: ${error instanceof Error ? error.message : String(error)}`);
     process.exitCode = 70;
   },
 );

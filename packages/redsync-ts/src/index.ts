@@ -10,6 +10,7 @@ export type { WarmLoader, WarmOptions, WarmResult } from './cache/warm.js';
 export { CacheError, CacheFillError, CacheStoreError, CacheTimeoutError, type CacheErrorCode } from './cache/errors.js';
 export type { LockedWork, WithLockOptions } from './with-lock.js';
 export { fencedSet } from './fenced-set.js';
+export { lockKeysOf, type LockKeys } from './keys.js';
 export { Mutex } from './mutex.js';
 export type { AcquireOptions } from './acquire-call.js';
 export { Lock } from './lock.js';

@@ -60,3 +60,20 @@ export function releaseTagOf(value: string): string {
 export function waitingFlagOf(lockKey: string): string {
   return companionKey(lockKey, ':waiting');
 }
+
+/** Every Redis name a lock key uses, for tools that look at a lock from outside (`redsync inspect`). */
+export interface LockKeys {
+  /** The lock key itself: prefix + name. */
+  readonly key: string;
+  /** The fencing counter (never expires). */
+  readonly fence: string;
+  /** The flag a waiter raises when it finds the key taken. */
+  readonly waitingFlag: string;
+  /** The pub/sub channel a release announces itself on. */
+  readonly releaseChannel: string;
+}
+
+/** The names of `lockKey`'s companion keys and channel (all in its Redis Cluster hash slot). */
+export function lockKeysOf(lockKey: string): LockKeys {
+  return { key: lockKey, fence: fenceKeyOf(lockKey), waitingFlag: waitingFlagOf(lockKey), releaseChannel: releaseChannelOf(lockKey) };
+}
