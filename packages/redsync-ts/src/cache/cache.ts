@@ -165,11 +165,13 @@ export class Cache<T = unknown> implements AsyncDisposable {
    * 4 x 250 cold burst started 46-78 ms after it began, measured before this).
    */
   #read(entryKey: string): Promise<string | undefined> {
-    let read = this.#reads.get(entryKey);
-    if (read === undefined) {
-      read = this.#store.get(entryKey).finally(() => this.#reads.delete(entryKey));
-      this.#reads.set(entryKey, read);
-    }
+    const shared = this.#reads.get(entryKey);
+    if (shared !== undefined) return shared;
+    const read = this.#store.get(entryKey);
+    this.#reads.set(entryKey, read);
+    // Callers await the GET itself; the clean-up hangs off it, not in their way.
+    const clear = (): void => void this.#reads.delete(entryKey);
+    read.then(clear, clear);
     return read;
   }
 

@@ -3,6 +3,7 @@ import { runScript, type Script } from '../script.js';
 import { cacheFill, cacheNotify, cacheRead, cacheSet } from '../scripts/index.js';
 import type { CacheFillReply } from '../scripts/cache-fill.js';
 import type { CacheReadReply } from '../scripts/cache-read.js';
+import { cancelDeadline, scheduleDeadline } from '../deadlines.js';
 import { CacheStoreError } from './errors.js';
 
 /**
@@ -52,7 +53,8 @@ export class CacheStore {
 
   #bounded<R>(what: string, send: () => Promise<R>): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new CacheStoreError(`the cache store did not answer ${what} within ${this.#timeout} ms`)), this.#timeout);
+      // The process-wide deadline queue, not a timer per command: the hit path is one GET.
+      const deadline = scheduleDeadline(this.#timeout, () => reject(new CacheStoreError(`the cache store did not answer ${what} within ${String(this.#timeout)} ms`)));
       let sent: Promise<R>;
       try {
         sent = send();
@@ -61,11 +63,11 @@ export class CacheStore {
       }
       sent.then(
         (value) => {
-          clearTimeout(timer);
+          cancelDeadline(deadline);
           resolve(value);
         },
         (error: unknown) => {
-          clearTimeout(timer);
+          cancelDeadline(deadline);
           reject(new CacheStoreError(`the cache store failed ${what}: ${error instanceof Error ? error.message : String(error)}`, error));
         },
       );
