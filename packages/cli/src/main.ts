@@ -1,19 +1,21 @@
 #!/usr/bin/env node
 /**
  * The `redsync` command: `run` (a command under a lock, like flock across machines), `inspect`
- * (a lock's state on every node) and `demo`. Exit codes follow sysexits: 64 for usage errors,
+ * (a lock's state on every node), `stats` (the INFO monitor) and `demo`. Exit codes follow sysexits: 64 for usage errors,
  * 69 when Redis cannot be reached, 70 for internal failures; `run` exits with its command's.
  */
 import { UsageError } from './cli-args.js';
 import { DEMO_USAGE, demoCommand } from './demo/command.js';
 import { INSPECT_USAGE, inspectCommand } from './inspect/command.js';
 import { RUN_USAGE, runCommand } from './run/command.js';
+import { STATS_USAGE, statsCommand } from './stats/command.js';
 
 const USAGE = `usage: redsync <command> [options]
 
 commands:
   run       run a command under a lock (flock-style; renewed while it runs)
   inspect   show a lock's state on every node
+  stats     the INFO monitor: hit rate, memory, evictions (--watch, --json, --prometheus)
   demo      the oversell and cache demo on temporary redis-servers
 
 Run "redsync <command> --help" for a command's options.
@@ -23,6 +25,7 @@ Run "redsync <command> --help" for a command's options.
 const COMMANDS: Record<string, { usage: string; run: (argv: string[]) => Promise<number> }> = {
   run: { usage: RUN_USAGE, run: runCommand },
   inspect: { usage: INSPECT_USAGE, run: inspectCommand },
+  stats: { usage: STATS_USAGE, run: statsCommand },
   demo: { usage: DEMO_USAGE, run: demoCommand },
 };
 

@@ -11,6 +11,8 @@ export { CacheError, CacheFillError, CacheStoreError, CacheTimeoutError, type Ca
 export type { LockedWork, WithLockOptions } from './with-lock.js';
 export { fencedSet } from './fenced-set.js';
 export { lockKeysOf, type LockKeys } from './keys.js';
+export { TRACE_CHANNELS, type CacheTraceContext, type LockTraceContext } from './tracing.js';
+export { parseInfo, readServerStats, serverStatsOf, type ServerStats } from './server-stats.js';
 export { Mutex } from './mutex.js';
 export type { AcquireOptions } from './acquire-call.js';
 export { Lock } from './lock.js';

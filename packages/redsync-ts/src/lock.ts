@@ -3,6 +3,7 @@ import { Lease, leaseKeeper, type LeaseOwner } from './lease-keeper.js';
 import { handOff, passOn, reserveWaiter } from './handoff.js';
 import { extendFailure, extendRound, isWon, releaseRound, throwIfUndecided, type LockContext } from './lock-ops.js';
 import { defaultGenValue } from './options.js';
+import { lockChannels, lostChannel, traceContext, traced } from './tracing.js';
 import type { QuorumRound } from './quorum.js';
 
 /**
@@ -132,7 +133,11 @@ export class Lock implements AsyncDisposable, LeaseOwner {
    *   someone else, the nodes are unreachable, or it was released). A lock once lost stays lost:
    *   extend never revives it.
    */
-  async extend(): Promise<number> {
+  extend(): Promise<number> {
+    return lockChannels.extend.hasSubscribers ? traced(lockChannels.extend, () => traceContext(this.#ctx, 'extend'), () => this.#extend(), (validUntil) => ({ validUntil })) : this.#extend();
+  }
+
+  async #extend(): Promise<number> {
     if (this.#lost !== undefined) throw this.#lost;
     if (this.#released || this.#releasing !== undefined) throw new LockLostError('lock was released', 'extend-failed');
     const extending = extendRound(this.#ctx, this.#value, this);
@@ -159,6 +164,10 @@ export class Lock implements AsyncDisposable, LeaseOwner {
    * @throws LockReleaseError when too few nodes answered to tell (the key still expires by its ttl).
    */
   release(): Promise<boolean> {
+    return lockChannels.release.hasSubscribers ? traced(lockChannels.release, () => traceContext(this.#ctx, 'release'), () => this.#release(), (released) => ({ released })) : this.#release();
+  }
+
+  #release(): Promise<boolean> {
     if (this.#released) return Promise.resolve(false);
     if (this.#releasing === undefined) {
       if (this.#lost === undefined) this.#controller?.abort(new LockReleasedError());
@@ -237,6 +246,7 @@ export class Lock implements AsyncDisposable, LeaseOwner {
   lost(error: LockLostError): void {
     if (this.#lost !== undefined || this.#released) return;
     this.#lost = error;
+    if (lostChannel.hasSubscribers) lostChannel.publish({ name: this.#ctx.name, reason: error.reason });
     this.#validUntil = this.validUntil; // keep what the cohort last confirmed: validUntil never goes back
     this.#lease = undefined;
     this.#controller?.abort(error);

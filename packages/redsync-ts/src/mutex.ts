@@ -7,6 +7,7 @@ import { cleanUpRound, isWon, releaseRound, type LockContext, type TimedRound } 
 import { fencedAcquireRound } from './fenced-acquire.js';
 import type { Turn } from './wait-line.js';
 import { checkDelay, checkName, describeValue } from './validate.js';
+import { lockChannels, lockSummary, traceContext, traced } from './tracing.js';
 
 
 /**
@@ -42,6 +43,10 @@ export class Mutex {
    * @throws TypeError for invalid options, or when `genValue` returns something other than a non-empty string.
    */
   acquire(options?: AcquireOptions): Promise<Lock> {
+    return lockChannels.acquire.hasSubscribers ? traced(lockChannels.acquire, () => traceContext(this.#ctx, 'acquire'), () => this.#acquire(options), lockSummary) : this.#acquire(options);
+  }
+
+  #acquire(options?: AcquireOptions): Promise<Lock> {
     let call: Call;
     let value: string;
     try {
@@ -181,7 +186,11 @@ export class Mutex {
    * @throws `signal.reason` when `signal` aborts.
    * @throws EvictingNodeError when a node can evict keys and `onEvictingNode` is `'throw'`.
    */
-  async tryAcquire(options?: AcquireOptions): Promise<Lock | null> {
+  tryAcquire(options?: AcquireOptions): Promise<Lock | null> {
+    return lockChannels.tryAcquire.hasSubscribers ? traced(lockChannels.tryAcquire, () => traceContext(this.#ctx, 'tryAcquire'), () => this.#tryAcquire(options), lockSummary) : this.#tryAcquire(options);
+  }
+
+  async #tryAcquire(options?: AcquireOptions): Promise<Lock | null> {
     const call = readCall(options, 'tryAcquire', this.#ctx);
     call.signal?.throwIfAborted();
     const value = this.#newValue();

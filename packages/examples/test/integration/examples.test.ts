@@ -5,6 +5,9 @@ import { startRedisServers, stopRedisServers, type RedisServer } from 'redsync-t
 import { fencingWithPostgres } from '../../src/fencing-postgres.js';
 import { fencingWithRedis } from '../../src/fencing-redis.js';
 import { runNightlyJob } from '../../src/nightly-job.js';
+import { demoMetrics } from '../../src/observability.js';
+import { trace } from '@opentelemetry/api';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 
 const database: pg.ClientConfig = { host: process.env['PGHOST'] ?? '/var/run/postgresql', database: process.env['PGDATABASE'] ?? 'test', user: process.env['PGUSER'] ?? 'postgres' };
 
@@ -48,5 +51,24 @@ describe('examples', () => {
     const outcomes = await runNightlyJob(servers.map((s) => s.url), 4, `nightly-${String(Date.now())}`);
     assert.deepEqual(outcomes.filter((o) => o === 'ran').length, 1);
     assert.deepEqual(outcomes.filter((o) => o === 'skipped').length, 3);
+  });
+
+  test('observability: spans for lock calls, Prometheus wait and hold times, cache gets per prefix', async () => {
+    const exporter = new InMemorySpanExporter();
+    trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }));
+    try {
+      const text = await demoMetrics(servers.map((s) => s.url));
+      assert.match(text, /redsync_lock_wait_seconds_count\{outcome="acquired"\} 5/);
+      assert.match(text, /redsync_lock_hold_seconds_count\{name="report"\} 5/);
+      assert.match(text, /redsync_cache_gets_total\{prefix="cache",outcome="miss"\} 1/);
+      assert.match(text, /redsync_cache_gets_total\{prefix="cache",outcome="hit"\} 3/);
+      const names = exporter.getFinishedSpans().map((span) => span.name);
+      assert.equal(names.filter((name) => name === 'redsync acquire').length, 5);
+      // 5 of the lock, and the cache's fill lock for its one miss (taken with tryAcquire).
+      assert.equal(names.filter((name) => name === 'redsync release').length, 6);
+      assert.equal(names.filter((name) => name === 'redsync tryAcquire').length, 1);
+    } finally {
+      trace.disable();
+    }
   });
 });

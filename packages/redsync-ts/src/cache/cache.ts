@@ -1,4 +1,5 @@
 import { LockError } from '../errors.js';
+import { cacheChannels, traced, type CacheTraceContext } from '../tracing.js';
 import type { Mutex } from '../mutex.js';
 import type { RedisNode } from '../node.js';
 import { checkFunction, checkName } from '../validate.js';
@@ -70,7 +71,9 @@ export class Cache<T = unknown> implements AsyncDisposable {
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
-    return this.#get(entryKey, loader, call.policy, call.signal, call.timeout);
+    if (!cacheChannels.get.hasSubscribers) return this.#get(entryKey, loader, call.policy, call.signal, call.timeout);
+    const context: CacheTraceContext = { operation: 'get', key: entryKey };
+    return traced(cacheChannels.get, () => context, () => this.#get(entryKey, loader, call.policy, call.signal, call.timeout, context), () => ({ outcome: context.outcome }));
   }
 
   /**
@@ -129,17 +132,19 @@ export class Cache<T = unknown> implements AsyncDisposable {
     return this.#options.prefix + checkName('key', key, false);
   }
 
-  async #get(entryKey: string, loader: Loader<T>, policy: EntryPolicy, signal?: AbortSignal, timeout?: number): Promise<T | undefined> {
+  async #get(entryKey: string, loader: Loader<T>, policy: EntryPolicy, signal?: AbortSignal, timeout?: number, trace?: CacheTraceContext): Promise<T | undefined> {
     // A fill in flight here: join it without reading (the read would only find the miss again).
     const flying = this.#flights.get(entryKey);
     if (flying !== undefined) {
       this.#counters.misses += 1;
+      if (trace !== undefined) trace.outcome = 'miss';
       return withCallerLimits(this.#flight(entryKey, () => flying), signal, timeout);
     }
     let raw: string | undefined;
     try {
       raw = await this.#read(entryKey);
     } catch (error) {
+      if (trace !== undefined) trace.outcome = 'fallback';
       return withCallerLimits(this.#flight(entryKey, () => this.#storeDown(error, loader)), signal, timeout);
     }
     const entry = usable(decodeEntry(raw));
@@ -150,11 +155,13 @@ export class Cache<T = unknown> implements AsyncDisposable {
         this.#counters.hits += 1;
         const fresh = now < entry.expiresAt;
         if (!fresh) this.#counters.staleServed += 1;
+        if (trace !== undefined) trace.outcome = fresh ? 'hit' : 'stale';
         if (!fresh || shouldRefreshEarly(entry, now, policy.earlyRefresh)) this.#refresh(entryKey, loader, policy, entry);
         return value.value;
       }
     }
     this.#counters.misses += 1;
+    if (trace !== undefined) trace.outcome = 'miss';
     const request: FillRequest<T> = { key: entryKey, loader, policy, stale: entry };
     return withCallerLimits(this.#flight(entryKey, () => this.#fill(request)), signal, timeout);
   }
@@ -190,7 +197,7 @@ export class Cache<T = unknown> implements AsyncDisposable {
   /** A fill, falling back to the loader alone when the store or the lock nodes fail before it ran. */
   async #fill(request: FillRequest<T>): Promise<FillResult<T>> {
     try {
-      return await fill(this.#setup(request.key), request);
+      return await this.#traceFill(request);
     } catch (error) {
       if (request.loaderCalled === true || request.onlyIfFree === true || !isInfrastructureError(error)) throw error;
       return this.#storeDown(error, request.loader);
@@ -213,12 +220,19 @@ export class Cache<T = unknown> implements AsyncDisposable {
     if (this.#refreshing.has(entryKey) || this.#flights.has(entryKey)) return;
     this.#refreshing.add(entryKey);
     const request: FillRequest<T> = { key: entryKey, loader, policy, stale: entry, refreshOf: entry, onlyIfFree: true };
-    fill(this.#setup(entryKey), request).then(
+    this.#traceFill(request).then(
       (result) => {
         if (result.source === 'loaded') this.#counters.refreshes += 1;
       },
       () => undefined, // counted where it failed; the entry stays as it was
     ).finally(() => this.#refreshing.delete(entryKey));
+  }
+
+  /** One fill, on `redsync-ts:cache-fill` when someone listens. */
+  #traceFill(request: FillRequest<T>): Promise<FillResult<T>> {
+    const run = (): Promise<FillResult<T>> => fill(this.#setup(request.key), request);
+    if (!cacheChannels.fill.hasSubscribers) return run();
+    return traced(cacheChannels.fill, (): CacheTraceContext => ({ operation: 'fill', key: request.key }), run, (result) => ({ outcome: result.source }));
   }
 
   #setup(entryKey: string): FillSetup<T> {
