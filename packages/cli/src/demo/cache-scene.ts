@@ -83,11 +83,9 @@ function printHitRates(row: (SceneRow & { info: { hits: number; misses: number }
   const rate = (h: number, m: number): string => (h + m === 0 ? '-' : `${((100 * h) / (h + m)).toFixed(1)} %`);
   out(`  hit rate of rs.cache, from its own counters (stats()): ${rate(hits, misses)} (${String(hits)} hits, ${String(misses)} misses)`);
   out(`  hit rate from Redis INFO on the store, keyspace_hits / (hits + misses): ${rate(row.info.hits, row.info.misses)} (${String(row.info.hits)} / ${String(row.info.misses)})`);
-  const extraHits = row.info.hits - hits;
-  const extraMisses = row.info.misses - misses;
-  out(`  INFO saw ${String(extraHits)} hits and ${String(extraMisses)} misses the cache did not: it counts every key lookup on that server,`);
-  out('  the fill lock\'s attempts and releases and the fill scripts\' reads included, and any other user of the same Redis');
-  out('  (a lock-heavy app sharing it moves the ratio far more). Read a cache\'s hit rate from its own counters.');
+  out('  they differ: the cache counts callers (250 concurrent gets in one process share one GET and count 250 times),');
+  out('  INFO counts lookups on the server, the fill lock\'s attempts and releases and the fill scripts\' reads included,');
+  out('  and every other user of that Redis (a lock-heavy app moves it far more). Read a cache\'s hit rate from its own counters.');
 }
 
 async function keyspace(client: Redis): Promise<{ hits: number; misses: number }> {

@@ -16,8 +16,8 @@ interface Task extends ContenderTask {
   /** The control: fills write without the stamp check. */
   readonly blind: boolean;
   /**
-   * The entries' ttl: short (many fills), or, in the pause rows, longer than the pause, so that
-   * the entry a late filler would replace is still fresh when it wakes.
+   * The entries' ttl: short (many fills), or, in the pause rows, long enough (1.5 ttls) that the
+   * entry a late filler would replace is still fresh when it wakes (its pause lasts 2 ttls).
    */
   readonly cacheTtl: number;
 }
