@@ -5,6 +5,7 @@ import { MinHeap } from './min-heap.js';
 import type { RedisNode } from './node.js';
 import { MAX_TIMER_MS } from './validate.js';
 import { monotonicNow, validUntil } from './validity.js';
+import { renewalChannel } from './tracing.js';
 
 /** What the keeper reads from, and reports back to, the lock it watches. */
 export interface LeaseOwner {
@@ -191,6 +192,7 @@ export class LeaseKeeper {
       else allConfirmed = false;
     }
     for (const member of toLose) this.#lose(member, 'renewal-failed', 'a renewal found the lock gone or taken on a quorum');
+    if (renewalChannel.hasSubscribers) renewalChannel.publish({ locks: cohort.members.length, confirmed: renewal.all ? cohort.members.length : renewal.confirmed.filter(Boolean).length, lost: toLose.length, nodes: cohort.ctx.nodes.length });
     cohort.inFlight = undefined;
     cohort.settleRemovals();
     if (cohort.members.length === 0) return;

@@ -39,7 +39,7 @@ export interface CacheTraceContext {
 
 /**
  * The channel names, for `diagnostics_channel.tracingChannel(name)` (and `channel(name)` for
- * `lockLost`). Subscribing costs the traced calls one context object and a few events each.
+ * `lockLost` and `renewal`). Subscribing costs the traced calls one context object and a few events each.
  */
 export const TRACE_CHANNELS = Object.freeze({
   acquire: 'redsync-ts:acquire',
@@ -49,6 +49,7 @@ export const TRACE_CHANNELS = Object.freeze({
   cacheGet: 'redsync-ts:cache-get',
   cacheFill: 'redsync-ts:cache-fill',
   lockLost: 'redsync-ts:lock-lost',
+  renewal: 'redsync-ts:renewal',
 });
 
 /** The tracing channels the library publishes on. */
@@ -64,6 +65,11 @@ export const cacheChannels = {
 };
 /** `redsync-ts:lock-lost`: `{ name, reason }` when a held lock is found lost (renewal failed, expired, max hold). */
 export const lostChannel = channel(TRACE_CHANNELS.lockLost);
+/**
+ * `redsync-ts:renewal`: `{ locks, confirmed, lost, nodes }` after each batched renewal round of
+ * the process-wide lease keeper (one round renews every lock of a cohort).
+ */
+export const renewalChannel = channel(TRACE_CHANNELS.renewal);
 
 /**
  * Runs `work` under `trace` when someone listens, with `summary(result)` as the context's result

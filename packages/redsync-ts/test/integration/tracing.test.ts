@@ -14,7 +14,7 @@ type Seen = { channel: string; event: string; context: Record<string, unknown> }
 function record(seen: Seen): () => void {
   const stops: (() => void)[] = [];
   for (const [key, name] of Object.entries(TRACE_CHANNELS)) {
-    if (key === 'lockLost') {
+    if (key === 'lockLost' || key === 'renewal') {
       const listener = (message: unknown): void => void seen.push({ channel: name, event: 'publish', context: message as Record<string, unknown> });
       subscribe(name, listener);
       stops.push(() => unsubscribe(name, listener));
@@ -59,15 +59,17 @@ describe('tracing channels', () => {
     }
   });
 
-  test('a lost lock is published with its reason; a failed acquire publishes error', async () => {
+  test('renewal rounds and a lost lock are published; a failed acquire publishes error', async () => {
     const seen: Seen = [];
     const stop = record(seen);
     const rs = new Redsync(cluster.nodes, { ttl: 300 });
     const name = uniqueName();
     try {
       const lock = await rs.mutex(name).acquire({ autoExtend: true });
+      await until(() => seen.some((s) => s.channel === TRACE_CHANNELS.renewal && s.context['confirmed'] === 1), 'a renewal');
       await Promise.all(cluster.admin.map((a) => a.del(name)));
       await until(() => seen.some((s) => s.channel === TRACE_CHANNELS.lockLost), 'the loss');
+      assert.ok(seen.some((s) => s.channel === TRACE_CHANNELS.renewal && s.context['lost'] === 1), 'the renewal that found it gone');
       assert.equal(seen.find((s) => s.channel === TRACE_CHANNELS.lockLost)?.context['reason'], 'renewal-failed');
       await lock.release();
       const other = await rs.mutex(name).acquire();
