@@ -1,4 +1,5 @@
 /** What every `redsync` command shares on its command line: usage errors, durations, node URLs. */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 /** A command line the program cannot run: exit 64 with the usage text. */
 export class UsageError extends Error {
@@ -22,4 +23,13 @@ export function nodeUrls(flags: readonly string[] | undefined, env: NodeJS.Proce
     if (!/^(rediss?|unix):\/\//.test(url)) throw new UsageError(`a node URL must start with redis://, rediss:// or unix://, got ${JSON.stringify(url.replace(/\/\/[^@/]*@/, '//***@'))}`);
   }
   return chosen;
+}
+
+/** `parseArgs`, with its complaints turned into a UsageError. */
+export function parseOrUsage<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 }

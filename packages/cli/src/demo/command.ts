@@ -1,6 +1,5 @@
 /** `redsync demo`: its command line, and the run. */
-import { parseArgs } from 'node:util';
-import { UsageError } from '../cli-args.js';
+import { UsageError, parseOrUsage } from '../cli-args.js';
 import { runDemo } from './run-demo.js';
 
 export const DEMO_USAGE = `usage: redsync demo [--redis URL ...] [--workers N] [--stock N] [--latency MS] [--json]
@@ -27,9 +26,7 @@ function positiveInteger(name: string, value: string | undefined, fallback: numb
 
 /** Runs `redsync demo` with `argv` (after the command name). @throws UsageError */
 export async function demoCommand(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const parsed = parseOrUsage({
       args: argv,
       options: {
         redis: { type: 'string', multiple: true },
@@ -40,9 +37,6 @@ export async function demoCommand(argv: string[]): Promise<number> {
         help: { type: 'boolean', short: 'h' },
       },
     });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
   const { values } = parsed;
   if (values.help === true) {
     console.log(DEMO_USAGE);

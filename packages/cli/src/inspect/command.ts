@@ -1,6 +1,5 @@
 /** `redsync inspect`: its usage text and entry point. */
-import { parseArgs } from 'node:util';
-import { UsageError, nodeUrls } from '../cli-args.js';
+import { UsageError, nodeUrls, parseOrUsage } from '../cli-args.js';
 import { connectAll } from '../connect.js';
 import { describeInspection, inspectLock } from './inspect.js';
 
@@ -18,12 +17,7 @@ options:
 
 /** Runs `redsync inspect` with `argv` (after the command name). @throws UsageError */
 export async function inspectCommand(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { redis: { type: 'string', multiple: true }, prefix: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const parsed = parseOrUsage({ args: argv, allowPositionals: true, options: { redis: { type: 'string', multiple: true }, prefix: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
   const { values, positionals } = parsed;
   if (values.help === true) {
     console.log(INSPECT_USAGE);

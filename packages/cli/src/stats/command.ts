@@ -1,6 +1,5 @@
 /** `redsync stats`: the INFO monitor. */
-import { parseArgs } from 'node:util';
-import { UsageError, nodeUrls, seconds } from '../cli-args.js';
+import { UsageError, nodeUrls, parseOrUsage, seconds } from '../cli-args.js';
 import { connectAll } from '../connect.js';
 import { servePrometheus } from './prometheus.js';
 import { chart, sampleTable } from './render.js';
@@ -34,12 +33,7 @@ function normalise(argv: readonly string[]): string[] {
 
 /** Runs `redsync stats` with `argv` (after the command name). @throws UsageError */
 export async function statsCommand(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: normalise(argv), options: { redis: { type: 'string', multiple: true }, watch: { type: 'string' }, json: { type: 'boolean' }, prometheus: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const parsed = parseOrUsage({ args: normalise(argv), options: { redis: { type: 'string', multiple: true }, watch: { type: 'string' }, json: { type: 'boolean' }, prometheus: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
   const { values } = parsed;
   if (values.help === true) {
     console.log(STATS_USAGE);

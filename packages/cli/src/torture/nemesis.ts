@@ -64,6 +64,18 @@ function jumper(step: number): (server: RedisServer) => void {
   };
 }
 
+/** Stops a process that holds the lock (or runs a loader) for `ttls` ttls, again and again. */
+function pauseHolder(b: Bench, ttls: number, pause: () => number): Promise<number> {
+  return repeat(b, pause, async () => {
+    const proc = await aHolder(b);
+    const child = proc === undefined ? undefined : b.contenders.children[proc];
+    if (child === undefined) return;
+    child.kill('SIGSTOP');
+    await sleep(b.ttl * ttls);
+    child.kill('SIGCONT');
+  });
+}
+
 export const nemeses: Record<string, Nemesis> = {
   none: () => Promise.resolve(0),
   'kill minority, AOF restart': (b) =>
@@ -113,15 +125,7 @@ export const nemeses: Record<string, Nemesis> = {
       b.contenders.children[proc]?.send({ partition: Math.round(b.ttl * 1.5) });
       await sleep(b.ttl * 1.5);
     }),
-  'holder process paused past its ttl (SIGSTOP)': (b) =>
-    repeat(b, () => between(200, 500), async () => {
-      const proc = await aHolder(b);
-      const child = proc === undefined ? undefined : b.contenders.children[proc];
-      if (child === undefined) return;
-      child.kill('SIGSTOP');
-      await sleep(b.ttl * 1.5);
-      child.kill('SIGCONT');
-    }),
+  'holder process paused past its ttl (SIGSTOP)': (b) => pauseHolder(b, 1.5, () => between(200, 500)),
   'forward clock jump on one node (libfaketime)': (b) => {
     const jump = jumper(Math.ceil((b.ttl * 2) / 1000));
     return repeat(b, () => between(200, 500), () => {
@@ -195,14 +199,7 @@ nemeses['UNSAFE: handoffs: passed on under a value an outside owner knows'] = ()
  * mean fills, and so faults, every 1.5 ttls: a 5 s run gets a few.
  */
 function pauseFiller(b: Bench): Promise<number> {
-  return repeat(b, () => between(100, 300), async () => {
-    const proc = await aHolder(b);
-    const child = proc === undefined ? undefined : b.contenders.children[proc];
-    if (child === undefined) return;
-    child.kill('SIGSTOP');
-    await sleep(b.ttl * 2);
-    child.kill('SIGCONT');
-  });
+  return pauseHolder(b, 2, () => between(100, 300));
 }
 
 /**
