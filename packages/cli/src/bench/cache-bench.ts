@@ -62,7 +62,7 @@ async function coldBurst(socket: string, library: CacheLibraryName, loaderMs: nu
   return { library, loaderCalls: median(calls), lastMs: median(last), failed };
 }
 
-/** Sequential gets of a warm key per library, interleaved round by round, beside a raw GET. */
+/** Sequential gets of a warm key per library, beside a raw GET of the same bytes, interleaved. */
 async function hitPath(socket: string, rounds: number, gets: number): Promise<HitRow[]> {
   const raw = new Redis({ path: socket });
   const libs = await Promise.all(CACHE_LIBRARIES.map((name) => openCache(name, socket, 600_000)));
@@ -72,24 +72,24 @@ async function hitPath(socket: string, rounds: number, gets: number): Promise<Hi
   // The floor reads the very bytes redsync-ts stored: the same size on the wire, no decoding.
   const floorKey = `bench:hit-floor:${randomUUID()}`;
   await raw.set(floorKey, (await raw.get(`cache:${key}`)) ?? value);
-  const samples: number[][][] = [[], ...libs.map(() => [])];
-  const measure = async (get: () => Promise<unknown>): Promise<number[]> => {
-    const out: number[] = [];
-    for (let i = 0; i < gets; i++) {
-      const at = performance.now();
-      await get();
-      out.push(performance.now() - at);
-    }
-    return out;
-  };
   const getters: (() => Promise<unknown>)[] = [() => raw.get(floorKey), ...libs.map((lib) => () => lib.get(key, () => Promise.resolve(value)))];
-  for (const get of getters) await measure(get); // warm-up, discarded
-  // Each round starts with a different library, so that no one always runs first (or last).
-  for (let round = 0; round < rounds; round++) {
-    for (let k = 0; k < getters.length; k++) {
-      const i = (round + k) % getters.length;
-      samples[i]?.push(await measure(getters[i] as () => Promise<unknown>));
+  const samples: number[][][] = getters.map(() => []);
+  // Gets of every library interleave in batches of 10, in a rotating order: a machine whose speed
+  // drifts during the run (it did, 38 -> 100 µs per GET within seconds) then moves them all alike.
+  for (let round = 0; round <= rounds; round++) {
+    const latencies: number[][] = getters.map(() => []);
+    for (let batch = 0; batch < gets / 10; batch++) {
+      for (let k = 0; k < getters.length; k++) {
+        const i = (batch + k) % getters.length;
+        const get = getters[i] as () => Promise<unknown>;
+        for (let j = 0; j < 10; j++) {
+          const at = performance.now();
+          await get();
+          latencies[i]?.push(performance.now() - at);
+        }
+      }
     }
+    if (round > 0) latencies.forEach((l, i) => samples[i]?.push(l)); // round 0 warms up
   }
   await Promise.all(libs.map((lib) => lib.close()));
   raw.disconnect();
