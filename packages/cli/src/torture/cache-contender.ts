@@ -16,8 +16,9 @@ interface Task extends ContenderTask {
   /** The control: fills write without the stamp check. */
   readonly blind: boolean;
   /**
-   * The entries' ttl: short (many fills), or, in the pause rows, long enough (1.5 ttls) that the
-   * entry a late filler would replace is still fresh when it wakes (its pause lasts 2 ttls).
+   * The entries' ttl: short (many fills), or, in the pause rows, long enough (2.5 ttls) that the
+   * entry a late filler would replace is still fresh when it wakes (its pause lasts 2 ttls; fill
+   * locks live half a ttl, so another process has long filled again by then).
    */
   readonly cacheTtl: number;
 }
@@ -53,12 +54,14 @@ async function main(): Promise<ContenderReport> {
   const resource = new Redis(task.resourceUrl.startsWith('unix://') ? { path: task.resourceUrl.slice(7) } : {});
   const nodes = lockClients.map((c, i) => (i === 0 && task.blind ? blind(fromIoredis(c)) : fromIoredis(c)));
   const rs = new Redsync(nodes, { tries: 1 });
-  const cache = rs.cache<number>({ ttl: task.cacheTtl, jitter: 0.2, earlyRefresh: 0, fillTimeout: 10_000, storeTimeout: 500, lock: { ttl: task.ttl } });
+  const cache = rs.cache<number>({ ttl: task.cacheTtl, jitter: 0.2, earlyRefresh: 0, fillTimeout: 10_000, storeTimeout: 500, lock: { ttl: Math.round(task.ttl / 2) } });
   const loader = async (): Promise<number> => {
     tell({ holding: true });
     try {
       const version = await resource.incr(`${task.name}:version`);
-      await sleep(Math.random() * task.workMs);
+      // At least half the work time: a pause aimed at a loader must find it still loading, though
+      // the parent learns of the start over IPC, late on a loaded machine.
+      await sleep(task.workMs * (0.5 + Math.random() / 2));
       return version;
     } finally {
       tell({ holding: false });

@@ -64,7 +64,7 @@ export async function runScenario(scenario: string, options: ScenarioOptions): P
         partitionable: PARTITIONABLE.has(scenario),
         mode: handoffMode(scenario),
         blind: scenario.startsWith('UNSAFE: cache: '),
-        cacheTtl: LONG_HOLDS.has(scenario) ? options.ttl * 1.5 : 200,
+        cacheTtl: LONG_HOLDS.has(scenario) ? options.ttl * 2.5 : 200,
       });
     const script = isCacheRow(scenario) ? CACHE_CONTENDER : handoffMode(scenario) === undefined ? CONTENDER : HANDOFF_CONTENDER;
     const running = Array.from({ length: options.processes }, (_, proc) => runContender(script, task(proc)));

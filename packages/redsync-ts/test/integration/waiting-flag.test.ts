@@ -94,13 +94,15 @@ for (const adapter of ADAPTERS) {
         }
       });
 
-      test('a fenced attempt that finds the lock taken raises the flag too', async () => {
+      test('a fenced attempt that finds the lock taken raises the flag too (on a quorum)', async () => {
         const name = uniqueName();
         const fenced = new Redsync(cluster.nodes, { ttl: MINUTE, fencing: true });
         const held = await fenced.mutex(name).acquire();
         assert.equal(await fenced.mutex(name).tryAcquire(), null);
-        // The attempt settles once a quorum refused it: the last node's answer may come after.
-        await until(async () => (await flagTtls(cluster, name)).every((ttl) => ttl > 0), 'the flag raised on every node');
+        // The attempt settles once a quorum refused it. A straggler node that lacked the script
+        // gets no late EVAL (a fenced attempt may SET the key; see script.ts): a quorum is what
+        // can be promised.
+        await until(async () => (await flagTtls(cluster, name)).filter((ttl) => ttl > 0).length >= Math.floor(cluster.nodes.length / 2) + 1, 'the flag raised on a quorum');
         await held.release();
         await until(async () => (await flagTtls(cluster, name)).every((ttl) => ttl === -2), 'the flag taken down on every node');
         await fenced.close();
