@@ -120,6 +120,14 @@ describe('option validation (before any I/O)', () => {
     const lock = await rs.mutex('n', { ttl: 5000 }).acquire();
     assert.ok(lock.remaining() > 4000 && lock.remaining() <= 5000, 'the ttl of this call');
     await lock.release();
+    // One option per call takes a shorter path: each value still gets its own resolution.
+    const short = await rs.mutex('n', { ttl: 2000 }).acquire();
+    assert.ok(short.remaining() > 1000 && short.remaining() <= 2000, 'another value, another ttl');
+    await short.release();
+    for (const genValue of [genA, genB]) await (await rs.mutex('n', { genValue }).acquire()).release();
+    assert.deepEqual(made.slice(-2), ['a', 'b'], 'a lone function option, by identity');
+    rejectsNaming(() => rs.mutex('n', { ttl: -1 }), 'ttl');
+    rejectsNaming(() => rs.mutex('n', { tries: 0 }), 'tries');
   });
 
   test('defaults mirror go-redsync and are frozen', () => {
