@@ -1,40 +1,12 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, mock, test } from 'node:test';
 import { setImmediate as flush } from 'node:timers/promises';
-import type { LockContext, TimedRound } from '../../src/lock-ops.js';
-import { YIELD_GRACE_MS } from '../../src/handoff-chain.js';
 import { RECHECK_MAX_MS } from '../../src/wait-timing.js';
-import { MAX_HANDOFFS, MAX_HANDOFF_CHAIN_MS, WaitLine, type HandedLock, type HandoffOffer, type Turn, type Wake } from '../../src/wait-line.js';
-
-const LONG = 60_000;
-/** The line's clock, moved with the mocked timers. */
-let now = 0;
-const clock = (): number => now;
-
-function tick(ms: number): void {
-  now += ms;
-  mock.timers.tick(ms);
-}
-
-/** A lost attempt that read the holder's PTTL. */
-const lostTo = (holderTtl: number): TimedRound => ({ holderTtl, start: 0, validUntil: 0, round: {} as TimedRound['round'] });
-
-/** Starts a wait and records how it settled. */
-function watch(turn: Turn, options: { signal?: AbortSignal; poll?: number; until?: number; offer?: HandoffOffer } = {}): { woke: () => Wake | Error | undefined; done: Promise<unknown> } {
-  let woke: Wake | Error | undefined;
-  const request = { clock, poll: options.poll ?? LONG, until: options.until ?? now + 10 * LONG, signal: options.signal, offer: options.offer };
-  const done = turn.wait(request).then(
-    (w) => (woke = w),
-    (error: unknown) => (woke = error as Error),
-  );
-  return { woke: () => woke, done };
-}
+import { WaitLine } from '../../src/wait-line.js';
+import { LONG, clock, lostTo, startClock, tick, time, watch } from '../support/wait-line-kit.js';
 
 describe('WaitLine', () => {
-  beforeEach(() => {
-    now = 0;
-    mock.timers.enable({ apis: ['setTimeout'] });
-  });
+  beforeEach(startClock);
   afterEach(() => mock.timers.reset());
 
   test('a release wakes exactly one waiter, the earliest arrival', async () => {
@@ -58,7 +30,7 @@ describe('WaitLine', () => {
     line.notify('r1');
     await waitA.done;
     line.notify('r2'); // a release that raced A's attempt
-    a.lost(lostTo(LONG), now);
+    a.lost(lostTo(LONG), time.now);
     const again = watch(a);
     await again.done;
     assert.equal(again.woke(), 'attempt');
@@ -74,7 +46,7 @@ describe('WaitLine', () => {
     line.notify('r1');
     await waitA.done;
     line.notify('r1'); // the same release, from a slower node, during A's attempt
-    a.lost(lostTo(LONG), now); // it lost: to a new holder, or to a node the release had not reached yet
+    a.lost(lostTo(LONG), time.now); // it lost: to a new holder, or to a node the release had not reached yet
     const again = watch(a, { poll: 100 });
     await flush();
     assert.equal(again.woke(), undefined, 'no second attempt at once');
@@ -92,7 +64,7 @@ describe('WaitLine', () => {
     line.notify('r1');
     await waitA.done;
     line.notify('r1'); // the release reached the last node after A's attempt: free, and unannounced
-    a.lost(lostTo(LONG), now);
+    a.lost(lostTo(LONG), time.now);
     const again = watch(a, { poll: LONG });
     tick(RECHECK_MAX_MS);
     await again.done;
@@ -106,7 +78,7 @@ describe('WaitLine', () => {
     const waitB = watch(b);
     line.notify('r1');
     await waitA.done;
-    a.won(now + LONG);
+    a.won(time.now + LONG);
     a.leave();
     line.notify('r1');
     await flush();
@@ -125,11 +97,11 @@ describe('WaitLine', () => {
     const waitB = watch(b);
     line.notify('v'); // the clean-up of the other process's failed attempt, value v
     await waitA.done;
-    a.won(now + LONG);
+    a.won(time.now + LONG);
     a.leave();
     line.releasedHere('ours'); // B is woken by our own release and loses to v
     await waitB.done;
-    b.lost(lostTo(LONG), now);
+    b.lost(lostTo(LONG), time.now);
     const again = watch(b);
     line.notify('v'); // v releases for real
     await again.done;
@@ -183,7 +155,7 @@ describe('WaitLine', () => {
     const line = new WaitLine(() => undefined);
     line.setConfirmed(0, true);
     const a = line.join(0);
-    a.lost(lostTo(10 * LONG), now); // the holder's key lives far beyond `until`
+    a.lost(lostTo(10 * LONG), time.now); // the holder's key lives far beyond `until`
     const waits = [watch(a, { until: 100 }), watch(line.join(1), { until: 200 })];
     tick(100);
     await waits[0]?.done;
@@ -209,19 +181,19 @@ describe('WaitLine', () => {
         tick(50); // A's attempt is in flight: B does not attempt beside it
         await flush();
         assert.equal(waitB.woke(), undefined, `B waits in memory, round ${String(i)}`);
-        a.lost(lostTo(LONG), now);
+        a.lost(lostTo(LONG), time.now);
       }
       a.leave();
       tick(5);
       await waitB.done;
-      assert.equal(waitB.woke(), 'attempt', 'B is the head now');
+      assert.equal(waitB.woke(), 'attempt', 'B is the head time.now');
     });
 
     test('with a confirmed subscription the head waits for the holder ttl, not its retry delay', async () => {
       const line = new WaitLine(() => undefined);
       line.setConfirmed(0, true);
       const a = line.join(0);
-      a.lost(lostTo(1000), now);
+      a.lost(lostTo(1000), time.now);
       const waitA = watch(a, { poll: 5 });
       tick(1000); // 200 retry delays
       await flush();
@@ -235,7 +207,7 @@ describe('WaitLine', () => {
       const line = new WaitLine(() => undefined);
       line.setConfirmed(0, true);
       const a = line.join(0);
-      a.lost(lostTo(LONG), now);
+      a.lost(lostTo(LONG), time.now);
       const waitA = watch(a, { poll: 5 });
       tick(5);
       await flush();
@@ -254,7 +226,7 @@ describe('WaitLine', () => {
       const waitB = watch(b, { poll: 5 });
       line.notify('r1');
       await waitA.done;
-      a.won(now + 500);
+      a.won(time.now + 500);
       a.leave();
       tick(400);
       await flush();
@@ -287,94 +259,5 @@ describe('WaitLine', () => {
       waits.map((w) => w.woke()),
       ['attempt', 'attempt'],
     );
-  });
-
-  describe('handoff reservations', () => {
-    const offer = (value: string): HandoffOffer => ({ ctx: {} as LockContext, value });
-    const grant: HandedLock = { value: 'held', validUntil: 1, start: 0 };
-
-    test('reserve picks the earliest waiter that offered, and deliver hands it the grant', async () => {
-      const line = new WaitLine(() => undefined);
-      const [a, b] = [line.join(0), line.join(1)];
-      const waitA = watch(a); // no offer: only wake-ups
-      const waitB = watch(b, { offer: offer('b') });
-      const reservation = line.reserve();
-      assert.equal(reservation?.offer.value, 'b');
-      assert.equal(line.reserve(), undefined, 'nobody else offered');
-      assert.equal(reservation.deliver(grant), true);
-      await waitB.done;
-      assert.equal(waitB.woke(), grant);
-      b.won(grant.validUntil); // what the caller does with a lock it was handed
-      b.leave();
-      line.notify('r1');
-      await flush();
-      assert.equal(waitA.woke(), 'attempt', 'the release after the handoff woke the other waiter');
-    });
-
-    test('a reserved waiter that aborts is not handed anything: deliver says so', async () => {
-      const line = new WaitLine(() => undefined);
-      const controller = new AbortController();
-      const waiting = watch(line.join(0), { signal: controller.signal, offer: offer('a') });
-      const reservation = line.reserve();
-      controller.abort(new Error('gone'));
-      await waiting.done;
-      assert.match((waiting.woke() as Error).message, /gone/);
-      assert.equal(reservation?.deliver(grant), false);
-    });
-
-    /** MAX_HANDOFFS + 1 offering waiters; hands the lock down the line while `admit` says so. */
-    async function chain(line: WaitLine, between: number): Promise<{ handed: number; last: ReturnType<typeof watch> }> {
-      const turns = Array.from({ length: MAX_HANDOFFS + 1 }, (_, seq) => line.join(seq));
-      const waits = turns.map((turn, i) => watch(turn, { offer: offer(String(i)) }));
-      let handed = 0;
-      for (const [i, turn] of turns.entries()) {
-        const reservation = line.reserve();
-        if (reservation === undefined) return { handed, last: waits[i] as ReturnType<typeof watch> };
-        assert.equal(reservation.deliver(grant), true);
-        await waits[i]?.done;
-        handed += 1;
-        turn.won(grant.validUntil);
-        turn.leave();
-        now += between; // the hold
-      }
-      throw new Error('the chain was never cut');
-    }
-
-    test(`at most ${String(MAX_HANDOFFS)} handoffs in a row; a release heard makes room for more`, async () => {
-      const line = new WaitLine(() => undefined);
-      const { handed, last } = await chain(line, 0);
-      assert.equal(handed, MAX_HANDOFFS);
-      line.notify('r1'); // a real release: the next waiter is woken, not handed the lock
-      await last.done;
-      assert.equal(last.woke(), 'attempt', 'woken by the release, with no lock handed');
-    });
-
-    test(`the release that ends a chain wakes this process's head only after ${String(YIELD_GRACE_MS)} ms, unless Redis announces it first`, async () => {
-      const line = new WaitLine(() => undefined);
-      line.setConfirmed(0, true);
-      const { last } = await chain(line, 0);
-      line.releasedHere('r1');
-      await flush();
-      assert.equal(last.woke(), undefined, 'not at once: the other processes go first');
-      tick(YIELD_GRACE_MS);
-      await last.done;
-      assert.equal(last.woke(), 'attempt', 'after the grace, with nobody announcing the release');
-    });
-
-    test('a yielding release heard from Redis wakes the head like anyone else', async () => {
-      const line = new WaitLine(() => undefined);
-      line.setConfirmed(0, true);
-      const { last } = await chain(line, 0);
-      line.releasedHere('r1');
-      line.notify('r1'); // the release's own announcement, heard by every process at once
-      await last.done;
-      assert.equal(last.woke(), 'attempt');
-    });
-
-    test(`a chain of handoffs lasts at most ${String(MAX_HANDOFF_CHAIN_MS)} ms`, async () => {
-      const line = new WaitLine(() => undefined);
-      const { handed } = await chain(line, MAX_HANDOFF_CHAIN_MS / 2);
-      assert.equal(handed, 2, 'handed at 0 and half the bound; refused once the bound was reached');
-    });
   });
 });

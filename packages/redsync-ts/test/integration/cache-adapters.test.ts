@@ -1,0 +1,97 @@
+/**
+ * The cache through each client library on one node (hits, misses, set, delete, a waiter of another
+ * process woken with the value), and with its store down.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Redsync } from '../../src/index.js';
+import { ADAPTERS, nth, startCluster, uniqueName, until, type TestCluster } from '../support/cluster.js';
+import { gate } from '../support/gate.js';
+
+for (const adapter of ADAPTERS) {
+  describe(`cache basics (${adapter}, 1 node)`, () => {
+    let cluster: TestCluster;
+    before(async () => {
+      cluster = await startCluster(adapter, 1);
+    });
+    after(() => cluster.close());
+
+    test('a miss loads once for concurrent callers, then hits with one GET; set and delete', async () => {
+      const rs = new Redsync(cluster.nodes);
+      const cache = rs.cache<{ n: number }>({ ttl: 60_000 });
+      const key = uniqueName('user');
+      let calls = 0;
+      const loader = async (): Promise<{ n: number }> => {
+        calls += 1;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return { n: 1 };
+      };
+      const values = await Promise.all(Array.from({ length: 50 }, () => cache.get(key, loader)));
+      assert.equal(calls, 1);
+      assert.ok(values.every((v) => v?.n === 1));
+      assert.deepEqual(await cache.get(key, loader), { n: 1 });
+      assert.equal(calls, 1);
+      await cache.set(key, { n: 2 });
+      assert.deepEqual(await cache.get(key, loader), { n: 2 });
+      await cache.delete(key);
+      assert.deepEqual(await cache.get(key, loader), { n: 1 });
+      assert.equal(calls, 2);
+      const stats = cache.stats();
+      assert.equal(stats.hits, 2);
+      assert.equal(stats.misses, 51); // every caller of the cold burst read the store, and after the delete
+      assert.equal(stats.waits, 49);
+      await rs.close();
+    });
+
+    test('a waiter of another process is woken with the value when it is written', async () => {
+      const filler = new Redsync(cluster.nodes);
+      const waiter = new Redsync(await cluster.connect());
+      const [a, b] = [filler.cache<string>({ ttl: 60_000 }), waiter.cache<string>({ ttl: 60_000 })];
+      const key = uniqueName('woken');
+      const release = gate<string>();
+      let loading = false;
+      const filling = a.get(key, () => {
+        loading = true;
+        return release.promise;
+      });
+      await until(() => loading, 'the filler to load');
+      const waiting = b.get(key, () => 'the waiter must not load');
+      await until(async () => Number((await nth(cluster.admin, 0).pubsub('NUMSUB', `cache:${key}:filled`))[1]) > 0, 'the waiter to listen');
+      release.open('filled');
+      assert.deepEqual(await Promise.all([filling, waiting]), ['filled', 'filled']);
+      assert.equal(b.stats().fills, 0);
+      await Promise.all([filler.close(), waiter.close()]);
+    });
+  });
+}
+
+describe('cache with its store down', () => {
+  test('the loader is called directly, once per key in this process, with one warning', async () => {
+    const cluster = await startCluster('ioredis', 1);
+    const rs = new Redsync(cluster.nodes);
+    const cache = rs.cache<string>({ ttl: 60_000, storeTimeout: 200 });
+    await nth(cluster.servers, 0).kill();
+    const warnings: string[] = [];
+    const onWarning = (w: Error & { code?: string }): void => void warnings.push(w.code ?? '');
+    process.on('warning', onWarning);
+    try {
+      let calls = 0;
+      const loader = (): string => {
+        calls += 1;
+        return 'direct';
+      };
+      const values = await Promise.all(Array.from({ length: 10 }, () => cache.get('down', loader)));
+      assert.deepEqual(new Set(values), new Set(['direct']));
+      assert.equal(calls, 1);
+      assert.equal(await cache.get('down', loader), 'direct');
+      await until(() => warnings.length > 0, 'the warning');
+      assert.deepEqual(warnings.filter((w) => w === 'REDSYNC_CACHE_STORE_DOWN'), ['REDSYNC_CACHE_STORE_DOWN']);
+      const strict = rs.cache<string>({ ttl: 60_000, storeTimeout: 200, onStoreError: 'throw' });
+      await assert.rejects(strict.get('down', loader), { name: 'CacheStoreError' });
+    } finally {
+      process.off('warning', onWarning);
+      await rs.close();
+      await cluster.close();
+    }
+  });
+});
