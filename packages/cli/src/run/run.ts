@@ -49,7 +49,9 @@ export async function runLocked(args: RunArgs, say: (line: string) => void): Pro
   } finally {
     for (const signal of FORWARDED) process.off(signal, onSignal);
     await rs.close();
-    for (const client of clients) client.disconnect();
+    // QUIT, not a hard disconnect: a release settles at its quorum, and the last node's
+    // compare-and-delete must still reach it before redsync exits.
+    await Promise.all(clients.map((client) => client.quit().catch(() => client.disconnect())));
   }
 }
 
