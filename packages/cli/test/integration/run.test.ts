@@ -85,7 +85,8 @@ describe('redsync run', { timeout: 120_000 }, () => {
     assert.equal((await redsync(['run', ...nodes, '-w', '0.3', '-E', '75', lock, '--', 'touch', never]).done).code, 75);
     assert.equal(existsSync(never), false);
     assert.equal((await holder.stop()).code, 0);
-    assert.deepEqual(await Promise.all(admin.map((a) => a.exists(lock))), [0, 0, 0]);
+    // A release settles at its quorum: the last node's delete may land a moment after exit.
+    await until(async () => (await Promise.all(admin.map((a) => a.exists(lock)))).every((e) => e === 0), 'the lock released on every node');
     assert.equal((await redsync(['run', ...nodes, '-n', lock, '--', 'touch', never]).done).code, 0);
     assert.equal(existsSync(never), true);
   });
