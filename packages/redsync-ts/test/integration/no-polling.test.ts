@@ -83,8 +83,10 @@ for (const adapter of ADAPTERS) {
             .catch((e: unknown) => e);
           assert.ok(error instanceof LockTakenError, String(error));
           assert.equal(error.timedOut, false);
-          // The first attempt, maybe one after the subscription was confirmed, the last try.
-          assert.ok(probe.attempts() >= 2 && probe.attempts() <= 3, `${String(probe.attempts())} attempts`);
+          // The first attempt, maybe one after the subscription was confirmed, maybe one woken by
+          // the announced clean-up of an attempt that won a node (seen once under CI load), the
+          // last try. At 20 ms a poller would make far more; the point is that this one does not.
+          assert.ok(probe.attempts() >= 2 && probe.attempts() <= 4, `${String(probe.attempts())} attempts`);
           await heldEverywhere(cluster, name, held.value);
           await held.release();
         } finally {
