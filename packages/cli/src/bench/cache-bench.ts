@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { median, percentile } from '../percentile.js';
 import type { CacheChildJob, CacheChildReport } from './cache-child.js';
-import { CACHE_LIBRARIES, openCache, type CacheLibraryName } from './cache-libraries.js';
+import { CACHE_LIBRARIES, COLD_FLOOR, COLD_FLOOR_RTT, openCache, type CacheLibraryName } from './cache-libraries.js';
 
 const CHILD = fileURLToPath(new URL('./cache-child.js', import.meta.url));
 const PROCESSES = 4;
@@ -26,8 +26,12 @@ export interface CacheResults {
   readonly steady: { readonly rate: number; readonly durationMs: number; readonly ttlMs: number; readonly rows: readonly SteadyRow[] };
 }
 
-/** Runs `PROCESSES` children on one job and collects their reports. */
-async function fleet(job: Omit<CacheChildJob, 'key'>): Promise<CacheChildReport[]> {
+/**
+ * Runs `PROCESSES` children on one job and collects their reports, with the moment `go` was sent
+ * (on the clock of the children's `lastAt`): one origin for the whole fleet, so that a child told
+ * later does not look faster.
+ */
+async function fleet(job: Omit<CacheChildJob, 'key'>): Promise<{ reports: CacheChildReport[]; goAt: number }> {
   const full: CacheChildJob = { ...job, key: `bench:cache:${randomUUID()}` };
   const children = Array.from({ length: PROCESSES }, () => fork(CHILD, [JSON.stringify(full)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
   try {
@@ -42,8 +46,9 @@ async function fleet(job: Omit<CacheChildJob, 'key'>): Promise<CacheChildReport[
         }),
     );
     await Promise.all(children.map((child) => new Promise((resolve) => child.once('message', resolve))));
+    const goAt = performance.timeOrigin + performance.now();
     for (const child of children) child.send('go');
-    return await Promise.all(reports);
+    return { reports: await Promise.all(reports), goAt };
   } finally {
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
   }
@@ -54,9 +59,9 @@ async function coldBurst(socket: string, library: CacheLibraryName, loaderMs: nu
   const last: number[] = [];
   let failed = 0;
   for (let round = 0; round < rounds; round++) {
-    const reports = await fleet({ library, socket, mode: 'burst', loaderMs, ttlMs: 60_000, gets: 250, rate: 0, durationMs: 0 });
+    const { reports, goAt } = await fleet({ library, socket, mode: 'burst', loaderMs, ttlMs: 60_000, gets: 250, rate: 0, durationMs: 0 });
     calls.push(reports.reduce((sum, r) => sum + r.calls, 0));
-    last.push(Math.max(...reports.map((r) => r.lastMs)));
+    last.push(Math.max(...reports.map((r) => r.lastAt)) - goAt);
     failed += reports.reduce((sum, r) => sum + r.failed, 0);
   }
   return { library, loaderCalls: median(calls), lastMs: median(last), failed };
@@ -99,7 +104,7 @@ async function hitPath(socket: string, rounds: number, gets: number): Promise<Hi
 }
 
 async function steady(socket: string, library: CacheLibraryName, loaderMs: number, rate: number, durationMs: number, ttlMs: number): Promise<SteadyRow> {
-  const reports = await fleet({ library, socket, mode: 'steady', loaderMs, ttlMs, gets: 0, rate: rate / PROCESSES, durationMs });
+  const { reports } = await fleet({ library, socket, mode: 'steady', loaderMs, ttlMs, gets: 0, rate: rate / PROCESSES, durationMs });
   const latencies = reports.flatMap((r) => r.latencies);
   return {
     library,
@@ -115,7 +120,7 @@ async function steady(socket: string, library: CacheLibraryName, loaderMs: numbe
 export async function cacheBench(socket: string, options: { rounds: number; log: (line: string) => void }): Promise<CacheResults> {
   const loaderMs = 50;
   const coldRows: ColdBurstRow[] = [];
-  for (const library of CACHE_LIBRARIES) coldRows.push(await coldBurst(socket, library, loaderMs, options.rounds));
+  for (const library of [COLD_FLOOR, COLD_FLOOR_RTT, ...CACHE_LIBRARIES]) coldRows.push(await coldBurst(socket, library, loaderMs, options.rounds));
   options.log('cache: cold burst done');
   const hitRows = await hitPath(socket, options.rounds, 2000);
   options.log('cache: hit path done');

@@ -14,7 +14,16 @@ import Keyv from 'keyv';
 import { Redsync, fromIoredis } from 'redsync-ts';
 
 export const CACHE_LIBRARIES = ['redsync-ts', 'bentocache 1.6.1', 'cache-manager 7.2.9', 'async-cache-dedupe 3.4.0'] as const;
-export type CacheLibraryName = (typeof CACHE_LIBRARIES)[number];
+
+/**
+ * The cold burst's floor: no Redis, each process's callers share one loader call. What the
+ * harness itself costs (4 processes on 2 cores settling 250 promises, the loader's timer) beside
+ * the loader's nominal time.
+ */
+export const COLD_FLOOR = 'loader alone (floor)' as const;
+/** The floor plus one round trip under the burst's load: one shared GET, then the loader. */
+export const COLD_FLOOR_RTT = 'GET miss then loader (floor + 1 round trip)' as const;
+export type CacheLibraryName = (typeof CACHE_LIBRARIES)[number] | typeof COLD_FLOOR | typeof COLD_FLOOR_RTT;
 
 /** One cache, with the loader fixed per call. */
 export interface CacheLibrary {
@@ -26,6 +35,20 @@ export interface CacheLibrary {
 /** Opens `name` on the server at `socket`, with entries living `ttlMs`. */
 export async function openCache(name: CacheLibraryName, socket: string, ttlMs: number): Promise<CacheLibrary> {
   switch (name) {
+    case COLD_FLOOR:
+    case COLD_FLOOR_RTT: {
+      const client = name === COLD_FLOOR_RTT ? new Redis({ path: socket }) : undefined;
+      const flights = new Map<string, Promise<string>>();
+      const get = (key: string, loader: () => Promise<string>): Promise<string> => {
+        let flight = flights.get(key);
+        if (flight === undefined) {
+          flight = client === undefined ? loader() : client.get(key).then(loader);
+          flights.set(key, flight);
+        }
+        return flight;
+      };
+      return { name, get, close: () => Promise.resolve(client?.disconnect()) };
+    }
     case 'redsync-ts': {
       const client = new Redis({ path: socket });
       const rs = new Redsync([fromIoredis(client)]);

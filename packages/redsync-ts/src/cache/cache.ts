@@ -39,8 +39,10 @@ export class Cache<T = unknown> implements AsyncDisposable {
   readonly #feed: FillFeed;
   readonly #counters = newCounters();
   /** Fills in flight in this process, by entry key: concurrent misses share one. */
-  readonly #flights = new Map<string, Promise<FillResult<T>>>();
+  readonly #flights = new Map<string, Promise<T | undefined>>();
   readonly #refreshing = new Set<string>();
+  /** Fill locks' releases on their way (a fill's callers do not wait for them). */
+  readonly #releases = new Set<Promise<void>>();
   /** GETs in flight, by entry key. */
   readonly #reads = new Map<string, Promise<string | undefined>>();
   #warnedDown = false;
@@ -89,6 +91,7 @@ export class Cache<T = unknown> implements AsyncDisposable {
     const ttl = jittered(policy.ttl, policy.jitter);
     const tail = envelopeTail(Date.now() + ttl, 0, payload);
     await this.#store.set(entryKey, tail, ttl + Math.max(policy.staleWhileRevalidate, policy.staleIfError), tail.length <= 64 * 1024 ? '1' : '0');
+    this.#flights.delete(entryKey); // later gets read what was set, not a fill that began before
   }
 
   /**
@@ -98,6 +101,7 @@ export class Cache<T = unknown> implements AsyncDisposable {
   async delete(key: string): Promise<void> {
     const entryKey = this.#key(key);
     await this.#store.set(entryKey, TOMBSTONE_TAIL, this.#options.fillTimeout + this.#backend.lockTtl, '-');
+    this.#flights.delete(entryKey);
   }
 
   /**
@@ -118,9 +122,13 @@ export class Cache<T = unknown> implements AsyncDisposable {
     return snapshot(this.#counters);
   }
 
-  /** Closes the subscriber connection of arrival notifications; waiters look at the store. */
-  close(): Promise<void> {
-    return this.#feed.close();
+  /**
+   * Waits for the fill locks' releases still on their way, then closes the subscriber connection
+   * of arrival notifications; waiters look at the store.
+   */
+  async close(): Promise<void> {
+    await Promise.all(this.#releases);
+    await this.#feed.close();
   }
 
   /** {@link Cache.close}, for `await using`. */
@@ -141,8 +149,9 @@ export class Cache<T = unknown> implements AsyncDisposable {
     const flying = this.#flights.get(entryKey);
     if (flying !== undefined) {
       this.#counters.misses += 1;
+      this.#counters.waits += 1;
       if (trace !== undefined) trace.outcome = 'miss';
-      return withCallerLimits(this.#flight(entryKey, () => flying), signal, timeout);
+      return withCallerLimits(flying, signal, timeout);
     }
     // One GET per key in flight: concurrent callers share it. A burst of 250 gets in one process
     // otherwise queued 250 GETs ahead of the fill's own commands (its loader started 46-78 ms late).
@@ -186,16 +195,32 @@ export class Cache<T = unknown> implements AsyncDisposable {
     return withCallerLimits(this.#flight(entryKey, () => this.#fill(request)), signal, timeout);
   }
 
-  /** One fill per key in this process: later callers join the one in flight. */
-  async #flight(entryKey: string, start: () => Promise<FillResult<T>>): Promise<T | undefined> {
-    let flight = this.#flights.get(entryKey);
-    if (flight === undefined) {
-      flight = start().finally(() => this.#flights.delete(entryKey));
-      this.#flights.set(entryKey, flight);
-    } else {
+  /**
+   * One fill per key in this process: later callers join the one in flight, all awaiting one
+   * promise of the value (a cold burst wakes 250 callers per process at once; an async function
+   * per caller cost each of them two more hops).
+   */
+  #flight(entryKey: string, start: () => Promise<FillResult<T>>): Promise<T | undefined> {
+    const flying = this.#flights.get(entryKey);
+    if (flying !== undefined) {
       this.#counters.waits += 1;
+      return flying;
     }
-    return (await flight).value;
+    const land = (): void => {
+      if (this.#flights.get(entryKey) === flight) this.#flights.delete(entryKey);
+    };
+    const flight = start().then(
+      (result) => {
+        land();
+        return result.value;
+      },
+      (error: unknown) => {
+        land();
+        throw error;
+      },
+    );
+    this.#flights.set(entryKey, flight);
+    return flight;
   }
 
   /** A fill, falling back to the loader alone when the store or the lock nodes fail before it ran. */
@@ -242,7 +267,11 @@ export class Cache<T = unknown> implements AsyncDisposable {
   #setup(entryKey: string): FillSetup<T> {
     const backend = this.#backend;
     const { serializer, fillTimeout } = this.#options;
-    return { store: this.#store, feed: this.#feed, serializer, counters: this.#counters, lock: backend.fillLock(entryKey), lockKeyOnStore: backend.fillLockKeyOnStore(entryKey), lockTtl: backend.lockTtl, fillTimeout };
+    const releasing = (release: Promise<void>): void => {
+      this.#releases.add(release);
+      void release.finally(() => this.#releases.delete(release));
+    };
+    return { store: this.#store, feed: this.#feed, serializer, counters: this.#counters, lock: backend.fillLock(entryKey), lockKeyOnStore: backend.fillLockKeyOnStore(entryKey), lockTtl: backend.lockTtl, fillTimeout, releasing };
   }
 
   /** The entry's value; undefined (a miss) when the serializer cannot read it. */

@@ -11,6 +11,7 @@ import { decodeEntry, envelopeTail, isTombstone, jittered, type Entry } from './
 import { CacheFillError, CacheTimeoutError } from './errors.js';
 import type { FillFeed } from './fill-feed.js';
 import type { EntryPolicy, Serializer } from './options.js';
+import type { CacheReadReply } from '../scripts/cache-read.js';
 import type { CacheStore } from './store.js';
 import type { CacheCounters } from './stats.js';
 
@@ -32,6 +33,8 @@ export interface FillSetup<T> {
   /** The fill lock's ttl: how long a waiter waits when it cannot read the holder's. */
   readonly lockTtl: number;
   readonly fillTimeout: number;
+  /** Takes the fill lock's release, sent without waiting for it (the cache's close awaits it). */
+  readonly releasing: (release: Promise<void>) => void;
 }
 
 /** One fill request. */
@@ -60,8 +63,12 @@ export interface FillResult<T> {
 export async function fill<T>(setup: FillSetup<T>, request: FillRequest<T>): Promise<FillResult<T>> {
   const deadline = performance.now() + setup.fillTimeout;
   for (;;) {
-    const lock = await setup.lock.tryAcquire();
-    if (lock !== null) return fillUnder(setup, request, lock, deadline);
+    const acquiring = setup.lock.tryAcquire();
+    // The re-read a winner needs, sent beside the attempt instead of after it: it counts only if
+    // it shows the winner's own value on the store node (it ran after the winning SET there).
+    const beside = setup.lockKeyOnStore === undefined ? undefined : setup.store.read(request.key, setup.lockKeyOnStore).catch(() => undefined);
+    const lock = await acquiring;
+    if (lock !== null) return fillUnder(setup, request, lock, deadline, beside);
     if (request.onlyIfFree === true) return { value: undefined, source: 'skipped' };
     setup.counters.waits += 1;
     const arrived = await waitForArrival(setup, request, deadline);
@@ -69,18 +76,22 @@ export async function fill<T>(setup: FillSetup<T>, request: FillRequest<T>): Pro
   }
 }
 
-async function fillUnder<T>(setup: FillSetup<T>, request: FillRequest<T>, lock: Lock, deadline: number): Promise<FillResult<T>> {
+async function fillUnder<T>(setup: FillSetup<T>, request: FillRequest<T>, lock: Lock, deadline: number, beside: Promise<CacheReadReply | undefined> | undefined): Promise<FillResult<T>> {
   try {
-    const read = await setup.store.read(request.key, setup.lockKeyOnStore);
+    const early = await beside;
+    const read = early !== undefined && early.lockHolder === lock.value ? early : await setup.store.read(request.key, setup.lockKeyOnStore);
     const current = decodeEntry(read.entry);
     const done = settled(request, current, Date.now());
     if (done) return request.onlyIfFree !== true && current !== undefined ? { value: setup.serializer.decode(current.payload), source: 'arrived' } : { value: undefined, source: 'skipped' };
     const loaded = await runLoader(setup, request, lock, deadline);
     if (loaded.source === 'stale' || loaded.value === undefined) return loaded;
-    await write(setup, request, lock, read.now, loaded.value, loaded.delta);
+    await write(setup, request, lock, read.now, encodeValue(setup.serializer, loaded.value), loaded.delta);
     return { value: loaded.value, source: 'loaded' };
   } finally {
-    await lock.release().catch(() => undefined); // the key expires by its ttl anyway
+    // After the callers have their value (setImmediate runs once the microtasks that wake them
+    // are done): the value is written and published, so they need not wait for one more round
+    // trip, nor for the release's own work. The key would expire by its ttl anyway.
+    setup.releasing(new Promise<void>((resolve) => setImmediate(() => void lock.release().then(() => resolve(), () => resolve()))));
   }
 }
 
@@ -113,8 +124,8 @@ async function runLoader<T>(setup: FillSetup<T>, request: FillRequest<T>, lock: 
   }
 }
 
-async function write<T>(setup: FillSetup<T>, request: FillRequest<T>, lock: Lock, stamp: number, value: T, delta: number): Promise<void> {
-  const payload = encodeValue(setup.serializer, value);
+/** The fenced write of a loaded value; never rejects (a failed write is counted). */
+async function write(setup: FillSetup<unknown>, request: FillRequest<unknown>, lock: Lock, stamp: number, payload: string, delta: number): Promise<void> {
   const { policy } = request;
   const ttl = jittered(policy.ttl, policy.jitter);
   const tail = envelopeTail(Date.now() + ttl, delta, payload);
