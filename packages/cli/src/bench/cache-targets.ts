@@ -1,4 +1,5 @@
 import type { CacheResults } from './cache-bench.js';
+import { COLD_FLOOR, COLD_FLOOR_RTT } from './cache-libraries.js';
 
 /** The cache section's targets (issue 12), as rows of the targets table. */
 export function cacheTargets(results: CacheResults): string[] {
@@ -7,9 +8,14 @@ export function cacheTargets(results: CacheResults): string[] {
   const ours = results.coldBurst.find((r) => r.library === 'redsync-ts');
   const floor = results.hitPath.find((r) => r.library === 'raw GET (floor)');
   if (ours !== undefined) row('cold burst: 1 loader call across 4 processes', String(ours.loaderCalls), ours.loaderCalls === 1);
-  if (ours !== undefined && floor !== undefined) {
-    const rtts = (ours.lastMs - results.loaderMs) / floor.p50;
-    row('cold burst: last caller served within loader time + 3 round trips', `${ours.lastMs.toFixed(1)} ms = loader + ${rtts.toFixed(0)} round trips of ${floor.p50.toFixed(3)} ms`, rtts <= 3);
+  const alone = results.coldBurst.find((r) => r.library === COLD_FLOOR);
+  const oneTrip = results.coldBurst.find((r) => r.library === COLD_FLOOR_RTT);
+  if (ours !== undefined && alone !== undefined && oneTrip !== undefined) {
+    // The loader's time as this harness sees it (4 processes on the machine's cores, 250 callers
+    // each) is the first floor; a round trip under that load is what one shared GET adds to it.
+    const trip = Math.max(oneTrip.lastMs - alone.lastMs, floor?.p50 ?? 0);
+    const trips = (ours.lastMs - alone.lastMs) / trip;
+    row('cold burst: last caller served within loader time + 3 round trips', `${ours.lastMs.toFixed(1)} ms = floor ${alone.lastMs.toFixed(1)} ms + ${trips.toFixed(1)} round trips of ${trip.toFixed(2)} ms under the burst`, trips <= 3);
   }
   const hit = results.hitPath.find((r) => r.library === 'redsync-ts');
   if (hit !== undefined) {
