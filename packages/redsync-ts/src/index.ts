@@ -8,6 +8,10 @@ export type { CacheEntryOptions, CacheGetOptions, CacheOptions, Serializer } fro
 export type { CacheStats } from './cache/stats.js';
 export type { WarmLoader, WarmOptions, WarmResult } from './cache/warm.js';
 export { CacheError, CacheFillError, CacheStoreError, CacheTimeoutError, type CacheErrorCode } from './cache/errors.js';
+export { Semaphore } from './semaphore/semaphore.js';
+export { Permit } from './semaphore/permit.js';
+export type { PermitWaitOptions, SemaphoreOptions } from './semaphore/options.js';
+export { maxHolders, planSemaphore, type SemaphoreMode, type SemaphorePlan } from './semaphore/plan.js';
 export type { LockedWork, WithLockOptions } from './with-lock.js';
 export { fencedSet } from './fenced-set.js';
 export { lockKeysOf, type LockKeys } from './keys.js';

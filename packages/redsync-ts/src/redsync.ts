@@ -1,4 +1,5 @@
 import { Cache } from './cache/cache.js';
+import { ChannelFeed } from './channel-feed.js';
 import { resolveCacheOptions, type CacheOptions } from './cache/options.js';
 import { companionKey } from './keys.js';
 import { roundsFor, type LockContext, type LockProfile } from './lock-ops.js';
@@ -9,6 +10,10 @@ import { MUTEX_DEFAULTS, optionsSignature, resolveMutexOptions, type MutexOption
 import { quorumOf } from './quorum.js';
 import { ReleaseNotifier } from './release-notifier.js';
 import { checkFunction, checkName, describeValue } from './validate.js';
+import { resolveSemaphoreOptions, type SemaphoreOptions } from './semaphore/options.js';
+import { planSemaphore } from './semaphore/plan.js';
+import { semaphoreContext } from './semaphore/rounds.js';
+import { Semaphore } from './semaphore/semaphore.js';
 import { runLocked, splitWithLockOptions, type LockedWork, type WithLockOptions } from './with-lock.js';
 import { monotonicNow } from './validity.js';
 
@@ -64,6 +69,8 @@ export class Redsync implements AsyncDisposable {
   readonly #eviction: EvictionGate | undefined;
   /** Caches made by {@link Redsync.cache}: `close()` closes their subscriber connections too. */
   readonly #caches = new Set<Cache<never>>();
+  /** Release messages of semaphores, one subscriber per node, opened by the first waiter. */
+  #semaphoreFeeds: ChannelFeed[] | undefined;
 
   /**
    * @param nodes - one {@link RedisNode} per independent master (see `fromIoredis`, `fromNodeRedis`).
@@ -101,7 +108,9 @@ export class Redsync implements AsyncDisposable {
   close(): Promise<void> {
     const caches = [...this.#caches].map((cache) => cache.close());
     this.#caches.clear();
-    return Promise.all([this.#notifier?.close(), ...caches]).then(() => undefined);
+    const feeds = (this.#semaphoreFeeds ?? []).map((feed) => feed.close());
+    this.#semaphoreFeeds = undefined;
+    return Promise.all([this.#notifier?.close(), ...caches, ...feeds]).then(() => undefined);
   }
 
   /** {@link Redsync.close}, for `await using`. */
@@ -172,8 +181,26 @@ export class Redsync implements AsyncDisposable {
    * @throws TypeError or RangeError for an empty or over-long name, or an invalid option.
    */
   mutex(name: string, options?: MutexOptions): Mutex {
+    return new Mutex(this.#context(name, options === undefined ? this.#defaults : this.#resolve(options)));
+  }
+
+  /**
+   * A counting semaphore named `name`: at most `options.limit` permits held at once (on several
+   * nodes, see `options.mode`), each a lease that comes back when its holder dies. Its key is
+   * `prefix + name` (a sorted set), beside `{key}:grants`; a lock of the same name would clash.
+   * @throws TypeError or RangeError for an empty or over-long name or an invalid option, before any I/O.
+   */
+  semaphore(name: string, options: SemaphoreOptions): Semaphore {
+    const resolved = resolveSemaphoreOptions(options);
+    const plan = planSemaphore(resolved.limit, this.#nodes.length, resolved.mode);
+    const lockOptions = resolved.ttl === undefined ? this.#defaults : this.#resolve({ ttl: resolved.ttl });
+    const ctx = this.#context(name, lockOptions);
+    return new Semaphore(semaphoreContext(ctx, plan, lockOptions.ttl), () => (this.#semaphoreFeeds ??= this.#nodes.map((node) => new ChannelFeed(node, ':released'))));
+  }
+
+  /** The context of a named lock (or semaphore): name-specific fields over a shared profile. */
+  #context(name: string, resolved: ResolvedMutexOptions): LockContext {
     const checked = checkName('name', name, false);
-    const resolved = options === undefined ? this.#defaults : this.#resolve(options);
     const key = this.#prefix + checked;
     // Only the name-specific fields are per mutex; the rest is shared through the prototype, so
     // that a mutex (and every lock it hands out) costs a few dozen bytes, not a copy of it all.
@@ -181,7 +208,7 @@ export class Redsync implements AsyncDisposable {
     const ctx = Object.create(this.#profileFor(resolved)) as { -readonly [K in keyof LockContext]: LockContext[K] };
     ctx.name = checked;
     ctx.key = key;
-    return new Mutex(ctx);
+    return ctx;
   }
 
   /**

@@ -7,7 +7,7 @@ import { decodeEntry, envelopeTail, isTombstone, jittered, shouldRefreshEarly, T
 import { withCallerLimits } from './caller-limits.js';
 import { CacheStoreError } from './errors.js';
 import { encodeValue, fill, type FillRequest, type FillResult, type FillSetup } from './fill.js';
-import { FillFeed } from './fill-feed.js';
+import { ChannelFeed } from '../channel-feed.js';
 import { resolveEntryPolicy, resolveGetOptions, type CacheEntryOptions, type CacheGetOptions, type EntryPolicy, type ResolvedCacheOptions } from './options.js';
 import { newCounters, snapshot, type CacheStats } from './stats.js';
 import { CacheStore } from './store.js';
@@ -36,7 +36,7 @@ export class Cache<T = unknown> implements AsyncDisposable {
   readonly #options: ResolvedCacheOptions<T>;
   readonly #backend: CacheBackend;
   readonly #store: CacheStore;
-  readonly #feed: FillFeed;
+  readonly #feed: ChannelFeed;
   readonly #counters = newCounters();
   /** Fills in flight in this process, by entry key: concurrent misses share one. */
   readonly #flights = new Map<string, Promise<T | undefined>>();
@@ -52,7 +52,7 @@ export class Cache<T = unknown> implements AsyncDisposable {
     this.#backend = backend;
     this.#options = options;
     this.#store = new CacheStore(backend.store, options.storeTimeout);
-    this.#feed = new FillFeed(backend.store);
+    this.#feed = new ChannelFeed(backend.store, ':filled');
   }
 
   /**

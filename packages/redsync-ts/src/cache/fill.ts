@@ -1,7 +1,7 @@
 /**
  * One fill of one key across every process: whoever takes the fill lock runs the loader and
  * writes the value with the fenced fill script; everyone else waits for the value's arrival
- * (a message from the store, see fill-feed.ts), bounded by the fill lock's remaining ttl, and
+ * (a message on `<key>:filled`, see channel-feed.ts), bounded by the fill lock's remaining ttl, and
  * takes over only when the filler vanished. Never a retry delay, never a second loader while the
  * first one lives.
  */
@@ -9,7 +9,7 @@ import type { Lock } from '../lock.js';
 import type { Mutex } from '../mutex.js';
 import { decodeEntry, envelopeTail, isTombstone, jittered, type Entry } from './envelope.js';
 import { CacheFillError, CacheTimeoutError } from './errors.js';
-import type { FillFeed } from './fill-feed.js';
+import type { ChannelFeed } from '../channel-feed.js';
 import type { EntryPolicy, Serializer } from './options.js';
 import type { CacheReadReply } from '../scripts/cache-read.js';
 import type { CacheStore } from './store.js';
@@ -24,7 +24,7 @@ const NO_HOLDER_WAIT_MS = 50;
 /** What the cache layer hands a fill. */
 export interface FillSetup<T> {
   readonly store: CacheStore;
-  readonly feed: FillFeed;
+  readonly feed: ChannelFeed;
   readonly serializer: Serializer<T>;
   readonly counters: CacheCounters;
   /** The fill lock of this key (renewing), and its key when the store is one of its nodes. */

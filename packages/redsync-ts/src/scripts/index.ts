@@ -10,8 +10,11 @@ import { lockExtendMany } from './lock-extend-many.js';
 import { lockReclaim } from './lock-reclaim.js';
 import { lockRelease } from './lock-release.js';
 import { lockTransfer } from './lock-transfer.js';
+import { semaphoreAcquire } from './semaphore-acquire.js';
+import { semaphoreExtend } from './semaphore-extend.js';
+import { semaphoreRelease } from './semaphore-release.js';
 
-export { cacheFill, cacheNotify, cacheRead, cacheSet, fenceCommit, fencedSet, lockAcquireFenced, lockExtend, lockExtendMany, lockExtendOrSet, lockReclaim, lockRelease, lockTransfer };
+export { cacheFill, cacheNotify, cacheRead, cacheSet, fenceCommit, fencedSet, lockAcquireFenced, lockExtend, lockExtendMany, lockExtendOrSet, lockReclaim, lockRelease, lockTransfer, semaphoreAcquire, semaphoreExtend, semaphoreRelease };
 
 /** Every script the library runs; tests check each SHA1 against `SCRIPT LOAD`. */
-export const ALL_SCRIPTS = [lockReclaim, lockRelease, lockExtend, lockExtendOrSet, lockExtendMany, lockAcquireFenced, fenceCommit, fencedSet, lockTransfer, cacheRead, cacheFill, cacheSet, cacheNotify] as const;
+export const ALL_SCRIPTS = [lockReclaim, lockRelease, lockExtend, lockExtendOrSet, lockExtendMany, lockAcquireFenced, fenceCommit, fencedSet, lockTransfer, cacheRead, cacheFill, cacheSet, cacheNotify, semaphoreAcquire, semaphoreRelease, semaphoreExtend] as const;

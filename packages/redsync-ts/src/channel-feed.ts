@@ -1,14 +1,14 @@
-import type { RedisNode, ReleaseFeed } from '../node.js';
+import type { RedisNode, ReleaseFeed } from './node.js';
 
 /** How long a key's subscription outlives its last waiter (a hot key's bursts reuse it). */
 const LINGER_MS = 500;
 
-/** How often a waiter looks at the store while no subscription is confirmed. */
+/** How often a waiter looks again while no subscription is confirmed. */
 export const POLL_MS = 100;
 
 /**
- * What a waiter hears: a message from a filler (`v...`, `e...`, `u`, `a`), `''` (look at the
- * store: a feed came back and may have missed a message), or `'timeout'`.
+ * What a waiter hears: a message from the channel, `''` (look again: a feed came back and may
+ * have missed a message), or `'timeout'`.
  */
 export type Arrival = string;
 
@@ -31,24 +31,27 @@ interface Channel {
 }
 
 /**
- * Arrival notifications from the cache store: one subscriber connection (opened by the first
- * waiter), subscribed to `<entry key>:filled` for each key a caller of this process waits on.
- * The fill and set scripts publish there, so a waiter takes the value from the message instead of
- * polling. A store that cannot listen gets no feed: its waiters look every {@link POLL_MS}.
+ * Notifications from one node for waiters of this process: one subscriber connection (opened by
+ * the first waiter), subscribed to `<key><suffix>` for each key a waiter listens on. The cache's
+ * fills publish on `<entry key>:filled` (a waiter takes the value from the message), semaphore
+ * releases on `<key>:released`. A node that cannot listen gets no feed: its waiters look again
+ * every {@link POLL_MS}.
  */
-export class FillFeed {
+export class ChannelFeed {
   readonly #node: RedisNode;
+  readonly #suffix: string;
   #feed: ReleaseFeed | undefined;
   readonly #channels = new Map<string, Channel>();
   #closed = false;
 
-  constructor(node: RedisNode) {
+  constructor(node: RedisNode, suffix: string) {
     this.#node = node;
+    this.#suffix = suffix;
   }
 
-  /** Starts listening for `key`'s arrivals; resolves once the server confirmed (or could not). */
+  /** Starts listening for `key`'s messages; resolves once the server confirmed (or could not). */
   async listen(key: string): Promise<Arrivals> {
-    const name = `${key}:filled`;
+    const name = key + this.#suffix;
     let channel = this.#channels.get(name);
     if (channel === undefined) {
       channel = { queues: new Set(), confirmed: undefined, live: false };
@@ -71,7 +74,7 @@ export class FillFeed {
     };
   }
 
-  /** Closes the subscriber connection and wakes every waiter (they look at the store). */
+  /** Closes the subscriber connection and wakes every waiter (they look again). */
   async close(): Promise<void> {
     this.#closed = true;
     for (const channel of this.#channels.values()) {

@@ -1,0 +1,121 @@
+import { LockLostError, LockReleasedError, LockReleaseError, RedisConfigError, hasConfigurationProblem } from '../errors.js';
+import { extendRound, releaseRound, type SemaphoreContext } from './rounds.js';
+
+/**
+ * A held permit of a semaphore: valid until `validUntil` unless extended, given back with
+ * `release()` (or `await using`). Its `signal` aborts the moment it stops being valid.
+ */
+export class Permit implements AsyncDisposable {
+  readonly #sem: SemaphoreContext;
+  readonly #id: string;
+  readonly #fence: number;
+  #validUntil: number;
+  #ended: Error | undefined;
+  #released = false;
+  #controller: AbortController | undefined;
+  #timer: NodeJS.Timeout | undefined;
+
+  /** @internal Made by `Semaphore.acquire()` / `tryAcquire()`. */
+  constructor(sem: SemaphoreContext, id: string, validUntil: number, fence: number) {
+    this.#sem = sem;
+    this.#id = id;
+    this.#validUntil = validUntil;
+    this.#fence = fence;
+  }
+
+  /** The semaphore's name. */
+  get name(): string {
+    return this.#sem.lock.name;
+  }
+
+  /**
+   * A token that grows with every grant of this semaphore (the highest grant counter among the
+   * nodes that admitted it). Several permits are valid at once, so it orders grants (a resource
+   * can refuse a holder older than one it already saw leave) rather than excluding anyone.
+   */
+  get fence(): number {
+    return this.#fence;
+  }
+
+  /** Until when (on `performance.timeOrigin + performance.now()`) the permit is surely held. */
+  get validUntil(): number {
+    return this.#validUntil;
+  }
+
+  /** Milliseconds of validity left now (zero or less: it is no longer yours). */
+  remaining(): number {
+    return this.#validUntil - this.#sem.lock.clock();
+  }
+
+  /**
+   * Aborts when the permit stops being yours: a `LockLostError` once its validity ran out or an
+   * extend failed, a `LockReleasedError` once `release()` is called. Reading it checks the clock.
+   */
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#ended !== undefined) this.#controller.abort(this.#ended);
+      else this.#arm();
+    }
+    if (this.#ended === undefined && this.remaining() <= 0) this.#end(new LockLostError('the permit validity ran out', 'expired'));
+    return this.#controller.signal;
+  }
+
+  /**
+   * Renews the permit for a full ttl on every node that still holds it valid.
+   * @returns the new `validUntil`.
+   * @throws LockLostError when too few nodes confirmed it (expired, released, unreachable); a
+   *   lost permit stays lost.
+   */
+  async extend(): Promise<number> {
+    if (this.#ended !== undefined) throw this.#ended instanceof LockLostError ? this.#ended : new LockLostError('the permit was released', 'extend-failed');
+    const { round, validUntil } = await extendRound(this.#sem, this.#id);
+    if (round.ok >= this.#sem.plan.votes && validUntil > round.settledAt) {
+      this.#validUntil = validUntil;
+      if (this.#controller !== undefined) this.#arm();
+      return validUntil;
+    }
+    const error = new LockLostError(`could not extend the permit: ${round.ok} of ${this.#sem.lock.nodes.length} nodes confirmed it`, 'extend-failed', round.outcomes);
+    this.#end(error);
+    throw error;
+  }
+
+  /**
+   * Gives the permit back on every node, waking waiters. Idempotent.
+   * @returns true when enough nodes still held it (false: it had expired).
+   * @throws LockReleaseError (or RedisConfigError) when too few nodes answered to tell.
+   */
+  async release(): Promise<boolean> {
+    if (this.#released) return false;
+    this.#released = true;
+    const wasLost = this.#ended !== undefined;
+    this.#end(new LockReleasedError());
+    const round = await releaseRound(this.#sem, this.#id);
+    const n = this.#sem.lock.nodes.length;
+    if (round.errors > n - this.#sem.plan.votes) throw hasConfigurationProblem(round.outcomes) ? new RedisConfigError(round.outcomes) : new LockReleaseError(round.outcomes);
+    return !wasLost && round.ok >= this.#sem.plan.votes;
+  }
+
+  /** `release()`, for `await using`; a failure to release is left to the ttl. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.release().catch(() => undefined);
+  }
+
+  /** A timer that aborts the signal when the validity runs out (unref'd: it keeps nothing alive). */
+  #arm(): void {
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      if (this.#ended === undefined && this.remaining() <= 0) this.#end(new LockLostError('the permit validity ran out', 'expired'));
+      else if (this.#ended === undefined) this.#arm();
+    }, Math.max(0, Math.ceil(this.remaining())));
+    this.#timer.unref();
+  }
+
+  /** The first reason wins: a permit lost, then released, stays lost. */
+  #end(reason: Error): void {
+    this.#ended ??= reason;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#controller !== undefined && !this.#controller.signal.aborted) this.#controller.abort(this.#ended);
+  }
+}

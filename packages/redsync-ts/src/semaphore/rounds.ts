@@ -1,0 +1,93 @@
+import { companionKey } from '../keys.js';
+import { scriptCallSpec, type LockContext, type ScriptCall } from '../lock-ops.js';
+import { runRound, type AnswerVerdict, type QuorumRound, type RoundOptions } from '../quorum.js';
+import { semaphoreAcquire, semaphoreExtend, semaphoreRelease } from '../scripts/index.js';
+import type { SemaphoreAcquireReply } from '../scripts/semaphore-acquire.js';
+import { validUntil } from '../validity.js';
+import type { SemaphorePlan } from './plan.js';
+
+/** @internal Everything a semaphore's rounds need, built once per semaphore. */
+export interface SemaphoreContext {
+  /** The node context (nodes, order, per-node timeout, clock, drift); its `quorum` is not used. */
+  readonly lock: LockContext;
+  readonly plan: SemaphorePlan;
+  readonly ttl: number;
+  readonly ttlArg: string;
+  readonly grantsKey: string;
+  /** Acquire and extend rounds: settle once `plan.votes` nodes admitted (or can no longer). */
+  readonly settle: RoundOptions;
+  /** Releases: settle once decided. Clean-ups: wait for every node. */
+  readonly decide: RoundOptions;
+  readonly cleanUp: RoundOptions;
+}
+
+/** @internal */
+export function semaphoreContext(lock: LockContext, plan: SemaphorePlan, ttl: number): SemaphoreContext {
+  const quorum = plan.votes;
+  return {
+    lock,
+    plan,
+    ttl,
+    ttlArg: String(ttl),
+    grantsKey: companionKey(lock.key, ':grants'),
+    settle: { ...lock.settleRound, quorum },
+    decide: { ...lock.decideRound, quorum },
+    cleanUp: { ...lock.cleanUpRound, quorum },
+  };
+}
+
+/** An acquire round's subject: what the nodes said beyond their votes. */
+interface AcquireCall extends ScriptCall {
+  /** The highest grant counter among the nodes that admitted. */
+  grant: number;
+  /** The soonest a permit frees up on a node that was full, in ms. */
+  freeIn: number;
+}
+
+const ACQUIRE = scriptCallSpec<AcquireCall, SemaphoreAcquireReply>(semaphoreAcquire, (reply, call): AnswerVerdict => {
+  if (reply.admitted) {
+    call.grant = Math.max(call.grant, reply.grant);
+    return 'ok';
+  }
+  call.freeIn = Math.min(call.freeIn, reply.freeIn);
+  return 'taken';
+});
+const RELEASE = scriptCallSpec(semaphoreRelease);
+const EXTEND = scriptCallSpec(semaphoreExtend);
+
+/** How an attempt went: the round, the validity a win grants, and what the nodes said. */
+export interface AttemptRound {
+  readonly round: QuorumRound;
+  readonly validUntil: number;
+  readonly grant: number;
+  readonly freeIn: number;
+}
+
+/** One attempt to take permit `id` on every node. */
+export function acquireRound(sem: SemaphoreContext, id: string): Promise<AttemptRound> {
+  const { lock } = sem;
+  const start = lock.clock();
+  const call: AcquireCall = { ctx: lock, keys: [lock.key, sem.grantsKey], args: [id, sem.ttlArg, String(sem.plan.perNode)], grant: 0, freeIn: Number.POSITIVE_INFINITY };
+  return runRound<QuorumRound, AcquireCall>(lock.order, ACQUIRE, sem.settle, undefined, call).then((round) => ({
+    round,
+    validUntil: validUntil(start, sem.ttl, lock.options.driftFactor),
+    grant: call.grant,
+    freeIn: call.freeIn,
+  }));
+}
+
+/** Renews permit `id` on every node that still has it valid. */
+export function extendRound(sem: SemaphoreContext, id: string): Promise<{ round: QuorumRound; validUntil: number }> {
+  const { lock } = sem;
+  const start = lock.clock();
+  return runRound<QuorumRound, ScriptCall>(lock.order, EXTEND, sem.settle, undefined, { ctx: lock, keys: [lock.key], args: [id, sem.ttlArg] }).then((round) => ({
+    round,
+    validUntil: validUntil(start, sem.ttl, lock.options.driftFactor),
+  }));
+}
+
+/** Gives permit `id` back; `cleanUp` waits for every node (after a failed attempt). */
+export function releaseRound(sem: SemaphoreContext, id: string, cleanUp = false): Promise<QuorumRound> {
+  const { lock } = sem;
+  return runRound<QuorumRound, ScriptCall>(lock.order, RELEASE, cleanUp ? sem.cleanUp : sem.decide, undefined, { ctx: lock, keys: [lock.key], args: [id] });
+}
