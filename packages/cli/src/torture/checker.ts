@@ -34,3 +34,23 @@ export function check(holds: readonly Hold[], finalCounter: number): Verdict {
   const writes = holds.filter((h) => h.wrote).length;
   return { acquisitions: holds.length, overlaps, lostUpdates: Math.max(0, writes - finalCounter), fenceOrderViolations };
 }
+
+/**
+ * The semaphore rows' count: holds that began while `limit` others were already held (each such
+ * start is one holder too many at that instant). Holds are what each holder believed.
+ */
+export function overLimit(holds: readonly Hold[], limit: number): number {
+  const events = holds.flatMap((h) => [
+    { at: h.start, step: 1 },
+    { at: h.end, step: -1 },
+  ]);
+  // Ends before starts at the same instant: a hold handed over at t is not two holds at t.
+  events.sort((a, b) => a.at - b.at || a.step - b.step);
+  let held = 0;
+  let over = 0;
+  for (const { step } of events) {
+    held += step;
+    if (step === 1 && held > limit) over += 1;
+  }
+  return over;
+}

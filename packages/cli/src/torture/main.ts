@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { FENCES_FORGOTTEN, FENCES_ONLY, UNSAFE, handoffMode, isCacheRow, nemeses } from './nemesis.js';
+import { FENCES_FORGOTTEN, FENCES_ONLY, UNSAFE, handoffMode, isCacheRow, isSemaphoreRow, nemeses } from './nemesis.js';
 import { runScenario, type ScenarioResult } from './run-scenario.js';
 
 const { values } = parseArgs({
@@ -39,6 +39,7 @@ function expectation(scenario: string): string {
   if (UNSAFE.has(scenario)) return 'violations (control)';
   if (FENCES_ONLY.has(scenario)) return 'fences in order (overlaps possible: bare-quorum holders)';
   if (isCacheRow(scenario)) return '0 stored entries replaced by an older fill (lost updates column)';
+  if (isSemaphoreRow(scenario)) return '0 holders above the limit (overlaps column)';
   if (handoffMode(scenario) !== undefined) return '0 overlaps, 0 lost updates, 0 renewing holds lost';
   return FENCES_FORGOTTEN.has(scenario) ? '0 overlaps, 0 lost; fences may repeat (no persistence)' : '0';
 }

@@ -218,6 +218,26 @@ const CACHE_FAULTS: Record<string, Nemesis | undefined> = {
 for (const [fault, nemesis] of Object.entries(CACHE_FAULTS)) if (nemesis !== undefined) nemeses[`cache: ${fault}`] = nemesis;
 nemeses['UNSAFE: cache: filler paused past its lease, unfenced write'] = pauseFiller;
 
+/**
+ * The semaphore rows: permits of one semaphore (limit 3, mode 'quorum' on the 5 nodes) taken over
+ * and over under the node faults; the control is the unsafe quorum (per-node limit = limit).
+ */
+const SEMAPHORE_FAULTS: Record<string, Nemesis | undefined> = {
+  none: nemeses['none'],
+  'kill minority, AOF restart': nemeses['kill minority, AOF restart'],
+  'SIGSTOP a node': nemeses['SIGSTOP a node'],
+  'latency 50..400 ms on 2 nodes': nemeses['latency 50..400 ms on 2 nodes'],
+  'SCRIPT FLUSH': nemeses['SCRIPT FLUSH'],
+  'connection resets': nemeses['connection resets'],
+};
+for (const [fault, nemesis] of Object.entries(SEMAPHORE_FAULTS)) if (nemesis !== undefined) nemeses[`semaphore: ${fault}`] = nemesis;
+nemeses['UNSAFE: semaphore: quorum with the per-node limit = limit'] = nemeses['none'] as Nemesis;
+
+/** True for the semaphore rows (semaphore-contender.ts). */
+export function isSemaphoreRow(scenario: string): boolean {
+  return scenario.startsWith('semaphore: ') || scenario.startsWith('UNSAFE: semaphore: ');
+}
+
 /** True for the cache rows (cache-contender.ts). */
 export function isCacheRow(scenario: string): boolean {
   return scenario.startsWith('cache: ') || scenario.startsWith('UNSAFE: cache: ');
@@ -232,6 +252,7 @@ export function handoffMode(scenario: string): 'handoff' | 'outsider' | 'outside
 
 /** Scenarios whose configuration is known to be unsafe: the checker must find violations there. */
 export const UNSAFE = new Set([
+  'UNSAFE: semaphore: quorum with the per-node limit = limit',
   'UNSAFE: cache: filler paused past its lease, unfenced write',
   'UNSAFE: handoffs: passed on under a value an outside owner knows',
   'UNSAFE: handoffs: minority restarts empty, no delay',
@@ -269,4 +290,4 @@ export const LONG_HOLDS = new Set([
  */
 export const FENCES_FORGOTTEN = new Set(['majority restarts empty, delayed past the ttl']);
 /** Scenarios that restart nodes and want AOF persistence for them. */
-export const PERSISTENT = new Set(['kill minority, AOF restart', 'majority down', 'handoffs: kill minority, AOF restart', 'cache: kill minority, AOF restart']);
+export const PERSISTENT = new Set(['kill minority, AOF restart', 'majority down', 'handoffs: kill minority, AOF restart', 'cache: kill minority, AOF restart', 'semaphore: kill minority, AOF restart']);

@@ -29,9 +29,11 @@ export class Permit implements AsyncDisposable {
   }
 
   /**
-   * A token that grows with every grant of this semaphore (the highest grant counter among the
-   * nodes that admitted it). Several permits are valid at once, so it orders grants (a resource
-   * can refuse a holder older than one it already saw leave) rather than excluding anyone.
+   * The highest grant counter among the nodes that admitted this permit. On one node, and in mode
+   * `'all'` (every grant touches every node), it is above the token of every grant that ended
+   * before this one began: a resource can refuse a holder older than one it already saw leave
+   * (it orders grants; several permits are valid at once, so it excludes nobody). In mode
+   * `'quorum'` two grants may touch different nodes, so it is only a hint that can repeat.
    */
   get fence(): number {
     return this.#fence;

@@ -1,0 +1,117 @@
+/**
+ * A contender process of the semaphore rows: several callers share one Redsync and take permits of
+ * one semaphore (limit {@link SEMAPHORE_LIMIT}, mode 'quorum' on the 5 nodes) over and over, each
+ * hold working a while. Every hold is recorded as the holder believed it (from acquire returning
+ * to release, loss signal or validity end); the checker counts holds that began while the limit
+ * was already reached.
+ *
+ * The control builds the unsafe quorum semaphore from public parts: one single-node semaphore of
+ * limit L per node, and a permit counts once 3 of the 5 admitted (per-node limit = L, 3 votes: up
+ * to floor(5 * L / 3) holders). The checker must see it go past L.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redsync, fromIoredis, isLockError, type Permit, type Semaphore } from 'redsync-ts';
+import { connectUrl } from '../connect.js';
+import { runContender, startSignal, tell, type ContenderTask } from './contender-io.js';
+import { monotonicMs, type ContenderReport, type Hold } from './history.js';
+import { SEMAPHORE_LIMIT } from './semaphore-limit.js';
+
+const CALLERS = 3;
+
+interface Task extends ContenderTask {
+  /** The control: the unsafe quorum built from single-node semaphores. */
+  readonly blind: boolean;
+}
+
+const task = JSON.parse(process.argv[2] ?? '{}') as Task;
+const clients = task.lockUrls.map((url) => {
+  const client = connectUrl(url);
+  client.options.retryStrategy = () => 5;
+  return client;
+});
+const report = { holds: [] as Hold[], failedAcquires: 0, acquireLatencies: [] as number[], stale: 0, staleUnaborted: 0, skippedWrites: 0, maxAbortLateness: 0, lost: 0 };
+
+/** What a caller holds: one permit, or (the control) the single-node permits it gathered. */
+interface Held {
+  readonly signal: AbortSignal;
+  remaining(): number;
+  release(): Promise<unknown>;
+}
+
+/** The control's permit: admitted by at least 3 of the 5 single-node semaphores. */
+async function unsafeQuorumPermit(singles: readonly Semaphore[]): Promise<Held | null> {
+  const answers = await Promise.all(singles.map((s) => s.tryAcquire().catch(() => null)));
+  const permits = answers.filter((p): p is Permit => p !== null);
+  if (permits.length < 3) {
+    await Promise.all(permits.map((p) => p.release().catch(() => undefined)));
+    return null;
+  }
+  return {
+    signal: AbortSignal.any(permits.map((p) => p.signal)),
+    remaining: () => Math.min(...permits.map((p) => p.remaining())),
+    release: () => Promise.all(permits.map((p) => p.release().catch(() => undefined))),
+  };
+}
+
+async function hold(held: Held, asked: number): Promise<void> {
+  const start = monotonicMs();
+  tell({ holding: true });
+  report.acquireLatencies.push(start - asked);
+  let abortedAt = Number.POSITIVE_INFINITY;
+  const onAbort = (): void => {
+    abortedAt = monotonicMs();
+    if (isLockError(held.signal.reason) && held.signal.reason.code === 'LOCK_LOST') report.lost += 1;
+  };
+  if (held.signal.aborted) onAbort();
+  else held.signal.addEventListener('abort', onAbort, { once: true });
+  await sleep(Math.random() * task.workMs, undefined, { signal: held.signal }).catch(() => undefined);
+  if (held.remaining() <= 0) {
+    report.stale += 1;
+    if (!held.signal.aborted) report.staleUnaborted += 1;
+  }
+  const ending = monotonicMs();
+  // No fence: in mode 'quorum' the permits' tokens do not order grants (see Permit.fence).
+  report.holds.push({ proc: task.proc, start, end: Math.min(ending, abortedAt, ending + Math.min(0, held.remaining())), fence: 0, wrote: false, fencedAccepted: false });
+  tell({ holding: false });
+  await held.release().catch(() => undefined);
+}
+
+async function caller(take: () => Promise<Held | null>, until: number): Promise<void> {
+  while (monotonicMs() < until && report.holds.length < task.maxAcquisitions) {
+    const asked = monotonicMs();
+    let held: Held | null = null;
+    try {
+      held = await take();
+    } catch (error) {
+      if (!isLockError(error) && !(error instanceof DOMException)) throw error;
+    }
+    if (held === null) {
+      if (monotonicMs() >= until) break;
+      report.failedAcquires += 1;
+      await sleep(2 + Math.random() * 8);
+      continue;
+    }
+    await hold(held, asked);
+  }
+}
+
+async function main(): Promise<ContenderReport> {
+  await Promise.allSettled(clients.map((c) => c.connect()));
+  const nodes = clients.map((c) => fromIoredis(c));
+  const fleet = task.blind ? nodes.map((node) => new Redsync([node], { ttl: task.ttl })) : [new Redsync(nodes, { ttl: task.ttl })];
+  const until = await startSignal();
+  let take: () => Promise<Held | null>;
+  if (task.blind) {
+    const singles = fleet.map((rs) => rs.semaphore(task.name, { limit: SEMAPHORE_LIMIT }));
+    take = () => unsafeQuorumPermit(singles);
+  } else {
+    const semaphore = (fleet[0] as Redsync).semaphore(task.name, { limit: SEMAPHORE_LIMIT, mode: 'quorum' });
+    take = () => semaphore.acquire({ timeout: Math.max(1, until - monotonicMs()) });
+  }
+  await Promise.all(Array.from({ length: CALLERS }, () => caller(take, until)));
+  await Promise.all(fleet.map((rs) => rs.close()));
+  for (const c of clients) c.disconnect();
+  return report;
+}
+
+runContender(main);
