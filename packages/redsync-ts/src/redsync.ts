@@ -1,5 +1,4 @@
 import { Cache } from './cache/cache.js';
-import { ChannelFeed } from './channel-feed.js';
 import { resolveCacheOptions, type CacheOptions } from './cache/options.js';
 import { companionKey } from './keys.js';
 import { roundsFor, type LockContext, type LockProfile } from './lock-ops.js';
@@ -12,6 +11,7 @@ import { ReleaseNotifier } from './release-notifier.js';
 import { checkFunction, checkName, describeValue } from './validate.js';
 import { resolveSemaphoreOptions, type SemaphoreOptions } from './semaphore/options.js';
 import { planSemaphore } from './semaphore/plan.js';
+import { PermitLines } from './semaphore/permit-line.js';
 import { semaphoreContext } from './semaphore/rounds.js';
 import { Semaphore } from './semaphore/semaphore.js';
 import { runLocked, splitWithLockOptions, type LockedWork, type WithLockOptions } from './with-lock.js';
@@ -69,8 +69,8 @@ export class Redsync implements AsyncDisposable {
   readonly #eviction: EvictionGate | undefined;
   /** Caches made by {@link Redsync.cache}: `close()` closes their subscriber connections too. */
   readonly #caches = new Set<Cache<never>>();
-  /** Release messages of semaphores, one subscriber per node, opened by the first waiter. */
-  #semaphoreFeeds: ChannelFeed[] | undefined;
+  /** This process's waiters of each semaphore, woken by release messages. */
+  readonly #permitLines: PermitLines;
 
   /**
    * @param nodes - one {@link RedisNode} per independent master (see `fromIoredis`, `fromNodeRedis`).
@@ -97,6 +97,7 @@ export class Redsync implements AsyncDisposable {
     this.#nodes = Object.freeze([...nodes]);
     this.#order = Object.freeze(this.#nodes.map((_, index) => index));
     this.#notifier = ReleaseNotifier.for(this.#nodes);
+    this.#permitLines = new PermitLines(this.#nodes);
     this.#eviction = onEvicting === 'ignore' ? undefined : new EvictionGate(this.#nodes, onEvicting);
   }
 
@@ -108,9 +109,7 @@ export class Redsync implements AsyncDisposable {
   close(): Promise<void> {
     const caches = [...this.#caches].map((cache) => cache.close());
     this.#caches.clear();
-    const feeds = (this.#semaphoreFeeds ?? []).map((feed) => feed.close());
-    this.#semaphoreFeeds = undefined;
-    return Promise.all([this.#notifier?.close(), ...caches, ...feeds]).then(() => undefined);
+    return Promise.all([this.#notifier?.close(), ...caches, this.#permitLines.close()]).then(() => undefined);
   }
 
   /** {@link Redsync.close}, for `await using`. */
@@ -195,7 +194,7 @@ export class Redsync implements AsyncDisposable {
     const plan = planSemaphore(resolved.limit, this.#nodes.length, resolved.mode);
     const lockOptions = resolved.ttl === undefined ? this.#defaults : this.#resolve({ ttl: resolved.ttl });
     const ctx = this.#context(name, lockOptions);
-    return new Semaphore(semaphoreContext(ctx, plan, lockOptions.ttl), () => (this.#semaphoreFeeds ??= this.#nodes.map((node) => new ChannelFeed(node, ':released'))));
+    return new Semaphore(semaphoreContext(ctx, plan, lockOptions.ttl), (key) => this.#permitLines.lineFor(key));
   }
 
   /** The context of a named lock (or semaphore): name-specific fields over a shared profile. */

@@ -3,7 +3,8 @@
  * (redlock 5.0.0-beta.2, @sesamecare-oss/redlock, redis-semaphore, redlock-universal) in one run,
  * interleaved round by round, on temporary redis-servers over unix sockets: uncontended latency,
  * 200 concurrent workers, one hot key with 20 contenders in 1 and 4 processes, and the cache
- * section beside bentocache, cache-manager and async-cache-dedupe (cache-bench.ts). Prints markdown
+ * section beside bentocache, cache-manager and async-cache-dedupe (cache-bench.ts), and the
+ * semaphore section beside redis-semaphore's Semaphore (semaphore-bench.ts). Prints markdown
  * and writes bench-results/latest.json; `--write-docs` also writes docs/benchmarks.md and
  * docs/benchmark-handoff.svg. Exits 1 if redsync-ts (or a floor) ever had two holders at once.
  */
@@ -19,6 +20,7 @@ import { hotKeyCostRows } from './hot-key-cost.js';
 import { HOT_KEY_SPECS } from './hot-key-libraries.js';
 import { releaseWithNodeDown } from './node-down.js';
 import { cacheBench } from './cache-bench.js';
+import { semaphoreBench } from './semaphore-bench.js';
 import { cpuTicks, stealDuring } from './machine.js';
 import { benchmarkDoc, targets } from './doc.js';
 import { handoffChart, markdown, type BenchResults, type ConcurrentRow, type UncontendedRow } from './report.js';
@@ -171,8 +173,9 @@ try {
   const nodeDown = await releaseWithNodeDown(servers.slice(0, 3), 200);
   log('release with a node down: done');
   const cache = await cacheBench(sockets[4] as string, { rounds: costRounds, log });
+  const semaphore = await semaphoreBench(sockets[3] as string, { rounds: costRounds, log });
   const stolen = stealDuring(ticksBefore, cpuTicks());
-  const results: BenchResults = { date: new Date().toISOString(), environment: stolen === '' ? environment : `${environment}. ${stolen}`, uncontended: uncontendedResults, concurrent: concurrentResults, hotKey, hotKeyCost, fairness, nodeDown, cache };
+  const results: BenchResults = { date: new Date().toISOString(), environment: stolen === '' ? environment : `${environment}. ${stolen}`, uncontended: uncontendedResults, concurrent: concurrentResults, hotKey, hotKeyCost, fairness, nodeDown, cache, semaphore };
   const tables = markdown(results);
   const verdicts = targets(results);
   console.log(`${tables}\n${verdicts}`);
@@ -187,6 +190,10 @@ try {
   for (const r of overlaps) console.error(`MUTUAL EXCLUSION VIOLATED by ${r.library} (${String(r.processes)} process(es)): ${String(r.overlaps)} overlapping holds`);
   // A peer's violation is reported; ours (or the floor's, which would mean the check is wrong) fails the run.
   if (overlaps.some((r) => r.library.includes('redsync-ts') || r.library.includes('floor'))) process.exitCode = 1;
+  for (const r of semaphore.contended.rows.filter((row) => row.mostHeld > semaphore.contended.limit)) {
+    console.error(`SEMAPHORE LIMIT EXCEEDED by ${r.library}: ${String(r.mostHeld)} permits held at once`);
+    if (r.library === 'redsync-ts' || r.library === 'floor') process.exitCode = 1;
+  }
 } finally {
   await stopRedisServers(servers);
 }

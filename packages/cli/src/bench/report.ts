@@ -1,4 +1,5 @@
 import { cacheMarkdown, type CacheResults } from './cache-bench.js';
+import { semaphoreMarkdown, type SemaphoreResults } from './semaphore-bench.js';
 /** The benchmark's outputs: markdown tables, the JSON record, and an SVG chart of the handoffs. */
 import type { HotKeyResult } from './hot-key-bench.js';
 import type { CostRow } from './hot-key-cost.js';
@@ -34,6 +35,8 @@ export interface BenchResults {
   readonly nodeDown: NodeDownRow;
   /** The cache section (issue 12). */
   readonly cache?: CacheResults;
+  /** The semaphore section (issue 15). */
+  readonly semaphore?: SemaphoreResults;
 }
 
 const FLOORS = new Set(['floor', 'notification floor']);
@@ -75,6 +78,7 @@ export function markdown(results: BenchResults): string {
   }
   out.push(...costTables(results));
   if (results.cache !== undefined) out.push(cacheMarkdown(results.cache), '');
+  if (results.semaphore !== undefined) out.push(semaphoreMarkdown(results.semaphore), '');
   return out.join('\n');
 }
 

@@ -10,8 +10,8 @@ export type SemaphoreAcquireReply =
 /**
  * Takes a permit on one node. Permits are members of a sorted set scored by their expiry on the
  * server's clock (`TIME`, never a client's): expired ones are removed first, so a crashed holder's
- * permit comes back when its lease ends. Admits when fewer than the per-node limit remain (or when
- * `id` is there already: a retry). The set lives as long as its longest lease. Each grant bumps
+ * permit comes back when its lease ends. Admits when fewer than the per-node limit are held
+ * (every attempt brings a new id, so no retry can be counted twice). The set lives as long as its longest lease. Each grant bumps
  * the node's grant counter (a companion key in the set's hash slot), returned as a fencing token.
  *
  * KEYS[1] permits · KEYS[2] grant counter · ARGV[1] permit id · ARGV[2] ttl ms · ARGV[3] per-node limit
@@ -23,7 +23,7 @@ export const semaphoreAcquire = defineScript<SemaphoreAcquireReply>({
 local now = t[1] * 1000 + math.floor(t[2] / 1000)
 local key, id, ttl, limit = KEYS[1], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
-if redis.call('ZSCORE', key, id) == false and redis.call('ZCARD', key) >= limit then
+if redis.call('ZCARD', key) >= limit then
   local first = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
   return {0, tonumber(first[2]) - now}
 end
@@ -32,7 +32,7 @@ local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
 if last[2] then redis.call('PEXPIRE', KEYS[1], math.max(1, tonumber(last[2]) - now)) end
 return {1, redis.call('INCR', KEYS[2])}
 `,
-  sha1: '7ed592288a93c3fea0fe9535fc76b8b6e3a9197a',
+  sha1: '68b1416d0cfa57b61ad440901ef487fe9c51098c',
   late: undefined, // it admits: run late, it would hand out a permit nobody holds
   parse(reply) {
     if (!Array.isArray(reply) || reply.length !== 2) throw new TypeError('unexpected reply from script semaphore-acquire');

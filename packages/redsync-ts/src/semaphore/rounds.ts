@@ -13,6 +13,7 @@ export interface SemaphoreContext {
   readonly plan: SemaphorePlan;
   readonly ttl: number;
   readonly ttlArg: string;
+  readonly perNodeArg: string;
   readonly grantsKey: string;
   /** Acquire and extend rounds: settle once `plan.votes` nodes admitted (or can no longer). */
   readonly settle: RoundOptions;
@@ -29,6 +30,7 @@ export function semaphoreContext(lock: LockContext, plan: SemaphorePlan, ttl: nu
     plan,
     ttl,
     ttlArg: String(ttl),
+    perNodeArg: String(plan.perNode),
     grantsKey: companionKey(lock.key, ':grants'),
     settle: { ...lock.settleRound, quorum },
     decide: { ...lock.decideRound, quorum },
@@ -67,7 +69,7 @@ export interface AttemptRound {
 export function acquireRound(sem: SemaphoreContext, id: string): Promise<AttemptRound> {
   const { lock } = sem;
   const start = lock.clock();
-  const call: AcquireCall = { ctx: lock, keys: [lock.key, sem.grantsKey], args: [id, sem.ttlArg, String(sem.plan.perNode)], grant: 0, freeIn: Number.POSITIVE_INFINITY };
+  const call: AcquireCall = { ctx: lock, keys: [lock.key, sem.grantsKey], args: [id, sem.ttlArg, sem.perNodeArg], grant: 0, freeIn: Number.POSITIVE_INFINITY };
   return runRound<QuorumRound, AcquireCall>(lock.order, ACQUIRE, sem.settle, undefined, call).then((round) => ({
     round,
     validUntil: validUntil(start, sem.ttl, lock.options.driftFactor),

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { Arrivals, ChannelFeed } from '../channel-feed.js';
 import { LockNotAcquiredError, LockTakenError, RedisConfigError, hasConfigurationProblem } from '../errors.js';
 import { resolveWaitOptions, type PermitWaitOptions } from './options.js';
 import { Permit } from './permit.js';
+import type { PermitLine } from './permit-line.js';
 import type { SemaphorePlan } from './plan.js';
 import { acquireRound, releaseRound, type AttemptRound, type SemaphoreContext } from './rounds.js';
 
@@ -14,12 +14,12 @@ import { acquireRound, releaseRound, type AttemptRound, type SemaphoreContext } 
  */
 export class Semaphore {
   readonly #sem: SemaphoreContext;
-  readonly #feeds: () => readonly ChannelFeed[];
+  readonly #line: (key: string) => PermitLine;
 
   /** @internal Use `rs.semaphore()`. */
-  constructor(sem: SemaphoreContext, feeds: () => readonly ChannelFeed[]) {
+  constructor(sem: SemaphoreContext, line: (key: string) => PermitLine) {
     this.#sem = sem;
-    this.#feeds = feeds;
+    this.#line = line;
   }
 
   /** The semaphore's name. */
@@ -47,7 +47,8 @@ export class Semaphore {
   }
 
   /**
-   * Waits for a permit: woken when a holder releases one (a message from the nodes), or when the
+   * Waits for a permit: woken when a holder releases one (a message from the nodes saying how
+   * many are free wakes that many waiters of this process, in arrival order), or when the
    * earliest permit's lease ends, whichever comes first; never a retry delay.
    * @throws TypeError / RangeError for bad options, before any I/O; `LockTakenError` (with
    *   `timedOut`) after `options.timeout`; the signal's reason when it aborts;
@@ -58,24 +59,28 @@ export class Semaphore {
     signal?.throwIfAborted();
     const clock = this.#sem.lock.clock;
     const deadline = timeout === undefined ? Number.POSITIVE_INFINITY : clock() + timeout;
-    // Listening before the first attempt: a release between a full answer and the wait is heard.
-    const listeners = await Promise.all(this.#feeds().map((feed) => feed.listen(this.#sem.lock.key)));
-    const waker = new Waker(listeners);
+    const line = this.#line(this.#sem.lock.key);
+    // Uncontended, one attempt and no subscription. Behind waiters of this process, no attempt
+    // at all: a caller that just released and asks again would take the permit its release
+    // announced before the waiter woken for it could (3.9 attempts per permit, 20 contenders).
+    let attempt: Permit | AttemptRound | undefined = line.busy ? undefined : await this.#attempt();
+    if (attempt instanceof Permit) return attempt;
+    const ticket = await line.join();
     try {
-      signal?.throwIfAborted();
       for (let attempts = 1; ; attempts++) {
-        const attempt = await this.#attempt();
         if (attempt instanceof Permit) return attempt;
         const left = deadline - clock();
-        if (left <= 0) throw new LockTakenError(attempts, attempt.round.outcomes, `no permit within the timeout of ${String(timeout)} ms: `);
+        if (left <= 0) throw new LockTakenError(attempts, attempt?.round.outcomes ?? [], `no permit within the timeout of ${String(timeout)} ms: `);
         // A lease that ends frees a permit without any message: look again then (plus a little,
         // so that the servers' clocks have passed it too).
-        const expiry = Number.isFinite(attempt.freeIn) ? attempt.freeIn + 5 : this.#sem.ttl;
-        await waker.next(Math.min(left, expiry), signal);
+        const expiry = attempt !== undefined && Number.isFinite(attempt.freeIn) ? attempt.freeIn + 5 : this.#sem.ttl;
+        await ticket.wait(Math.min(left, expiry), signal);
         signal?.throwIfAborted();
+        ticket.attempting();
+        attempt = await this.#attempt();
       }
     } finally {
-      waker.close();
+      ticket.leave();
     }
   }
 
@@ -93,42 +98,5 @@ export class Semaphore {
       throw new LockNotAcquiredError(`could not reach the ${sem.plan.votes} node(s) a permit needs: ${round.errors} of ${n} failed`, 1, round.outcomes);
     }
     return attempt;
-  }
-}
-
-/** Waits for a message on any node's channel, a timeout, or an abort. */
-class Waker {
-  readonly #listeners: readonly Arrivals[];
-  /** Each listener's pending `next()`: a new one only once the last has settled. */
-  readonly #pending: (Promise<unknown> | undefined)[];
-
-  constructor(listeners: readonly Arrivals[]) {
-    this.#listeners = listeners;
-    this.#pending = listeners.map(() => undefined);
-  }
-
-  next(ms: number, signal: AbortSignal | undefined): Promise<void> {
-    // An abort before the wait began fired its event already: nobody would hear it.
-    if (signal?.aborted === true) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, Math.max(0, Math.ceil(ms)));
-      signal?.addEventListener('abort', done, { once: true });
-      this.#listeners.forEach((listener, i) => {
-        const pending = (this.#pending[i] ??= listener.next(ms).then(() => {
-          this.#pending[i] = undefined;
-        }));
-        void pending.then(done);
-      });
-    });
-  }
-
-  /** Stops listening (a pending `next()` settles at once). */
-  close(): void {
-    for (const listener of this.#listeners) listener.close();
   }
 }

@@ -79,8 +79,8 @@ for (const adapter of ADAPTERS) {
       await until(() => counting.attempts() === 1, 'the waiter found the semaphore full');
       assert.equal(await first.release(), true);
       assert.equal(await first.release(), false, 'a second release does nothing');
-      const second = await waiting;
-      assert.equal(counting.attempts(), 2, 'woken by the release, not by a retry delay');
+      const second = await waiting; // a lease of 60 s: only the release's message can wake it now
+      assert.ok(counting.attempts() <= 3, `${String(counting.attempts())} attempts: one, one more once listening, one when woken`);
       assert.ok(second.fence > first.fence);
       await second.release();
       await Promise.all([rs.close(), other.close()]);
