@@ -9,7 +9,9 @@ import { MUTEX_DEFAULTS, optionsSignature, resolveMutexOptions, type MutexOption
 import { quorumOf } from './quorum.js';
 import { ReleaseNotifier } from './release-notifier.js';
 import { checkFunction, checkName, describeValue } from './validate.js';
-import { resolveSemaphoreOptions, type SemaphoreOptions } from './semaphore/options.js';
+import { resolveRwLockOptions, resolveSemaphoreOptions, type ReadWriteLockOptions, type SemaphoreOptions } from './semaphore/options.js';
+import { rwContext } from './rwlock/rounds.js';
+import { ReadWriteLock } from './rwlock/rwlock.js';
 import { planSemaphore } from './semaphore/plan.js';
 import { PermitLines } from './semaphore/permit-line.js';
 import { semaphoreContext } from './semaphore/rounds.js';
@@ -195,6 +197,18 @@ export class Redsync implements AsyncDisposable {
     const lockOptions = resolved.ttl === undefined ? this.#defaults : this.#resolve({ ttl: resolved.ttl });
     const ctx = this.#context(name, lockOptions);
     return new Semaphore(semaphoreContext(ctx, plan, lockOptions.ttl), (key) => this.#permitLines.lineFor(key));
+  }
+
+  /**
+   * A read-write lock named `name`: many readers or one writer, writer-preferring, each hold a
+   * lease. Its keys are `prefix + name` (the writer), `{key}:readers` and `{key}:writer-waiting`.
+   * @throws TypeError or RangeError for an empty or over-long name or an invalid option, before any I/O.
+   */
+  rwlock(name: string, options?: ReadWriteLockOptions): ReadWriteLock {
+    const ttl = resolveRwLockOptions(options);
+    const lockOptions = ttl === undefined ? this.#defaults : this.#resolve({ ttl });
+    const ctx = this.#context(name, lockOptions);
+    return new ReadWriteLock(rwContext(ctx, lockOptions.ttl), () => this.#permitLines.lineFor(ctx.key, true));
   }
 
   /** The context of a named lock (or semaphore): name-specific fields over a shared profile. */

@@ -10,11 +10,15 @@ import { lockExtendMany } from './lock-extend-many.js';
 import { lockReclaim } from './lock-reclaim.js';
 import { lockRelease } from './lock-release.js';
 import { lockTransfer } from './lock-transfer.js';
+import { rwExtend } from './rw-extend.js';
+import { rwRead } from './rw-read.js';
+import { rwRelease } from './rw-release.js';
+import { rwWrite } from './rw-write.js';
 import { semaphoreAcquire } from './semaphore-acquire.js';
 import { semaphoreExtend } from './semaphore-extend.js';
 import { semaphoreRelease } from './semaphore-release.js';
 
-export { cacheFill, cacheNotify, cacheRead, cacheSet, fenceCommit, fencedSet, lockAcquireFenced, lockExtend, lockExtendMany, lockExtendOrSet, lockReclaim, lockRelease, lockTransfer, semaphoreAcquire, semaphoreExtend, semaphoreRelease };
+export { cacheFill, cacheNotify, cacheRead, cacheSet, fenceCommit, fencedSet, lockAcquireFenced, lockExtend, lockExtendMany, lockExtendOrSet, lockReclaim, lockRelease, lockTransfer, rwExtend, rwRead, rwRelease, rwWrite, semaphoreAcquire, semaphoreExtend, semaphoreRelease };
 
 /** Every script the library runs; tests check each SHA1 against `SCRIPT LOAD`. */
-export const ALL_SCRIPTS = [lockReclaim, lockRelease, lockExtend, lockExtendOrSet, lockExtendMany, lockAcquireFenced, fenceCommit, fencedSet, lockTransfer, cacheRead, cacheFill, cacheSet, cacheNotify, semaphoreAcquire, semaphoreRelease, semaphoreExtend] as const;
+export const ALL_SCRIPTS = [lockReclaim, lockRelease, lockExtend, lockExtendOrSet, lockExtendMany, lockAcquireFenced, fenceCommit, fencedSet, lockTransfer, cacheRead, cacheFill, cacheSet, cacheNotify, semaphoreAcquire, semaphoreRelease, semaphoreExtend, rwRead, rwWrite, rwRelease, rwExtend] as const;

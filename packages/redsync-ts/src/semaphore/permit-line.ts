@@ -24,14 +24,17 @@ export class PermitLine {
   readonly #onEmpty: () => void;
   readonly #tickets: Ticket[] = [];
   #listening: Promise<Arrivals[]> | undefined;
-  #unclaimed = 0;
   #closed = false;
   readonly #recent = new Set<string>();
 
-  constructor(feeds: readonly ChannelFeed[], key: string, onEmpty: () => void) {
+  readonly #wakeAll: boolean;
+
+  /** `wakeAll`: a release wakes every waiter (a read-write lock: one writer out lets all readers in). */
+  constructor(feeds: readonly ChannelFeed[], key: string, onEmpty: () => void, wakeAll = false) {
     this.#feeds = feeds;
     this.#key = key;
     this.#onEmpty = onEmpty;
+    this.#wakeAll = wakeAll;
   }
 
   /**
@@ -49,13 +52,6 @@ export class PermitLine {
   /** True while someone of this process waits in the line. */
   get busy(): boolean {
     return this.#tickets.length > 0;
-  }
-
-  /** @internal A ticket starts waiting: true when a kept wake is there for it. */
-  claim(): boolean {
-    if (this.#unclaimed === 0) return false;
-    this.#unclaimed -= 1;
-    return true;
   }
 
   /** @internal A ticket leaves; a wake it did not use goes to the next waiter. */
@@ -86,6 +82,9 @@ export class PermitLine {
       if (message === 'timeout') continue;
       // '' means a feed came back and may have missed messages: everyone looks again.
       if (message === '') this.#wake(this.#tickets.length);
+      // Wake-all lines skip the deduplication: a writer's id (and so its tag) is the same in its
+      // failed attempts' clean-ups and in its release, and a release heard as a repeat was lost.
+      else if (this.#wakeAll) this.#wake(this.#tickets.length);
       else if (this.#firstHeard(message)) this.#wake(1);
     }
   }
@@ -98,14 +97,13 @@ export class PermitLine {
     return true;
   }
 
-  /** Wakes the first `count` waiting tickets; wakes nobody took are kept (up to one per ticket). */
+  /** Wakes the first `count` tickets not woken yet (one mid-attempt keeps it for its next wait). */
   #wake(count: number): void {
     let left = count;
     for (const ticket of this.#tickets) {
       if (left === 0) return;
       if (ticket.wake()) left -= 1;
     }
-    this.#unclaimed = Math.min(this.#tickets.length, this.#unclaimed + left);
   }
 }
 
@@ -113,26 +111,22 @@ export class PermitLine {
 export class Ticket {
   readonly #line: PermitLine;
   #resolve: (() => void) | undefined;
-  /** Woken, and not yet attempted since. */
+  /** Woken (now, or while it was attempting), and no attempt since. */
   #woken = false;
 
   constructor(line: PermitLine) {
     this.#line = line;
   }
 
-  /** Called before each attempt: the wake (if any) is being used. */
+  /** Called before each attempt: a wake (if any) is being used. */
   attempting(): void {
     this.#woken = false;
   }
 
-  /** Waits until woken, `ms` passed, or `signal` aborted. */
+  /** Waits until woken, `ms` passed, or `signal` aborted; at once when a wake came meanwhile. */
   wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
     // An abort before the wait began fired its event already: nobody would hear it.
-    if (signal?.aborted === true) return Promise.resolve();
-    if (this.#line.claim()) {
-      this.#woken = true;
-      return Promise.resolve();
-    }
+    if (signal?.aborted === true || this.#woken) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const done = (): void => {
         clearTimeout(timer);
@@ -146,12 +140,11 @@ export class Ticket {
     });
   }
 
-  /** @internal Wakes this ticket if it is waiting; false when it is not (mid-attempt). */
+  /** @internal Wakes this ticket (or marks it, mid-attempt); false when it was woken already. */
   wake(): boolean {
-    const resolve = this.#resolve;
-    if (resolve === undefined) return false;
+    if (this.#woken) return false;
     this.#woken = true;
-    resolve();
+    this.#resolve?.();
     return true;
   }
 
@@ -161,7 +154,7 @@ export class Ticket {
   }
 }
 
-/** A Redsync's permit lines, one per semaphore key with waiters in this process. */
+/** A Redsync's permit lines, one per semaphore (or read-write lock) key with waiters in this process. */
 export class PermitLines {
   readonly #nodes: readonly RedisNode[];
   readonly #lines = new Map<string, PermitLine>();
@@ -172,12 +165,12 @@ export class PermitLines {
     this.#nodes = nodes;
   }
 
-  /** The line of `key`, made when it has none. */
-  lineFor(key: string): PermitLine {
+  /** The line of `key`, made when it has none (see {@link PermitLine} for `wakeAll`). */
+  lineFor(key: string, wakeAll = false): PermitLine {
     let line = this.#lines.get(key);
     if (line === undefined) {
       this.#feeds ??= this.#nodes.map((node) => new ChannelFeed(node, ':released'));
-      line = new PermitLine(this.#feeds, key, () => this.#lines.delete(key));
+      line = new PermitLine(this.#feeds, key, () => this.#lines.delete(key), wakeAll);
       this.#lines.set(key, line);
     }
     return line;

@@ -1,12 +1,25 @@
 import { LockLostError, LockReleasedError, LockReleaseError, RedisConfigError, hasConfigurationProblem } from '../errors.js';
-import { extendRound, releaseRound, type SemaphoreContext } from './rounds.js';
+import type { QuorumRound } from '../quorum.js';
+import type { Clock } from '../validity.js';
+
+/** @internal How a permit (or a read or write hold) is renewed and given back on its nodes. */
+export interface LeaseOps {
+  readonly name: string;
+  readonly clock: Clock;
+  readonly nodeCount: number;
+  /** Nodes that must confirm an extend or a release. */
+  readonly votes: number;
+  extend(id: string): Promise<{ round: QuorumRound; validUntil: number }>;
+  release(id: string): Promise<QuorumRound>;
+}
 
 /**
- * A held permit of a semaphore: valid until `validUntil` unless extended, given back with
- * `release()` (or `await using`). Its `signal` aborts the moment it stops being valid.
+ * A held permit of a semaphore, or a read or write hold of a read-write lock: valid until
+ * `validUntil` unless extended, given back with `release()` (or `await using`). Its `signal`
+ * aborts the moment it stops being valid.
  */
 export class Permit implements AsyncDisposable {
-  readonly #sem: SemaphoreContext;
+  readonly #sem: LeaseOps;
   readonly #id: string;
   readonly #fence: number;
   #validUntil: number;
@@ -15,17 +28,17 @@ export class Permit implements AsyncDisposable {
   #controller: AbortController | undefined;
   #timer: NodeJS.Timeout | undefined;
 
-  /** @internal Made by `Semaphore.acquire()` / `tryAcquire()`. */
-  constructor(sem: SemaphoreContext, id: string, validUntil: number, fence: number) {
+  /** @internal Made by `Semaphore.acquire()` / `tryAcquire()` and the read-write lock. */
+  constructor(sem: LeaseOps, id: string, validUntil: number, fence: number) {
     this.#sem = sem;
     this.#id = id;
     this.#validUntil = validUntil;
     this.#fence = fence;
   }
 
-  /** The semaphore's name. */
+  /** The semaphore's (or read-write lock's) name. */
   get name(): string {
-    return this.#sem.lock.name;
+    return this.#sem.name;
   }
 
   /**
@@ -46,7 +59,7 @@ export class Permit implements AsyncDisposable {
 
   /** Milliseconds of validity left now (zero or less: it is no longer yours). */
   remaining(): number {
-    return this.#validUntil - this.#sem.lock.clock();
+    return this.#validUntil - this.#sem.clock();
   }
 
   /**
@@ -71,13 +84,13 @@ export class Permit implements AsyncDisposable {
    */
   async extend(): Promise<number> {
     if (this.#ended !== undefined) throw this.#ended instanceof LockLostError ? this.#ended : new LockLostError('the permit was released', 'extend-failed');
-    const { round, validUntil } = await extendRound(this.#sem, this.#id);
-    if (round.ok >= this.#sem.plan.votes && validUntil > round.settledAt) {
+    const { round, validUntil } = await this.#sem.extend(this.#id);
+    if (round.ok >= this.#sem.votes && validUntil > round.settledAt) {
       this.#validUntil = validUntil;
       if (this.#controller !== undefined) this.#arm();
       return validUntil;
     }
-    const error = new LockLostError(`could not extend the permit: ${round.ok} of ${this.#sem.lock.nodes.length} nodes confirmed it`, 'extend-failed', round.outcomes);
+    const error = new LockLostError(`could not extend the permit: ${round.ok} of ${this.#sem.nodeCount} nodes confirmed it`, 'extend-failed', round.outcomes);
     this.#end(error);
     throw error;
   }
@@ -92,10 +105,10 @@ export class Permit implements AsyncDisposable {
     this.#released = true;
     const wasLost = this.#ended !== undefined;
     this.#end(new LockReleasedError());
-    const round = await releaseRound(this.#sem, this.#id);
-    const n = this.#sem.lock.nodes.length;
-    if (round.errors > n - this.#sem.plan.votes) throw hasConfigurationProblem(round.outcomes) ? new RedisConfigError(round.outcomes) : new LockReleaseError(round.outcomes);
-    return !wasLost && round.ok >= this.#sem.plan.votes;
+    const round = await this.#sem.release(this.#id);
+    const n = this.#sem.nodeCount;
+    if (round.errors > n - this.#sem.votes) throw hasConfigurationProblem(round.outcomes) ? new RedisConfigError(round.outcomes) : new LockReleaseError(round.outcomes);
+    return !wasLost && round.ok >= this.#sem.votes;
   }
 
   /** `release()`, for `await using`; a failure to release is left to the ttl. */

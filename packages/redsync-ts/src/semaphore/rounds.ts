@@ -4,6 +4,7 @@ import { runRound, type AnswerVerdict, type QuorumRound, type RoundOptions } fro
 import { semaphoreAcquire, semaphoreExtend, semaphoreRelease } from '../scripts/index.js';
 import type { SemaphoreAcquireReply } from '../scripts/semaphore-acquire.js';
 import { validUntil } from '../validity.js';
+import type { LeaseOps } from './permit.js';
 import type { SemaphorePlan } from './plan.js';
 
 /** @internal Everything a semaphore's rounds need, built once per semaphore. */
@@ -20,12 +21,14 @@ export interface SemaphoreContext {
   /** Releases: settle once decided. Clean-ups: wait for every node. */
   readonly decide: RoundOptions;
   readonly cleanUp: RoundOptions;
+  /** What its permits renew and release with. */
+  readonly lease: LeaseOps;
 }
 
 /** @internal */
 export function semaphoreContext(lock: LockContext, plan: SemaphorePlan, ttl: number): SemaphoreContext {
   const quorum = plan.votes;
-  return {
+  const sem: SemaphoreContext = {
     lock,
     plan,
     ttl,
@@ -35,7 +38,16 @@ export function semaphoreContext(lock: LockContext, plan: SemaphorePlan, ttl: nu
     settle: { ...lock.settleRound, quorum },
     decide: { ...lock.decideRound, quorum },
     cleanUp: { ...lock.cleanUpRound, quorum },
+    lease: {
+      name: lock.name,
+      clock: lock.clock,
+      nodeCount: lock.nodes.length,
+      votes: quorum,
+      extend: (id) => extendRound(sem, id),
+      release: (id) => releaseRound(sem, id),
+    },
   };
+  return sem;
 }
 
 /** An acquire round's subject: what the nodes said beyond their votes. */

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { LockNotAcquiredError, LockTakenError, RedisConfigError, hasConfigurationProblem } from '../errors.js';
-import { resolveWaitOptions, type PermitWaitOptions } from './options.js';
+import { LockNotAcquiredError, RedisConfigError, hasConfigurationProblem } from '../errors.js';
+import { awaitPermit } from './await-permit.js';
+import type { PermitWaitOptions } from './options.js';
 import { Permit } from './permit.js';
 import type { PermitLine } from './permit-line.js';
 import type { SemaphorePlan } from './plan.js';
@@ -54,34 +55,9 @@ export class Semaphore {
    *   `timedOut`) after `options.timeout`; the signal's reason when it aborts;
    *   `LockNotAcquiredError` when too few nodes answer.
    */
-  async acquire(options?: PermitWaitOptions): Promise<Permit> {
-    const { signal, timeout } = resolveWaitOptions(options);
-    signal?.throwIfAborted();
-    const clock = this.#sem.lock.clock;
-    const deadline = timeout === undefined ? Number.POSITIVE_INFINITY : clock() + timeout;
-    const line = this.#line(this.#sem.lock.key);
-    // Uncontended, one attempt and no subscription. Behind waiters of this process, no attempt
-    // at all: a caller that just released and asks again would take the permit its release
-    // announced before the waiter woken for it could (3.9 attempts per permit, 20 contenders).
-    let attempt: Permit | AttemptRound | undefined = line.busy ? undefined : await this.#attempt();
-    if (attempt instanceof Permit) return attempt;
-    const ticket = await line.join();
-    try {
-      for (let attempts = 1; ; attempts++) {
-        if (attempt instanceof Permit) return attempt;
-        const left = deadline - clock();
-        if (left <= 0) throw new LockTakenError(attempts, attempt?.round.outcomes ?? [], `no permit within the timeout of ${String(timeout)} ms: `);
-        // A lease that ends frees a permit without any message: look again then (plus a little,
-        // so that the servers' clocks have passed it too).
-        const expiry = attempt !== undefined && Number.isFinite(attempt.freeIn) ? attempt.freeIn + 5 : this.#sem.ttl;
-        await ticket.wait(Math.min(left, expiry), signal);
-        signal?.throwIfAborted();
-        ticket.attempting();
-        attempt = await this.#attempt();
-      }
-    } finally {
-      ticket.leave();
-    }
+  acquire(options?: PermitWaitOptions): Promise<Permit> {
+    const { lock } = this.#sem;
+    return awaitPermit(() => this.#attempt(), this.#line(lock.key), options, lock.clock, this.#sem.ttl);
   }
 
   async #attempt(): Promise<Permit | AttemptRound> {
@@ -89,7 +65,7 @@ export class Semaphore {
     const id = randomBytes(16).toString('base64url');
     const attempt = await acquireRound(sem, id);
     const { round } = attempt;
-    if (round.ok >= sem.plan.votes && attempt.validUntil > round.settledAt) return new Permit(sem, id, attempt.validUntil, attempt.grant);
+    if (round.ok >= sem.plan.votes && attempt.validUntil > round.settledAt) return new Permit(sem.lease, id, attempt.validUntil, attempt.grant);
     // Give back what some nodes admitted, before anyone waits on it.
     if (round.ok > 0 || round.errors > 0) await releaseRound(sem, id, true);
     const n = sem.lock.nodes.length;
