@@ -54,3 +54,23 @@ export function overLimit(holds: readonly Hold[], limit: number): number {
   }
   return over;
 }
+
+/**
+ * The read-write rows' count: holds that began beside a conflicting one (a writer while anyone
+ * held, a reader while a writer held). Holds are what each holder believed.
+ */
+export function rwConflicts(holds: readonly Hold[]): number {
+  const events = holds.flatMap((h) => [
+    { at: h.start, step: 1, writer: h.writer === true },
+    { at: h.end, step: -1, writer: h.writer === true },
+  ]);
+  events.sort((a, b) => a.at - b.at || a.step - b.step);
+  const held = { readers: 0, writers: 0 };
+  let conflicts = 0;
+  for (const { step, writer } of events) {
+    if (step === 1 && (held.writers > 0 || (writer && held.readers > 0))) conflicts += 1;
+    if (writer) held.writers += step;
+    else held.readers += step;
+  }
+  return conflicts;
+}

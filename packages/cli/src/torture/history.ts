@@ -10,6 +10,8 @@ export interface Hold {
   readonly wrote: boolean;
   /** The fenced write was accepted by the resource. */
   readonly fencedAccepted: boolean;
+  /** The read-write rows: a write hold (a read hold when false). */
+  readonly writer?: boolean;
 }
 
 export interface ContenderReport {

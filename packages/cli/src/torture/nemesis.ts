@@ -233,9 +233,17 @@ const SEMAPHORE_FAULTS: Record<string, Nemesis | undefined> = {
 for (const [fault, nemesis] of Object.entries(SEMAPHORE_FAULTS)) if (nemesis !== undefined) nemeses[`semaphore: ${fault}`] = nemesis;
 nemeses['UNSAFE: semaphore: quorum with the per-node limit = limit'] = nemeses['none'] as Nemesis;
 
-/** True for the semaphore rows (semaphore-contender.ts). */
+for (const [fault, nemesis] of Object.entries(SEMAPHORE_FAULTS)) if (nemesis !== undefined) nemeses[`read-write: ${fault}`] = nemesis;
+nemeses['UNSAFE: read-write: readers skip the writer'] = nemeses['none'] as Nemesis;
+
+/** True for the semaphore rows (lease-contender.ts). */
 export function isSemaphoreRow(scenario: string): boolean {
   return scenario.startsWith('semaphore: ') || scenario.startsWith('UNSAFE: semaphore: ');
+}
+
+/** True for the read-write lock rows (lease-contender.ts). */
+export function isRwRow(scenario: string): boolean {
+  return scenario.startsWith('read-write: ') || scenario.startsWith('UNSAFE: read-write: ');
 }
 
 /** True for the cache rows (cache-contender.ts). */
@@ -252,6 +260,7 @@ export function handoffMode(scenario: string): 'handoff' | 'outsider' | 'outside
 
 /** Scenarios whose configuration is known to be unsafe: the checker must find violations there. */
 export const UNSAFE = new Set([
+  'UNSAFE: read-write: readers skip the writer',
   'UNSAFE: semaphore: quorum with the per-node limit = limit',
   'UNSAFE: cache: filler paused past its lease, unfenced write',
   'UNSAFE: handoffs: passed on under a value an outside owner knows',
@@ -290,4 +299,4 @@ export const LONG_HOLDS = new Set([
  */
 export const FENCES_FORGOTTEN = new Set(['majority restarts empty, delayed past the ttl']);
 /** Scenarios that restart nodes and want AOF persistence for them. */
-export const PERSISTENT = new Set(['kill minority, AOF restart', 'majority down', 'handoffs: kill minority, AOF restart', 'cache: kill minority, AOF restart', 'semaphore: kill minority, AOF restart']);
+export const PERSISTENT = new Set(['kill minority, AOF restart', 'majority down', 'handoffs: kill minority, AOF restart', 'cache: kill minority, AOF restart', 'semaphore: kill minority, AOF restart', 'read-write: kill minority, AOF restart']);

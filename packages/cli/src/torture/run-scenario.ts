@@ -3,9 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { FaultProxy, RedisServer, startRedisServer, startRedisServers, stopRedisServers } from 'redsync-ts/testing';
-import { check, overLimit, type Verdict } from './checker.js';
+import { check, overLimit, rwConflicts, type Verdict } from './checker.js';
 import { monotonicMs, type ContenderCommand, type ContenderReport, type ContenderStatus, type Hold } from './history.js';
-import { CLOCKED, LONG_HOLDS, PARTITIONABLE, PERSISTENT, handoffMode, isCacheRow, isSemaphoreRow, nemeses, type Contenders } from './nemesis.js';
+import { CLOCKED, LONG_HOLDS, PARTITIONABLE, PERSISTENT, handoffMode, isCacheRow, isRwRow, isSemaphoreRow, nemeses, type Contenders } from './nemesis.js';
 import { SEMAPHORE_LIMIT } from './semaphore-limit.js';
 
 export interface ScenarioOptions {
@@ -36,7 +36,7 @@ export interface ScenarioResult extends Verdict {
 const CONTENDER = fileURLToPath(new URL('./contender.js', import.meta.url));
 const HANDOFF_CONTENDER = fileURLToPath(new URL('./handoff-contender.js', import.meta.url));
 const CACHE_CONTENDER = fileURLToPath(new URL('./cache-contender.js', import.meta.url));
-const SEMAPHORE_CONTENDER = fileURLToPath(new URL('./semaphore-contender.js', import.meta.url));
+const LEASE_CONTENDER = fileURLToPath(new URL('./lease-contender.js', import.meta.url));
 
 /** Runs one scenario on 5 fresh lock nodes (behind fault proxies) and a resource node. */
 export async function runScenario(scenario: string, options: ScenarioOptions): Promise<ScenarioResult> {
@@ -65,10 +65,11 @@ export async function runScenario(scenario: string, options: ScenarioOptions): P
         maxAcquisitions: Math.ceil(options.maxAcquisitions / options.processes),
         partitionable: PARTITIONABLE.has(scenario),
         mode: handoffMode(scenario),
-        blind: scenario.startsWith('UNSAFE: cache: ') || scenario.startsWith('UNSAFE: semaphore: '),
+        blind: scenario.startsWith('UNSAFE: cache: ') || scenario.startsWith('UNSAFE: semaphore: ') || scenario.startsWith('UNSAFE: read-write: '),
+        kind: isRwRow(scenario) ? 'rwlock' : 'semaphore',
         cacheTtl: LONG_HOLDS.has(scenario) ? options.ttl * 2.5 : 200,
       });
-    const script = isCacheRow(scenario) ? CACHE_CONTENDER : isSemaphoreRow(scenario) ? SEMAPHORE_CONTENDER : handoffMode(scenario) === undefined ? CONTENDER : HANDOFF_CONTENDER;
+    const script = isCacheRow(scenario) ? CACHE_CONTENDER : isSemaphoreRow(scenario) || isRwRow(scenario) ? LEASE_CONTENDER : handoffMode(scenario) === undefined ? CONTENDER : HANDOFF_CONTENDER;
     const running = Array.from({ length: options.processes }, (_, proc) => runContender(script, task(proc)));
     const contenders = watchHolders(running.map((r) => r.child));
     const reports = Promise.all(running.map((r) => r.report));
@@ -86,7 +87,7 @@ export async function runScenario(scenario: string, options: ScenarioOptions): P
     const failed = done.reduce((sum, r) => sum + r.failedAcquires, 0);
     const sum = (pick: (r: ContenderReport) => number): number => done.reduce((total, r) => total + pick(r), 0);
     const latencies = done.flatMap((r) => r.acquireLatencies).sort((a, b) => a - b);
-    const verdict = isCacheRow(scenario) ? cacheVerdict(done) : isSemaphoreRow(scenario) ? semaphoreVerdict(holds) : check(holds, Number(await resource.get(`${name}:counter`)));
+    const verdict = isCacheRow(scenario) ? cacheVerdict(done) : isSemaphoreRow(scenario) ? semaphoreVerdict(holds) : isRwRow(scenario) ? rwVerdict(holds) : check(holds, Number(await resource.get(`${name}:counter`)));
     return {
       scenario,
       processes: options.processes,
@@ -113,9 +114,14 @@ function cacheVerdict(reports: readonly ContenderReport[]): Verdict {
   return { acquisitions: sum((c) => c.gets) - reports.reduce((total, r) => total + r.failedAcquires, 0), overlaps: 0, lostUpdates: sum((c) => c.regressions), fenceOrderViolations: 0 };
 }
 
-/** The semaphore rows (semaphore-contender.ts): holders above the limit count as overlaps. */
+/** The semaphore rows (lease-contender.ts): holders above the limit count as overlaps. */
 function semaphoreVerdict(holds: readonly Hold[]): Verdict {
   return { acquisitions: holds.length, overlaps: overLimit(holds, SEMAPHORE_LIMIT), lostUpdates: 0, fenceOrderViolations: 0 };
+}
+
+/** The read-write rows: holds that began beside a conflicting one count as overlaps. */
+function rwVerdict(holds: readonly Hold[]): Verdict {
+  return { acquisitions: holds.length, overlaps: rwConflicts(holds), lostUpdates: 0, fenceOrderViolations: 0 };
 }
 
 /**

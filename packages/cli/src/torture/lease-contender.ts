@@ -1,13 +1,17 @@
 /**
- * A contender process of the semaphore rows: several callers share one Redsync and take permits of
- * one semaphore (limit {@link SEMAPHORE_LIMIT}, mode 'quorum' on the 5 nodes) over and over, each
- * hold working a while. Every hold is recorded as the holder believed it (from acquire returning
- * to release, loss signal or validity end); the checker counts holds that began while the limit
- * was already reached.
+ * A contender process of the semaphore and read-write lock rows: several callers share one
+ * Redsync and take holds over and over, each working a while. Every hold is recorded as the
+ * holder believed it (from acquire returning to release, loss signal or validity end).
  *
- * The control builds the unsafe quorum semaphore from public parts: one single-node semaphore of
- * limit L per node, and a permit counts once 3 of the 5 admitted (per-node limit = L, 3 votes: up
- * to floor(5 * L / 3) holders). The checker must see it go past L.
+ * Semaphore rows: permits of one semaphore (limit {@link SEMAPHORE_LIMIT}, mode 'quorum' on the 5
+ * nodes); the checker counts holds that began while the limit was already reached. Its control
+ * builds the unsafe quorum semaphore from public parts: one single-node semaphore of limit L per
+ * node, and a permit counts once 3 of the 5 admitted (per-node limit = L, 3 votes: up to
+ * floor(5 * L / 3) holders). The checker must see it go past L.
+ *
+ * Read-write rows: two callers read, one writes; the checker counts holds that began beside a
+ * conflicting one. Its control's readers skip the writer (a semaphore of their own stands in for
+ * the read side), so they read beside writers.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redsync, fromIoredis, isLockError, type Permit, type Semaphore } from 'redsync-ts';
@@ -19,7 +23,8 @@ import { SEMAPHORE_LIMIT } from './semaphore-limit.js';
 const CALLERS = 3;
 
 interface Task extends ContenderTask {
-  /** The control: the unsafe quorum built from single-node semaphores. */
+  readonly kind: 'semaphore' | 'rwlock';
+  /** The control: the unsafe quorum semaphore, or readers that skip the writer. */
   readonly blind: boolean;
 }
 
@@ -53,7 +58,7 @@ async function unsafeQuorumPermit(singles: readonly Semaphore[]): Promise<Held |
   };
 }
 
-async function hold(held: Held, asked: number): Promise<void> {
+async function hold(held: Held, asked: number, writer: boolean): Promise<void> {
   const start = monotonicMs();
   tell({ holding: true });
   report.acquireLatencies.push(start - asked);
@@ -71,12 +76,12 @@ async function hold(held: Held, asked: number): Promise<void> {
   }
   const ending = monotonicMs();
   // No fence: in mode 'quorum' the permits' tokens do not order grants (see Permit.fence).
-  report.holds.push({ proc: task.proc, start, end: Math.min(ending, abortedAt, ending + Math.min(0, held.remaining())), fence: 0, wrote: false, fencedAccepted: false });
+  report.holds.push({ proc: task.proc, start, end: Math.min(ending, abortedAt, ending + Math.min(0, held.remaining())), fence: 0, wrote: false, fencedAccepted: false, writer });
   tell({ holding: false });
   await held.release().catch(() => undefined);
 }
 
-async function caller(take: () => Promise<Held | null>, until: number): Promise<void> {
+async function caller(take: () => Promise<Held | null>, until: number, writer = false): Promise<void> {
   while (monotonicMs() < until && report.holds.length < task.maxAcquisitions) {
     const asked = monotonicMs();
     let held: Held | null = null;
@@ -91,24 +96,41 @@ async function caller(take: () => Promise<Held | null>, until: number): Promise<
       await sleep(2 + Math.random() * 8);
       continue;
     }
-    await hold(held, asked);
+    await hold(held, asked, writer);
   }
+}
+
+/** The semaphore rows' callers: all alike. */
+function semaphoreTake(fleet: readonly Redsync[], until: number): () => Promise<Held | null> {
+  if (task.blind) {
+    const singles = fleet.map((rs) => rs.semaphore(task.name, { limit: SEMAPHORE_LIMIT }));
+    return () => unsafeQuorumPermit(singles);
+  }
+  const semaphore = (fleet[0] as Redsync).semaphore(task.name, { limit: SEMAPHORE_LIMIT, mode: 'quorum' });
+  return () => semaphore.acquire({ timeout: Math.max(1, until - monotonicMs()) });
+}
+
+/** The read-write rows' callers: [reader, reader, writer]. */
+function rwTakes(rs: Redsync, until: number): (() => Promise<Held | null>)[] {
+  const lock = rs.rwlock(task.name);
+  const left = (): { timeout: number } => ({ timeout: Math.max(1, until - monotonicMs()) });
+  const reader = task.blind ? rs.semaphore(`${task.name}:blind-readers`, { limit: 1000, mode: 'quorum' }) : lock.read();
+  const read = (): Promise<Held | null> => reader.acquire(left());
+  return [read, read, () => lock.write().acquire(left())];
 }
 
 async function main(): Promise<ContenderReport> {
   await Promise.allSettled(clients.map((c) => c.connect()));
   const nodes = clients.map((c) => fromIoredis(c));
-  const fleet = task.blind ? nodes.map((node) => new Redsync([node], { ttl: task.ttl })) : [new Redsync(nodes, { ttl: task.ttl })];
+  const separate = task.blind && task.kind === 'semaphore';
+  const fleet = separate ? nodes.map((node) => new Redsync([node], { ttl: task.ttl })) : [new Redsync(nodes, { ttl: task.ttl })];
   const until = await startSignal();
-  let take: () => Promise<Held | null>;
-  if (task.blind) {
-    const singles = fleet.map((rs) => rs.semaphore(task.name, { limit: SEMAPHORE_LIMIT }));
-    take = () => unsafeQuorumPermit(singles);
+  if (task.kind === 'semaphore') {
+    const take = semaphoreTake(fleet, until);
+    await Promise.all(Array.from({ length: CALLERS }, () => caller(take, until)));
   } else {
-    const semaphore = (fleet[0] as Redsync).semaphore(task.name, { limit: SEMAPHORE_LIMIT, mode: 'quorum' });
-    take = () => semaphore.acquire({ timeout: Math.max(1, until - monotonicMs()) });
+    await Promise.all(rwTakes(fleet[0] as Redsync, until).map((take, i) => caller(take, until, i === 2)));
   }
-  await Promise.all(Array.from({ length: CALLERS }, () => caller(take, until)));
   await Promise.all(fleet.map((rs) => rs.close()));
   for (const c of clients) c.disconnect();
   return report;
