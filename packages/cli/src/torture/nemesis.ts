@@ -236,6 +236,15 @@ nemeses['UNSAFE: semaphore: quorum with the per-node limit = limit'] = nemeses['
 for (const [fault, nemesis] of Object.entries(SEMAPHORE_FAULTS)) if (nemesis !== undefined) nemeses[`read-write: ${fault}`] = nemesis;
 nemeses['UNSAFE: read-write: readers skip the writer'] = nemeses['none'] as Nemesis;
 
+/**
+ * Rows left to the full run (`npm run torture`): the CI short run keeps, for the semaphore and the
+ * read-write lock, the faults that take nodes away (a kill with AOF restart, a stopped node) and
+ * the controls; the faults below are shared with the lock rows, which run them in CI.
+ */
+export const FULL_RUN_ONLY = new Set(
+  ['semaphore', 'read-write'].flatMap((family) => ['none', 'latency 50..400 ms on 2 nodes', 'SCRIPT FLUSH', 'connection resets'].map((fault) => `${family}: ${fault}`)),
+);
+
 /** True for the semaphore rows (lease-contender.ts). */
 export function isSemaphoreRow(scenario: string): boolean {
   return scenario.startsWith('semaphore: ') || scenario.startsWith('UNSAFE: semaphore: ');

@@ -1,21 +1,23 @@
 /**
- * The short version of `npm run torture`, run by CI: every scenario for a couple of seconds with 3
+ * The short version of `npm run torture`, run by CI: every scenario (but FULL_RUN_ONLY) for a couple of seconds with 3
  * contender processes. A safe scenario must show no violation while still granting locks; an
  * unsafe control must show violations, or the checker is blind.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { CACHE_PAUSES, FENCES_FORGOTTEN, FENCES_ONLY, LONG_HOLDS, UNSAFE, nemeses } from '../../dist/torture/nemesis.js';
+import { CACHE_PAUSES, FENCES_FORGOTTEN, FENCES_ONLY, FULL_RUN_ONLY, LONG_HOLDS, UNSAFE, nemeses } from '../../dist/torture/nemesis.js';
 import { runScenario } from '../../dist/torture/run-scenario.js';
 
 const options = { seconds: 3, processes: 3, ttl: 1000, maxAcquisitions: 5000, workMs: 10 };
 
 describe('torture, short run', () => {
-  for (const scenario of Object.keys(nemeses)) {
+  for (const scenario of Object.keys(nemeses).filter((s) => !FULL_RUN_ONLY.has(s))) {
     test(scenario, { timeout: 60_000 }, async (t) => {
       // Restarting a majority costs a ttl of unavailability each time: give those runs room to grant locks too.
       // A cache pause lasts 2 s and needs a fill to aim at: 8 s give several, even under CI load.
-      const seconds = CACHE_PAUSES.has(scenario) ? 8 : LONG_HOLDS.has(scenario) ? 5 : options.seconds;
+      // The empty-restart control needs a holder on a bare quorum when 2 nodes restart: rare on a
+      // loaded machine (seen: 0 overlaps in 130 acquisitions over 3 s), so it runs longer.
+      const seconds = CACHE_PAUSES.has(scenario) || scenario === 'UNSAFE: handoffs: minority restarts empty, no delay' ? 8 : LONG_HOLDS.has(scenario) ? 5 : options.seconds;
       const r = await runScenario(scenario, { ...options, seconds });
       if (r.skipped !== undefined) {
         t.skip(r.skipped);

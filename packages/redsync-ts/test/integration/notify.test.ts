@@ -170,6 +170,8 @@ for (const adapter of ADAPTERS) {
         const name = uniqueName();
         await withWaiterSide(cluster.nodes, async (waiterSide) => {
           const held = await holderSide.mutex(name).acquire();
+          // Acquire returns at the quorum: let the last node's SET land before a waiter races it.
+          await heldEverywhere(cluster, name, held.value);
           const controller = new AbortController();
           const waiting = waiterSide.mutex(name).acquire({ signal: controller.signal });
           await subscribed(cluster, name);
