@@ -241,9 +241,13 @@ nemeses['UNSAFE: read-write: readers skip the writer'] = nemeses['none'] as Neme
  * read-write lock, the faults that take nodes away (a kill with AOF restart, a stopped node) and
  * the controls; the faults below are shared with the lock rows, which run them in CI.
  */
-export const FULL_RUN_ONLY = new Set(
-  ['semaphore', 'read-write'].flatMap((family) => ['none', 'latency 50..400 ms on 2 nodes', 'SCRIPT FLUSH', 'connection resets'].map((fault) => `${family}: ${fault}`)),
-);
+export const FULL_RUN_ONLY = new Set([
+  ...['semaphore', 'read-write'].flatMap((family) => ['none', 'latency 50..400 ms on 2 nodes', 'SCRIPT FLUSH', 'connection resets'].map((fault) => `${family}: ${fault}`)),
+  // Needs a holder on a bare quorum at the instant two nodes restart: under a loaded CI suite it
+  // found none in 441 acquisitions over 8 s (a quiet run shows 100 or more). The other controls
+  // of the same checker (overlaps) stay in CI.
+  'UNSAFE: handoffs: minority restarts empty, no delay',
+]);
 
 /** True for the semaphore rows (lease-contender.ts). */
 export function isSemaphoreRow(scenario: string): boolean {

@@ -15,9 +15,7 @@ describe('torture, short run', () => {
     test(scenario, { timeout: 60_000 }, async (t) => {
       // Restarting a majority costs a ttl of unavailability each time: give those runs room to grant locks too.
       // A cache pause lasts 2 s and needs a fill to aim at: 8 s give several, even under CI load.
-      // The empty-restart control needs a holder on a bare quorum when 2 nodes restart: rare on a
-      // loaded machine (seen: 0 overlaps in 130 acquisitions over 3 s), so it runs longer.
-      const seconds = CACHE_PAUSES.has(scenario) || scenario === 'UNSAFE: handoffs: minority restarts empty, no delay' ? 8 : LONG_HOLDS.has(scenario) ? 5 : options.seconds;
+      const seconds = CACHE_PAUSES.has(scenario) ? 8 : LONG_HOLDS.has(scenario) ? 5 : options.seconds;
       const r = await runScenario(scenario, { ...options, seconds });
       if (r.skipped !== undefined) {
         t.skip(r.skipped);

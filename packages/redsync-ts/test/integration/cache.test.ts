@@ -40,8 +40,11 @@ describe('cache on 3 nodes (ioredis)', () => {
     const key = uniqueName('slow');
     const rs = new Redsync(cluster.nodes);
     // Renewal leaves a third of the ttl as slack: 200 ms under a loaded CI machine was too little.
-    const a = rs.cache<string>({ ttl: 60_000, lock: { ttl: 600 } });
-    const b = otherCache<string>({ ttl: 60_000, lock: { ttl: 600 } });
+    // The per-node timeout (ttl x timeoutFactor) was 30 ms by default: under a loaded suite the
+    // nodes missed it, the fill fell back to a direct load, and the loader ran twice.
+    const lock = { ttl: 600, timeoutFactor: 0.3 };
+    const a = rs.cache<string>({ ttl: 60_000, lock });
+    const b = otherCache<string>({ ttl: 60_000, lock });
     let calls = 0;
     const slow = async (): Promise<string> => {
       calls += 1;
