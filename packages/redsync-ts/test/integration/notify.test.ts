@@ -79,6 +79,7 @@ for (const adapter of ADAPTERS) {
         const name = uniqueName();
         await withWaiterSide(cluster.nodes, async (waiterSide) => {
           const held = await holderSide.mutex(name).acquire();
+          await heldEverywhere(cluster, name, held.value); // acquire returns at the quorum: no straggler races the waiter
           const waiting = waiterSide.mutex(name).acquire();
           await subscribed(cluster, name);
           await held.release();
@@ -94,6 +95,7 @@ for (const adapter of ADAPTERS) {
         const controller = new AbortController();
         await withWaiterSide(probe.nodes, async (waiterSide) => {
           const held = await holderSide.mutex(name).acquire();
+          await heldEverywhere(cluster, name, held.value); // acquire returns at the quorum: no straggler races the waiter
           const mutex = waiterSide.mutex(name);
           const waiters = Array.from({ length: 5 }, () => mutex.acquire({ signal: controller.signal }));
           await subscribed(cluster, name);
@@ -118,6 +120,7 @@ for (const adapter of ADAPTERS) {
         const probe = counting(cluster.nodes);
         await withWaiterSide(probe.nodes, async (waiterSide) => {
           const held = await holderSide.mutex(name).acquire();
+          await heldEverywhere(cluster, name, held.value); // acquire returns at the quorum: no straggler races the waiter
           const order: string[] = [];
           const first = waiterSide.mutex(name).acquire().then((lock) => (order.push('first'), lock));
           await subscribed(cluster, name);
@@ -151,6 +154,7 @@ for (const adapter of ADAPTERS) {
         const name = uniqueName();
         await withWaiterSide(cluster.nodes, async (waiterSide) => {
           const held = await holderSide.mutex(name, { ttl: 400 }).acquire();
+          await heldEverywhere(cluster, name, held.value); // acquire returns at the quorum: no straggler races the waiter
           const waiting = waiterSide.mutex(name).acquire();
           await subscribed(cluster, name);
           await Promise.all(cluster.admin.map((admin) => admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub')));
@@ -187,6 +191,7 @@ for (const adapter of ADAPTERS) {
         const name = uniqueName();
         const waiterSide = new Redsync(cluster.nodes, SLOW);
         const held = await holderSide.mutex(name).acquire();
+        await heldEverywhere(cluster, name, held.value); // acquire returns at the quorum: no straggler races the waiter
         const waiting = waiterSide.mutex(name, { retryDelay: 20 }).acquire();
         await subscribed(cluster, name);
         assert.ok((await subscriberCounts(cluster)).every((count) => count >= 1));
