@@ -1,5 +1,5 @@
-import { defineScript, toInteger } from '../script.js';
-import type { SemaphoreAcquireReply } from './semaphore-acquire.js';
+import { defineScript } from '../script.js';
+import { parseAdmission, type SemaphoreAcquireReply } from './semaphore-acquire.js';
 
 /**
  * Takes a read hold of a read-write lock on one node: refused while a writer holds the lock or
@@ -25,10 +25,6 @@ redis.call('PEXPIRE', KEYS[2], math.max(1, tonumber(last[2]) - now))
 return {1, 0}
 `,
   sha1: '9bc5f0b2692dc472751ffc5e61ffa65b0dff4ebb',
-  late: undefined, // it admits: run late, it would grant a hold nobody has,
-  parse(reply) {
-    if (!Array.isArray(reply) || reply.length !== 2) throw new TypeError('unexpected reply from script rw-read');
-    const [code, wait] = reply as unknown[];
-    return toInteger(code, 'rw-read') === 1 ? { admitted: true, grant: 0 } : { admitted: false, freeIn: Math.max(0, toInteger(wait, 'rw-read')) };
-  },
+  late: undefined, // it admits: run late, it would grant a hold nobody has
+  parse: (reply) => parseAdmission(reply, 'rw-read'),
 });

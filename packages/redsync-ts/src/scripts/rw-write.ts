@@ -1,5 +1,5 @@
-import { defineScript, toInteger } from '../script.js';
-import type { SemaphoreAcquireReply } from './semaphore-acquire.js';
+import { defineScript } from '../script.js';
+import { parseAdmission, type SemaphoreAcquireReply } from './semaphore-acquire.js';
 
 /**
  * Takes the write hold of a read-write lock on one node: granted when nobody writes and no read
@@ -30,10 +30,6 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return {1, 0}
 `,
   sha1: 'f1d85f6d6ed5e08a6f1e52b4f6b99c0b4481a1e7',
-  late: undefined, // it admits: run late, it would grant a hold nobody has,
-  parse(reply) {
-    if (!Array.isArray(reply) || reply.length !== 2) throw new TypeError('unexpected reply from script rw-write');
-    const [code, wait] = reply as unknown[];
-    return toInteger(code, 'rw-write') === 1 ? { admitted: true, grant: 0 } : { admitted: false, freeIn: Math.max(0, toInteger(wait, 'rw-write')) };
-  },
+  late: undefined, // it admits: run late, it would grant a hold nobody has
+  parse: (reply) => parseAdmission(reply, 'rw-write'),
 });

@@ -34,9 +34,15 @@ return {1, redis.call('INCR', KEYS[2])}
 `,
   sha1: '68b1416d0cfa57b61ad440901ef487fe9c51098c',
   late: undefined, // it admits: run late, it would hand out a permit nobody holds
-  parse(reply) {
-    if (!Array.isArray(reply) || reply.length !== 2) throw new TypeError('unexpected reply from script semaphore-acquire');
-    const [code, n] = reply as unknown[];
-    return toInteger(code, 'semaphore-acquire') === 1 ? { admitted: true, grant: toInteger(n, 'semaphore-acquire') } : { admitted: false, freeIn: Math.max(0, toInteger(n, 'semaphore-acquire')) };
-  },
+  parse: (reply) => parseAdmission(reply, 'semaphore-acquire'),
 });
+
+/**
+ * Reads an admission reply, `{1, grant}` admitted or `{0, ms until room}` refused: the shape of
+ * semaphore-acquire, rw-read and rw-write (whose grant is always 0).
+ */
+export function parseAdmission(reply: unknown, script: string): SemaphoreAcquireReply {
+  if (!Array.isArray(reply) || reply.length !== 2) throw new TypeError(`unexpected reply from script ${script}`);
+  const [code, n] = reply as unknown[];
+  return toInteger(code, script) === 1 ? { admitted: true, grant: toInteger(n, script) } : { admitted: false, freeIn: Math.max(0, toInteger(n, script)) };
+}
