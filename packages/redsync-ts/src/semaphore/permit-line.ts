@@ -38,14 +38,16 @@ export class PermitLine {
   }
 
   /**
-   * Joins the line, once the nodes' channels are listened to. When the subscription began with
-   * this join, every ticket gets a wake (a release since their last attempt may have gone unheard).
+   * Joins the line. Its subscription starts with the first ticket and is not awaited: a wait that
+   * begins before it is confirmed is bounded by its own timer (the earliest lease end), and the
+   * confirmation wakes every ticket once (a release since their last attempt went unheard). A
+   * subscription that stalls (a reset while SUBSCRIBE was in flight) thus slows waiters down but
+   * never holds them past their timeout.
    */
-  async join(): Promise<Ticket> {
+  join(): Ticket {
     const ticket = new Ticket(this);
     this.#tickets.push(ticket);
     this.#listening ??= this.#listen();
-    await this.#listening;
     return ticket;
   }
 
@@ -68,7 +70,12 @@ export class PermitLine {
   }
 
   async #listen(): Promise<Arrivals[]> {
-    const listeners = await Promise.all(this.#feeds.map((feed) => feed.listen(this.#key)));
+    let listeners: Arrivals[];
+    try {
+      listeners = await Promise.all(this.#feeds.map((feed) => feed.listen(this.#key)));
+    } catch {
+      return []; // a client that cannot listen: its waiters go by their timers
+    }
     for (const listener of listeners) void this.#pump(listener);
     // Releases before the subscription went unheard: everyone in the line looks once.
     this.#wake(this.#tickets.length);
