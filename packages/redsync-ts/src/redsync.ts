@@ -5,11 +5,13 @@ import { roundsFor, type LockContext, type LockProfile } from './lock-ops.js';
 import { Mutex } from './mutex.js';
 import { EvictionGate, type EvictingNodePolicy } from './eviction.js';
 import { isRedisNode, type RedisNode } from './node.js';
-import { MUTEX_DEFAULTS, optionsSignature, resolveMutexOptions, type MutexOptions, type ResolvedMutexOptions } from './options.js';
+import { OptionCache } from './option-cache.js';
+import { MUTEX_DEFAULTS, resolveMutexOptions, type MutexOptions, type ResolvedMutexOptions } from './options.js';
 import { quorumOf } from './quorum.js';
 import { ReleaseNotifier } from './release-notifier.js';
 import { checkFunction, checkName, describeValue } from './validate.js';
-import { resolveRwLockOptions, resolveSemaphoreOptions, type ReadWriteLockOptions, type SemaphoreOptions } from './semaphore/options.js';
+import { resolveRwLockOptions, type ReadWriteLockOptions } from './rwlock/options.js';
+import { resolveSemaphoreOptions, type SemaphoreOptions } from './semaphore/options.js';
 import { rwContext } from './rwlock/rounds.js';
 import { ReadWriteLock } from './rwlock/rwlock.js';
 import { planSemaphore } from './semaphore/plan.js';
@@ -20,9 +22,6 @@ import { runLocked, splitWithLockOptions, type LockedWork, type WithLockOptions 
 import { monotonicNow } from './validity.js';
 
 const EVICTION_POLICIES: readonly EvictingNodePolicy[] = ['warn', 'throw', 'ignore'];
-
-/** Distinct option sets one Redsync keeps resolved. */
-const MAX_OPTION_SETS = 64;
 
 /** Options of a {@link Redsync}: a key prefix, plus defaults for every mutex it makes. */
 export interface RedsyncOptions extends MutexOptions {
@@ -60,10 +59,8 @@ export class Redsync implements AsyncDisposable {
   readonly #defaults: ResolvedMutexOptions;
   /** Shared mutex context parts, by resolved options (the defaults' entry lives as long as this). */
   readonly #profiles = new WeakMap<ResolvedMutexOptions, LockProfile>();
-  /** Resolved options of one-option objects, by the option's name and value (functions by identity). */
-  readonly #single = new Map<string, Map<unknown, ResolvedMutexOptions>>();
-  /** Resolved options by content (see {@link optionsSignature}). */
-  readonly #resolved = new Map<string, ResolvedMutexOptions>();
+  /** Per-call options, resolved once per content. */
+  readonly #options: OptionCache;
   /** Node indexes in list order, shared by every mutex that does not shuffle. */
   readonly #order: readonly number[];
   /** Release notifications for this instance's waiters (subscriber connections opened lazily). */
@@ -91,6 +88,7 @@ export class Redsync implements AsyncDisposable {
       }
     });
     this.#defaults = resolveMutexOptions(options, MUTEX_DEFAULTS, 'options', ['prefix', 'onEvictingNode']);
+    this.#options = new OptionCache(this.#defaults);
     this.#prefix = checkName('options.prefix', options?.prefix ?? '', true);
     const onEvicting = options?.onEvictingNode ?? 'warn';
     if (!EVICTION_POLICIES.includes(onEvicting)) {
@@ -159,7 +157,7 @@ export class Redsync implements AsyncDisposable {
   cache<T = unknown>(options: CacheOptions<T>): Cache<T> {
     const resolved = resolveCacheOptions<T>(options);
     const lockOptions = { ...resolved.lock, autoExtend: true };
-    const lockTtl = this.#resolve(lockOptions).ttl;
+    const lockTtl = this.#options.resolve(lockOptions).ttl;
     const store = resolved.store ?? this.#nodes.at(0);
     if (store === undefined) throw new RangeError('nodes must contain at least one Redis node');
     const storeIsLockNode = this.#nodes.includes(store);
@@ -182,7 +180,7 @@ export class Redsync implements AsyncDisposable {
    * @throws TypeError or RangeError for an empty or over-long name, or an invalid option.
    */
   mutex(name: string, options?: MutexOptions): Mutex {
-    return new Mutex(this.#context(name, options === undefined ? this.#defaults : this.#resolve(options)));
+    return new Mutex(this.#context(name, options === undefined ? this.#defaults : this.#options.resolve(options)));
   }
 
   /**
@@ -194,9 +192,8 @@ export class Redsync implements AsyncDisposable {
   semaphore(name: string, options: SemaphoreOptions): Semaphore {
     const resolved = resolveSemaphoreOptions(options);
     const plan = planSemaphore(resolved.limit, this.#nodes.length, resolved.mode);
-    const lockOptions = resolved.ttl === undefined ? this.#defaults : this.#resolve({ ttl: resolved.ttl });
-    const ctx = this.#context(name, lockOptions);
-    return new Semaphore(semaphoreContext(ctx, plan, lockOptions.ttl), (key) => this.#permitLines.lineFor(key));
+    const ctx = this.#leaseContext(name, resolved.ttl);
+    return new Semaphore(semaphoreContext(ctx, plan, ctx.options.ttl), (key) => this.#permitLines.lineFor(key));
   }
 
   /**
@@ -205,10 +202,13 @@ export class Redsync implements AsyncDisposable {
    * @throws TypeError or RangeError for an empty or over-long name or an invalid option, before any I/O.
    */
   rwlock(name: string, options?: ReadWriteLockOptions): ReadWriteLock {
-    const ttl = resolveRwLockOptions(options);
-    const lockOptions = ttl === undefined ? this.#defaults : this.#resolve({ ttl });
-    const ctx = this.#context(name, lockOptions);
-    return new ReadWriteLock(rwContext(ctx, lockOptions.ttl), () => this.#permitLines.lineFor(ctx.key, true));
+    const ctx = this.#leaseContext(name, resolveRwLockOptions(options));
+    return new ReadWriteLock(rwContext(ctx, ctx.options.ttl), () => this.#permitLines.lineFor(ctx.key, true));
+  }
+
+  /** The context of a semaphore or read-write lock: the Redsync's options with its own ttl. */
+  #leaseContext(name: string, ttl: number | undefined): LockContext {
+    return this.#context(name, ttl === undefined ? this.#defaults : this.#options.resolve({ ttl }));
   }
 
   /** The context of a named lock (or semaphore): name-specific fields over a shared profile. */
@@ -222,51 +222,6 @@ export class Redsync implements AsyncDisposable {
     ctx.name = checked;
     ctx.key = key;
     return ctx;
-  }
-
-  /**
-   * `options` over the defaults, validated; the same frozen object for options of the same
-   * content, so that per-call options objects (`rs.mutex(key, { ttl })` in a request handler) share
-   * one profile and cost what a reused mutex costs.
-   */
-  #resolve(options: MutexOptions): ResolvedMutexOptions {
-    // The usual per-call shape, one option (`{ ttl: 5000 }`): two Map lookups and no string built.
-    // `rs.mutex(key, { ttl })` then costs about 30 ns more than `rs.mutex(key)`, against 250 ns
-    // through the signature below (1,000,000 calls on a fake node, 2026-12-02).
-    let name: string | undefined;
-    let count = 0;
-    for (const key in options) {
-      name = key;
-      if (++count > 1) break;
-    }
-    if (count === 1 && name !== undefined && Object.hasOwn(options, name)) return this.#resolveSingle(options, name);
-    const signature = optionsSignature(options);
-    const known = signature === undefined ? undefined : this.#resolved.get(signature);
-    if (known !== undefined) return known;
-    const resolved = resolveMutexOptions(options, this.#defaults);
-    if (signature !== undefined) {
-      // A handful of distinct option sets is the norm; a program that makes endless ones only
-      // loses the cache, never grows it without bound.
-      if (this.#resolved.size >= MAX_OPTION_SETS) this.#resolved.clear();
-      this.#resolved.set(signature, resolved);
-    }
-    return resolved;
-  }
-
-  /** `#resolve` for an object with one own option, cached by that option's name and value. */
-  #resolveSingle(options: MutexOptions, name: string): ResolvedMutexOptions {
-    const value = (options as Record<string, unknown>)[name];
-    let byValue = this.#single.get(name);
-    const known = byValue?.get(value);
-    if (known !== undefined) return known;
-    const resolved = resolveMutexOptions(options, this.#defaults);
-    if (byValue === undefined) {
-      byValue = new Map();
-      this.#single.set(name, byValue);
-    }
-    if (byValue.size >= MAX_OPTION_SETS) byValue.clear();
-    byValue.set(value, resolved);
-    return resolved;
   }
 
   /** The shared part of every mutex context with these options (shuffled orders are not shared). */

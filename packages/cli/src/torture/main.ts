@@ -6,7 +6,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { FENCES_FORGOTTEN, FENCES_ONLY, UNSAFE, handoffMode, isCacheRow, isRwRow, isSemaphoreRow, nemeses } from './nemesis.js';
+import { nemeses } from './nemesis.js';
+import { FENCES_FORGOTTEN, FENCES_ONLY, UNSAFE, handoffMode, isCacheRow, isRwRow, isSemaphoreRow } from './scenarios.js';
 import { runScenario, type ScenarioResult } from './run-scenario.js';
 
 const { values } = parseArgs({

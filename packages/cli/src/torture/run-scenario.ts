@@ -5,7 +5,8 @@ import { Redis } from 'ioredis';
 import { FaultProxy, RedisServer, startRedisServer, startRedisServers, stopRedisServers } from 'redsync-ts/testing';
 import { check, overLimit, rwConflicts, type Verdict } from './checker.js';
 import { monotonicMs, type ContenderCommand, type ContenderReport, type ContenderStatus, type Hold } from './history.js';
-import { CLOCKED, LONG_HOLDS, PARTITIONABLE, PERSISTENT, handoffMode, isCacheRow, isRwRow, isSemaphoreRow, nemeses, type Contenders } from './nemesis.js';
+import { nemeses, type Contenders } from './nemesis.js';
+import { CLOCKED, LONG_HOLDS, PARTITIONABLE, PERSISTENT, handoffMode, isCacheRow, isRwRow, isSemaphoreRow } from './scenarios.js';
 import { SEMAPHORE_LIMIT } from './semaphore-limit.js';
 
 export interface ScenarioOptions {

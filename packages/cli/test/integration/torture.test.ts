@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { CACHE_PAUSES, FENCES_FORGOTTEN, FENCES_ONLY, FULL_RUN_ONLY, LONG_HOLDS, UNSAFE, nemeses } from '../../dist/torture/nemesis.js';
+import { nemeses } from '../../dist/torture/nemesis.js';
+import { CACHE_PAUSES, FENCES_FORGOTTEN, FENCES_ONLY, FULL_RUN_ONLY, LONG_HOLDS, UNSAFE } from '../../dist/torture/scenarios.js';
 import { runScenario } from '../../dist/torture/run-scenario.js';
 
 const options = { seconds: 3, processes: 3, ttl: 1000, maxAcquisitions: 5000, workMs: 10 };

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { LockNotAcquiredError, RedisConfigError, hasConfigurationProblem } from '../errors.js';
-import { awaitPermit, type FailedAttempt } from '../semaphore/await-permit.js';
+import { awaitPermit, settleAttempt, type FailedAttempt } from '../semaphore/await-permit.js';
 import type { PermitWaitOptions } from '../semaphore/options.js';
 import { Permit } from '../semaphore/permit.js';
 import type { PermitLine } from '../semaphore/permit-line.js';
@@ -76,16 +75,9 @@ export class LockSide {
   async #attempt(id: string): Promise<Permit | FailedAttempt> {
     const rw = this.#rw;
     const attempt = await attemptRound(rw, this.#side, id);
-    const { round } = attempt;
-    if (round.ok >= rw.lock.quorum && attempt.validUntil > round.settledAt) return new Permit(rw.leases[this.#side], id, attempt.validUntil, 0);
-    if (round.ok > 0 || round.errors > 0) await releaseRound(rw, this.#side, id, true);
-    const n = rw.lock.nodes.length;
-    if (round.errors > n - rw.lock.quorum) {
-      if (hasConfigurationProblem(round.outcomes)) throw new RedisConfigError(round.outcomes);
-      throw new LockNotAcquiredError(`could not reach a majority of the nodes: ${round.errors} of ${n} failed`, 1, round.outcomes);
-    }
-    return attempt;
+    return settleAttempt(attempt, rw.lock.quorum, rw.lock.nodes.length, () => new Permit(rw.leases[this.#side], id, attempt.validUntil, 0), () => releaseRound(rw, this.#side, id, true), 'a majority of the nodes');
   }
+
 }
 
 function newId(): string {

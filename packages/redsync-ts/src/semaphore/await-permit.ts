@@ -1,4 +1,4 @@
-import { LockTakenError } from '../errors.js';
+import { LockNotAcquiredError, LockTakenError, RedisConfigError, hasConfigurationProblem } from '../errors.js';
 import type { QuorumRound } from '../quorum.js';
 import type { Clock } from '../validity.js';
 import { resolveWaitOptions, type PermitWaitOptions } from './options.js';
@@ -51,4 +51,26 @@ export async function awaitPermit(attempt: () => Promise<Permit | FailedAttempt>
     ticket?.leave();
     if (!granted) await giveUp?.().catch(() => undefined);
   }
+}
+
+/** An attempt's round with the validity a win would grant. */
+export interface AttemptResult extends FailedAttempt {
+  readonly validUntil: number;
+}
+
+/**
+ * What an attempt comes to: a permit (`grant`) when `votes` nodes admitted it with validity left;
+ * else what some nodes admitted is given back (`cleanUp`, before anyone waits on it), and the
+ * attempt is returned, or thrown as `LockNotAcquiredError` / `RedisConfigError` when too few nodes
+ * answered to tell (`needs` says what the hold needed).
+ */
+export async function settleAttempt<A extends AttemptResult>(attempt: A, votes: number, nodeCount: number, grant: () => Permit, cleanUp: () => Promise<unknown>, needs: string): Promise<Permit | A> {
+  const { round } = attempt;
+  if (round.ok >= votes && attempt.validUntil > round.settledAt) return grant();
+  if (round.ok > 0 || round.errors > 0) await cleanUp();
+  if (round.errors > nodeCount - votes) {
+    if (hasConfigurationProblem(round.outcomes)) throw new RedisConfigError(round.outcomes);
+    throw new LockNotAcquiredError(`could not reach ${needs}: ${round.errors} of ${nodeCount} failed`, 1, round.outcomes);
+  }
+  return attempt;
 }

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { LockNotAcquiredError, RedisConfigError, hasConfigurationProblem } from '../errors.js';
-import { awaitPermit } from './await-permit.js';
+import { awaitPermit, settleAttempt } from './await-permit.js';
 import type { PermitWaitOptions } from './options.js';
 import { Permit } from './permit.js';
 import type { PermitLine } from './permit-line.js';
@@ -64,15 +63,8 @@ export class Semaphore {
     const sem = this.#sem;
     const id = randomBytes(16).toString('base64url');
     const attempt = await acquireRound(sem, id);
-    const { round } = attempt;
-    if (round.ok >= sem.plan.votes && attempt.validUntil > round.settledAt) return new Permit(sem.lease, id, attempt.validUntil, attempt.grant);
-    // Give back what some nodes admitted, before anyone waits on it.
-    if (round.ok > 0 || round.errors > 0) await releaseRound(sem, id, true);
-    const n = sem.lock.nodes.length;
-    if (round.errors > n - sem.plan.votes) {
-      if (hasConfigurationProblem(round.outcomes)) throw new RedisConfigError(round.outcomes);
-      throw new LockNotAcquiredError(`could not reach the ${sem.plan.votes} node(s) a permit needs: ${round.errors} of ${n} failed`, 1, round.outcomes);
-    }
-    return attempt;
+    const { votes } = sem.plan;
+    return settleAttempt(attempt, votes, sem.lock.nodes.length, () => new Permit(sem.lease, id, attempt.validUntil, attempt.grant), () => releaseRound(sem, id, true), `the ${String(votes)} node(s) a permit needs`);
   }
+
 }
