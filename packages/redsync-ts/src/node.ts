@@ -32,6 +32,11 @@ export interface RedisNode {
    * path (`rs.cache`) uses it: one plain round trip. Without it, a read goes through a script.
    */
   get?(key: string): Promise<string | null>;
+  /**
+   * Optional: true when the node is a Redis Cluster client, whose scripts must keep their keys in
+   * one hash slot. A multi-lock then takes its keys one slot after another (see multilock/).
+   */
+  readonly cluster?: boolean;
 }
 
 /** A subscriber connection to one node, opened by {@link RedisNode.listen}. */

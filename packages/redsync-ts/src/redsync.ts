@@ -7,6 +7,9 @@ import { EvictionGate, type EvictingNodePolicy } from './eviction.js';
 import { isRedisNode, type RedisNode } from './node.js';
 import { OptionCache } from './option-cache.js';
 import { MUTEX_DEFAULTS, resolveMutexOptions, type MutexOptions, type ResolvedMutexOptions } from './options.js';
+import { multiContext } from './multilock/rounds.js';
+import { MultiLock } from './multilock/multilock.js';
+import { resolveMultiLock, type MultiLockOptions } from './multilock/options.js';
 import { quorumOf } from './quorum.js';
 import { ReleaseNotifier } from './release-notifier.js';
 import { checkFunction, checkName, describeValue } from './validate.js';
@@ -204,6 +207,20 @@ export class Redsync implements AsyncDisposable {
   rwlock(name: string, options?: ReadWriteLockOptions): ReadWriteLock {
     const ctx = this.#leaseContext(name, resolveRwLockOptions(options));
     return new ReadWriteLock(rwContext(ctx, ctx.options.ttl), () => this.#permitLines.lineFor(ctx.key, true));
+  }
+
+  /**
+   * Several locks taken as one, all or nothing (see {@link MultiLock}): a hold means every name's
+   * lock key (`prefix + name`, the keys mutexes of those names use) holds this hold's value on a
+   * majority of the nodes. Names are taken in sorted order, whatever order they are given in.
+   * @throws TypeError or RangeError for a bad name (empty, over-long, repeated), more than 1,000
+   *   names, or an invalid option, before any I/O.
+   */
+  multiLock(names: readonly string[], options?: MultiLockOptions): MultiLock {
+    const resolved = resolveMultiLock(names, options);
+    const ctx = this.#leaseContext(resolved.names[0] as string, resolved.ttl);
+    const keys = resolved.names.map((name) => this.#prefix + name);
+    return new MultiLock(multiContext(ctx, resolved.names, keys, ctx.options.ttl), (key) => this.#permitLines.lineFor(key, true));
   }
 
   /** The context of a semaphore or read-write lock: the Redsync's options with its own ttl. */

@@ -27,7 +27,7 @@ export function fromIoredis(client: IoredisClient): RedisNode {
   if (!hasMethods(client, ['set', 'evalsha', 'eval'])) {
     throw new TypeError(`fromIoredis(client) needs an ioredis client, got ${describeValue(client)}`);
   }
-  const node: RedisNode = {
+  const node: { -readonly [K in keyof RedisNode]: RedisNode[K] } = {
     setNX: (key, value, ttl) => client.set(key, value, 'PX', ttl, 'NX'),
     evalsha: (sha, keys, args) => (keys.length === 1 ? evalshaOneKey(client, sha, keys[0] as string, args) : client.evalsha(sha, keys.length, ...keys, ...args)),
     eval: (source, keys, args) => client.eval(source, keys.length, ...keys, ...args),
@@ -36,6 +36,7 @@ export function fromIoredis(client: IoredisClient): RedisNode {
   if (typeof info === 'function') node.info = (section) => (info as (section: string) => Promise<string>).call(client, section);
   const get = (client as { get?: unknown }).get;
   if (typeof get === 'function') node.get = (key) => (get as (key: string) => Promise<string | null>).call(client, key);
+  if ((client as { isCluster?: unknown }).isCluster === true) node.cluster = true;
   const listen = ioredisListen(client);
   return listen === undefined ? node : { ...node, listen };
 }

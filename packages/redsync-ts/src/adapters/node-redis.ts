@@ -32,7 +32,7 @@ export function fromNodeRedis(client: NodeRedisClient): RedisNode {
   if (!hasMethods(client, ['set', 'evalSha', 'eval'])) {
     throw new TypeError(`fromNodeRedis(client) needs a node-redis client, got ${describeValue(client)}`);
   }
-  const node: RedisNode = {
+  const node: { -readonly [K in keyof RedisNode]: RedisNode[K] } = {
     setNX: (key, value, ttl) => client.set(key, value, { PX: ttl, NX: true }),
     evalsha: (sha, keys, args) => client.evalSha(sha, { keys: [...keys], arguments: [...args] }),
     eval: (source, keys, args) => client.eval(source, { keys: [...keys], arguments: [...args] }),
@@ -41,6 +41,8 @@ export function fromNodeRedis(client: NodeRedisClient): RedisNode {
   if (typeof info === 'function') node.info = (section) => (info as (section: string) => Promise<string>).call(client, section);
   const get = (client as { get?: unknown }).get;
   if (typeof get === 'function') node.get = (key) => (get as (key: string) => Promise<string | null>).call(client, key);
+  // Only node-redis's cluster client has `masters` (its list of master nodes).
+  if (Array.isArray((client as { masters?: unknown }).masters)) node.cluster = true;
   const listen = nodeRedisListen(client);
   return listen === undefined ? node : { ...node, listen };
 }

@@ -10,6 +10,9 @@ import { lockExtendMany } from './lock-extend-many.js';
 import { lockReclaim } from './lock-reclaim.js';
 import { lockRelease } from './lock-release.js';
 import { lockTransfer } from './lock-transfer.js';
+import { multiAcquire } from './multi-acquire.js';
+import { multiExtend } from './multi-extend.js';
+import { multiRelease } from './multi-release.js';
 import { rwExtend } from './rw-extend.js';
 import { rwRead } from './rw-read.js';
 import { rwRelease } from './rw-release.js';
@@ -18,7 +21,7 @@ import { semaphoreAcquire } from './semaphore-acquire.js';
 import { semaphoreExtend } from './semaphore-extend.js';
 import { semaphoreRelease } from './semaphore-release.js';
 
-export { cacheFill, cacheNotify, cacheRead, cacheSet, fenceCommit, fencedSet, lockAcquireFenced, lockExtend, lockExtendMany, lockExtendOrSet, lockReclaim, lockRelease, lockTransfer, rwExtend, rwRead, rwRelease, rwWrite, semaphoreAcquire, semaphoreExtend, semaphoreRelease };
+export { cacheFill, cacheNotify, cacheRead, cacheSet, fenceCommit, fencedSet, lockAcquireFenced, lockExtend, lockExtendMany, lockExtendOrSet, lockReclaim, lockRelease, lockTransfer, multiAcquire, multiExtend, multiRelease, rwExtend, rwRead, rwRelease, rwWrite, semaphoreAcquire, semaphoreExtend, semaphoreRelease };
 
 /** Every script the library runs; tests check each SHA1 against `SCRIPT LOAD`. */
-export const ALL_SCRIPTS = [lockReclaim, lockRelease, lockExtend, lockExtendOrSet, lockExtendMany, lockAcquireFenced, fenceCommit, fencedSet, lockTransfer, cacheRead, cacheFill, cacheSet, cacheNotify, semaphoreAcquire, semaphoreRelease, semaphoreExtend, rwRead, rwWrite, rwRelease, rwExtend] as const;
+export const ALL_SCRIPTS = [lockReclaim, lockRelease, lockExtend, lockExtendOrSet, lockExtendMany, lockAcquireFenced, fenceCommit, fencedSet, lockTransfer, cacheRead, cacheFill, cacheSet, cacheNotify, semaphoreAcquire, semaphoreRelease, semaphoreExtend, rwRead, rwWrite, rwRelease, rwExtend, multiAcquire, multiRelease, multiExtend] as const;
