@@ -14,6 +14,8 @@ export type { PermitWaitOptions, SemaphoreOptions } from './semaphore/options.js
 export type { ReadWriteLockOptions } from './rwlock/options.js';
 export { LockSide, ReadWriteLock } from './rwlock/rwlock.js';
 export { MultiLock } from './multilock/multilock.js';
+export { FairLock } from './fair/fair-lock.js';
+export type { FairLockOptions } from './fair/options.js';
 export type { MultiLockOptions } from './multilock/options.js';
 export { keySlot } from './slots.js';
 export { maxHolders, planSemaphore, type SemaphoreMode, type SemaphorePlan } from './semaphore/plan.js';

@@ -100,11 +100,11 @@ export interface ScriptCall {
  * what it learnt on the call (a fencing counter, a holder's ttl).
  */
 export function scriptCallSpec(script: Script<AnswerVerdict>): RoundSpec<ScriptCall>;
-export function scriptCallSpec<C extends ScriptCall, R>(script: Script<R>, interpret: (reply: R, call: C) => AnswerVerdict): RoundSpec<C>;
-export function scriptCallSpec<C extends ScriptCall, R>(script: Script<R>, interpret?: (reply: R, call: C) => AnswerVerdict): RoundSpec<C> {
+export function scriptCallSpec<C extends ScriptCall, R>(script: Script<R>, interpret: (reply: R, call: C, node: number) => AnswerVerdict): RoundSpec<C>;
+export function scriptCallSpec<C extends ScriptCall, R>(script: Script<R>, interpret?: (reply: R, call: C, node: number) => AnswerVerdict): RoundSpec<C> {
   return {
     send: (node, call) => nodeAt(call.ctx, node).evalsha(script.sha1, call.keys, call.args),
-    interpret: interpret === undefined ? (reply) => script.parse(reply) as AnswerVerdict : (reply, _node, call) => interpret(script.parse(reply), call),
+    interpret: interpret === undefined ? (reply) => script.parse(reply) as AnswerVerdict : (reply, node, call) => interpret(script.parse(reply), call, node),
     fallback: (node, error, call, late) => {
       const fallback = isNoScriptError(error) ? fallbackOf(script, late && call.holder?.over !== false) : undefined;
       return fallback === undefined ? undefined : nodeAt(call.ctx, node).eval(fallback.source, call.keys, call.args);

@@ -7,6 +7,10 @@ import { EvictionGate, type EvictingNodePolicy } from './eviction.js';
 import { isRedisNode, type RedisNode } from './node.js';
 import { OptionCache } from './option-cache.js';
 import { MUTEX_DEFAULTS, resolveMutexOptions, type MutexOptions, type ResolvedMutexOptions } from './options.js';
+import { fairContext } from './fair/rounds.js';
+import { FairLock } from './fair/fair-lock.js';
+import { GrantLines } from './fair/grant-line.js';
+import { resolveFairLockOptions, type FairLockOptions } from './fair/options.js';
 import { multiContext } from './multilock/rounds.js';
 import { MultiLock } from './multilock/multilock.js';
 import { resolveMultiLock, type MultiLockOptions } from './multilock/options.js';
@@ -73,6 +77,8 @@ export class Redsync implements AsyncDisposable {
   readonly #caches = new Set<Cache<never>>();
   /** This process's waiters of each semaphore, woken by release messages. */
   readonly #permitLines: PermitLines;
+  /** This process's waiters of each fair lock, woken by grant messages. */
+  readonly #grantLines: GrantLines;
 
   /**
    * @param nodes - one {@link RedisNode} per independent master (see `fromIoredis`, `fromNodeRedis`).
@@ -101,6 +107,7 @@ export class Redsync implements AsyncDisposable {
     this.#order = Object.freeze(this.#nodes.map((_, index) => index));
     this.#notifier = ReleaseNotifier.for(this.#nodes);
     this.#permitLines = new PermitLines(this.#nodes);
+    this.#grantLines = new GrantLines(this.#nodes);
     this.#eviction = onEvicting === 'ignore' ? undefined : new EvictionGate(this.#nodes, onEvicting);
   }
 
@@ -112,7 +119,7 @@ export class Redsync implements AsyncDisposable {
   close(): Promise<void> {
     const caches = [...this.#caches].map((cache) => cache.close());
     this.#caches.clear();
-    return Promise.all([this.#notifier?.close(), ...caches, this.#permitLines.close()]).then(() => undefined);
+    return Promise.all([this.#notifier?.close(), ...caches, this.#permitLines.close(), this.#grantLines.close()]).then(() => undefined);
   }
 
   /** {@link Redsync.close}, for `await using`. */
@@ -221,6 +228,18 @@ export class Redsync implements AsyncDisposable {
     const ctx = this.#leaseContext(resolved.names[0] as string, resolved.ttl);
     const keys = resolved.names.map((name) => this.#prefix + name);
     return new MultiLock(multiContext(ctx, resolved.names, keys, ctx.options.ttl), (key) => this.#permitLines.lineFor(key, true));
+  }
+
+  /**
+   * A lock served in request order across processes (see {@link FairLock}): its key is
+   * `prefix + name`, beside `{key}:queue` and `{key}:waiters`; a release hands it to the next
+   * waiter in one hop.
+   * @throws TypeError or RangeError for an empty or over-long name or an invalid option, before any I/O.
+   */
+  fairLock(name: string, options?: FairLockOptions): FairLock {
+    const resolved = resolveFairLockOptions(options);
+    const ctx = this.#leaseContext(name, resolved.ttl);
+    return new FairLock(fairContext(ctx, ctx.options.ttl, resolved.waiterLease), () => this.#grantLines.lineFor(ctx.key));
   }
 
   /** The context of a semaphore or read-write lock: the Redsync's options with its own ttl. */

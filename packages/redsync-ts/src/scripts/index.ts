@@ -2,6 +2,8 @@ import { cacheFill } from './cache-fill.js';
 import { cacheNotify } from './cache-notify.js';
 import { cacheRead } from './cache-read.js';
 import { cacheSet } from './cache-set.js';
+import { fairAcquire } from './fair-acquire.js';
+import { fairRelease } from './fair-release.js';
 import { fenceCommit } from './fence-commit.js';
 import { fencedSet } from './fenced-set.js';
 import { lockAcquireFenced } from './lock-acquire-fenced.js';
@@ -21,7 +23,7 @@ import { semaphoreAcquire } from './semaphore-acquire.js';
 import { semaphoreExtend } from './semaphore-extend.js';
 import { semaphoreRelease } from './semaphore-release.js';
 
-export { cacheFill, cacheNotify, cacheRead, cacheSet, fenceCommit, fencedSet, lockAcquireFenced, lockExtend, lockExtendMany, lockExtendOrSet, lockReclaim, lockRelease, lockTransfer, multiAcquire, multiExtend, multiRelease, rwExtend, rwRead, rwRelease, rwWrite, semaphoreAcquire, semaphoreExtend, semaphoreRelease };
+export { cacheFill, cacheNotify, cacheRead, cacheSet, fairAcquire, fairRelease, fenceCommit, fencedSet, lockAcquireFenced, lockExtend, lockExtendMany, lockExtendOrSet, lockReclaim, lockRelease, lockTransfer, multiAcquire, multiExtend, multiRelease, rwExtend, rwRead, rwRelease, rwWrite, semaphoreAcquire, semaphoreExtend, semaphoreRelease };
 
 /** Every script the library runs; tests check each SHA1 against `SCRIPT LOAD`. */
-export const ALL_SCRIPTS = [lockReclaim, lockRelease, lockExtend, lockExtendOrSet, lockExtendMany, lockAcquireFenced, fenceCommit, fencedSet, lockTransfer, cacheRead, cacheFill, cacheSet, cacheNotify, semaphoreAcquire, semaphoreRelease, semaphoreExtend, rwRead, rwWrite, rwRelease, rwExtend, multiAcquire, multiRelease, multiExtend] as const;
+export const ALL_SCRIPTS = [lockReclaim, lockRelease, lockExtend, lockExtendOrSet, lockExtendMany, lockAcquireFenced, fenceCommit, fencedSet, lockTransfer, cacheRead, cacheFill, cacheSet, cacheNotify, semaphoreAcquire, semaphoreRelease, semaphoreExtend, rwRead, rwWrite, rwRelease, rwExtend, multiAcquire, multiRelease, multiExtend, fairAcquire, fairRelease] as const;

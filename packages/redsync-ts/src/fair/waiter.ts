@@ -1,0 +1,99 @@
+import { validUntil } from '../validity.js';
+import type { GrantListener } from './grant-line.js';
+import type { FairAttempt, FairContext } from './rounds.js';
+
+/** Why a wait ended. */
+export type Woke = 'grant' | 'look' | 'timeout';
+
+/**
+ * One waiting `acquire()` of a fair lock: when it sent each registration, and per node until when
+ * a grant there is surely valid. A grant message names the registration the node had seen last;
+ * the node set the key after receiving it, so the key lives at least until that registration's
+ * send time plus the ttl: that is the grant's validity, known from the message alone.
+ */
+export class FairWaiter implements GrantListener {
+  readonly #fair: FairContext;
+  readonly #sentAt: number[] = [];
+  readonly #until: number[];
+  #wake: ((why: Woke) => void) | undefined;
+  #pending: Woke | undefined;
+  /** Since when it has held grants on some nodes, but fewer than a majority. */
+  #partialSince: number | undefined;
+
+  constructor(fair: FairContext) {
+    this.#fair = fair;
+    this.#until = fair.lock.nodes.map(() => Number.NaN);
+  }
+
+  /** Records the send time of the next registration and returns its number. */
+  nextSeq(): number {
+    this.#sentAt.push(this.#fair.lock.clock());
+    return this.#sentAt.length - 1;
+  }
+
+  /** Takes in what an attempt (or refresh) found node by node. */
+  merge(attempt: FairAttempt): void {
+    attempt.grantedUntil.forEach((until, node) => this.#grant(node, until));
+  }
+
+  granted(node: number, seq: number): void {
+    const sentAt = this.#sentAt[seq];
+    if (sentAt === undefined) return; // not a registration of ours: a stray message
+    const { ttl, lock } = this.#fair;
+    this.#grant(node, validUntil(sentAt, ttl, lock.options.driftFactor));
+    this.#signal('grant');
+  }
+
+  look(): void {
+    this.#signal('look');
+  }
+
+  /** Until when a majority of nodes surely hold the key for us, or undefined when they do not. */
+  heldUntil(now: number): number | undefined {
+    const valid = this.#until.filter((until) => until > now).sort((a, b) => b - a);
+    const until = valid[this.#fair.lock.quorum - 1];
+    this.#partialSince = valid.length === 0 || until !== undefined ? undefined : (this.#partialSince ?? now);
+    return until;
+  }
+
+  /** True when grants on a minority of nodes have gone on for `ms` (queues that diverged). */
+  stuck(now: number, ms: number): boolean {
+    return this.#partialSince !== undefined && now - this.#partialSince >= ms;
+  }
+
+  /** Forgets its grants (given back). */
+  forget(): void {
+    this.#until.fill(Number.NaN);
+    this.#partialSince = undefined;
+  }
+
+  /** Waits for a grant, a reason to look again, `ms`, or `signal`; at once when one came meanwhile. */
+  wait(ms: number, signal: AbortSignal | undefined): Promise<Woke> {
+    const pending = this.#pending;
+    this.#pending = undefined;
+    if (pending !== undefined || signal?.aborted === true) return Promise.resolve(pending ?? 'look');
+    return new Promise((resolve) => {
+      const done = (why: Woke): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        this.#wake = undefined;
+        resolve(why);
+      };
+      const onAbort = (): void => done('look');
+      const timer = setTimeout(() => done('timeout'), Math.max(0, Math.ceil(ms)));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#wake = done;
+    });
+  }
+
+  #grant(node: number, until: number): void {
+    if (Number.isNaN(until)) return;
+    const current = this.#until[node] ?? Number.NaN;
+    if (Number.isNaN(current) || until > current) this.#until[node] = until;
+  }
+
+  #signal(why: Woke): void {
+    if (this.#wake !== undefined) this.#wake(why);
+    else if (this.#pending !== 'grant') this.#pending = why;
+  }
+}
