@@ -1,7 +1,7 @@
 import { Cohort, type CohortRenewal } from './cohort.js';
 import { LockLostError, type LockLostReason } from './errors.js';
 import type { LockContext } from './lock-ops.js';
-import { MinHeap } from './min-heap.js';
+import { MinHeap, type HeapEntry } from './min-heap.js';
 import type { RedisNode } from './node.js';
 import { MAX_TIMER_MS } from './validate.js';
 import { monotonicNow, validUntil } from './validity.js';
@@ -41,7 +41,15 @@ export class Lease {
   ) {}
 }
 
-type Entry = Lease | Cohort<Lease>;
+/**
+ * A deadline of something else the keeper schedules on its one timer (a permit's renewal, see
+ * semaphore/permit-renewal.ts): `fire` runs when it falls due, and must not throw.
+ */
+export interface KeeperTask extends HeapEntry {
+  fire(): void;
+}
+
+type Entry = Lease | Cohort<Lease> | KeeperTask;
 
 /** Deadlines may be acted on this many ms early, to share a timer wake-up. */
 const BATCH_WINDOW_MS = 5;
@@ -107,6 +115,17 @@ export class LeaseKeeper {
     this.#push(lease, lease.owner.validUntil);
   }
 
+  /** Runs `task.fire()` at `at` (on the keeper's clock), or moves it there when already scheduled. */
+  schedule(task: KeeperTask, at: number): void {
+    this.#heap.remove(task);
+    this.#push(task, at);
+  }
+
+  /** Takes `task` off the schedule (nothing when it is not on it). */
+  cancel(task: KeeperTask): void {
+    this.#heap.remove(task);
+  }
+
   /** Stops watching; resolves once a renewal in flight (if any) has finished. */
   async forget(lease: Lease): Promise<void> {
     const cohort = lease.cohort;
@@ -159,7 +178,8 @@ export class LeaseKeeper {
     const horizon = this.now() + BATCH_WINDOW_MS;
     for (let top = this.#heap.peek(); top !== undefined && top.due <= horizon; top = this.#heap.peek()) {
       this.#heap.pop();
-      if (top instanceof Cohort) {
+      if (!(top instanceof Lease) && !(top instanceof Cohort)) fireTask(top);
+      else if (top instanceof Cohort) {
         if (top.lostAt <= horizon) this.#loseCohort(top);
         else this.#renew(top);
       } else if (top.cohort !== undefined) this.#lose(top, 'max-hold', 'the lock was held for maxHold ms; renewal stopped');
@@ -252,6 +272,14 @@ export class LeaseKeeper {
     } finally {
       this.#detach(lease);
     }
+  }
+}
+
+function fireTask(task: KeeperTask): void {
+  try {
+    task.fire();
+  } catch {
+    // A task must not throw; if one does, it must not escape the keeper's timer.
   }
 }
 

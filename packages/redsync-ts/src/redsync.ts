@@ -203,7 +203,7 @@ export class Redsync implements AsyncDisposable {
     const resolved = resolveSemaphoreOptions(options);
     const plan = planSemaphore(resolved.limit, this.#nodes.length, resolved.mode);
     const ctx = this.#leaseContext(name, resolved.ttl);
-    return new Semaphore(semaphoreContext(ctx, plan, ctx.options.ttl), (key) => this.#permitLines.lineFor(key));
+    return new Semaphore(semaphoreContext(ctx, plan, ctx.options.ttl, resolved.autoExtend), (key) => this.#permitLines.lineFor(key));
   }
 
   /**
@@ -212,8 +212,9 @@ export class Redsync implements AsyncDisposable {
    * @throws TypeError or RangeError for an empty or over-long name or an invalid option, before any I/O.
    */
   rwlock(name: string, options?: ReadWriteLockOptions): ReadWriteLock {
-    const ctx = this.#leaseContext(name, resolveRwLockOptions(options));
-    return new ReadWriteLock(rwContext(ctx, ctx.options.ttl), () => this.#permitLines.lineFor(ctx.key, true));
+    const resolved = resolveRwLockOptions(options);
+    const ctx = this.#leaseContext(name, resolved.ttl);
+    return new ReadWriteLock(rwContext(ctx, ctx.options.ttl, resolved.autoExtend), () => this.#permitLines.lineFor(ctx.key, true));
   }
 
   /**
@@ -227,7 +228,7 @@ export class Redsync implements AsyncDisposable {
     const resolved = resolveMultiLock(names, options);
     const ctx = this.#leaseContext(resolved.names[0] as string, resolved.ttl);
     const keys = resolved.names.map((name) => this.#prefix + name);
-    return new MultiLock(multiContext(ctx, resolved.names, keys, ctx.options.ttl), (key) => this.#permitLines.lineFor(key, true));
+    return new MultiLock(multiContext(ctx, resolved.names, keys, ctx.options.ttl, resolved.autoExtend), (key) => this.#permitLines.lineFor(key, true));
   }
 
   /**
@@ -239,7 +240,7 @@ export class Redsync implements AsyncDisposable {
   fairLock(name: string, options?: FairLockOptions): FairLock {
     const resolved = resolveFairLockOptions(options);
     const ctx = this.#leaseContext(name, resolved.ttl);
-    return new FairLock(fairContext(ctx, ctx.options.ttl, resolved.waiterLease), () => this.#grantLines.lineFor(ctx.key));
+    return new FairLock(fairContext(ctx, ctx.options.ttl, resolved.waiterLease, resolved.autoExtend), () => this.#grantLines.lineFor(ctx.key));
   }
 
   /** The context of a semaphore or read-write lock: the Redsync's options with its own ttl. */

@@ -1,4 +1,4 @@
-import { checkInteger, checkOptionsObject } from '../validate.js';
+import { checkBoolean, checkInteger, checkOptionsObject } from '../validate.js';
 
 /** Options of `rs.fairLock(name, options)`. */
 export interface FairLockOptions {
@@ -15,19 +15,28 @@ export interface FairLockOptions {
    * @default 1,000
    */
   readonly waiterLease?: number;
+  /**
+   * Renew each hold every `ttl * autoExtendFactor` ms (the Redsync's factor) on the process's
+   * lease keeper, until it is released or lost; a renewal that fails is retried with backoff while
+   * validity is left. Its `signal` aborts when it is lost.
+   * @default false
+   */
+  readonly autoExtend?: boolean;
 }
 
 /** @internal Validated fair lock options (ttl undefined: the Redsync's). */
 export interface ResolvedFairLockOptions {
   readonly ttl: number | undefined;
   readonly waiterLease: number;
+  readonly autoExtend: boolean;
 }
 
 /** @throws TypeError / RangeError naming the bad option, before any I/O. */
 export function resolveFairLockOptions(options: unknown): ResolvedFairLockOptions {
-  const record = checkOptionsObject('options', options, ['ttl', 'waiterLease']);
+  const record = checkOptionsObject('options', options, ['ttl', 'waiterLease', 'autoExtend']);
   return {
     ttl: record['ttl'] === undefined ? undefined : checkInteger('options.ttl', record['ttl'], 1, 2_147_483_647),
     waiterLease: record['waiterLease'] === undefined ? 1000 : checkInteger('options.waiterLease', record['waiterLease'], 30, 2_147_483_647),
+    autoExtend: record['autoExtend'] === undefined ? false : checkBoolean('options.autoExtend', record['autoExtend']),
   };
 }

@@ -4,6 +4,7 @@ import { runRound, type AnswerVerdict, type QuorumRound } from '../quorum.js';
 import { fairAcquire, fairRelease, lockExtend } from '../scripts/index.js';
 import type { FairAcquireReply } from '../scripts/fair-acquire.js';
 import type { LeaseOps } from '../semaphore/permit.js';
+import { renewEvery } from '../semaphore/permit-renewal.js';
 import { validUntil } from '../validity.js';
 
 /** @internal Everything a fair lock's rounds need, built once per fair lock. */
@@ -19,7 +20,7 @@ export interface FairContext {
 }
 
 /** @internal */
-export function fairContext(lock: LockContext, ttl: number, waiterLease: number): FairContext {
+export function fairContext(lock: LockContext, ttl: number, waiterLease: number, autoExtend: boolean): FairContext {
   const fair: FairContext = {
     lock,
     ttl,
@@ -33,6 +34,7 @@ export function fairContext(lock: LockContext, ttl: number, waiterLease: number)
       votes: lock.quorum,
       extend: (id) => extendRound(fair, id),
       release: (id) => releaseRound(fair, id),
+      renewEvery: renewEvery(lock, ttl, autoExtend),
     },
   };
   return fair;

@@ -1,4 +1,4 @@
-import { checkInteger, checkName, checkOptionsObject, describeValue } from '../validate.js';
+import { checkBoolean, checkInteger, checkName, checkOptionsObject, describeValue } from '../validate.js';
 
 /** The most names one multi-lock may take: each is a key in every node's script call. */
 export const MAX_NAMES = 1000;
@@ -10,6 +10,13 @@ export interface MultiLockOptions {
    * @default the Redsync's lock ttl (8,000 ms unless set)
    */
   readonly ttl?: number;
+  /**
+   * Renew each hold every `ttl * autoExtendFactor` ms (the Redsync's factor) on the process's
+   * lease keeper, until it is released or lost; a renewal that fails is retried with backoff while
+   * validity is left. Its `signal` aborts when it is lost.
+   * @default false
+   */
+  readonly autoExtend?: boolean;
 }
 
 /**
@@ -17,7 +24,7 @@ export interface MultiLockOptions {
  * the ttl (undefined for the Redsync's).
  * @throws TypeError / RangeError naming the bad argument, before any I/O.
  */
-export function resolveMultiLock(names: unknown, options: unknown): { names: string[]; ttl: number | undefined } {
+export function resolveMultiLock(names: unknown, options: unknown): { names: string[]; ttl: number | undefined; autoExtend: boolean } {
   if (!Array.isArray(names)) throw new TypeError(`names must be an array of lock names, got ${describeValue(names)}`);
   if (names.length === 0) throw new RangeError('names must hold at least one lock name');
   if (names.length > MAX_NAMES) throw new RangeError(`names may hold at most ${String(MAX_NAMES)} lock names, got ${String(names.length)}`);
@@ -26,7 +33,8 @@ export function resolveMultiLock(names: unknown, options: unknown): { names: str
   for (let i = 1; i < sorted.length; i++) {
     if (sorted[i] === sorted[i - 1]) throw new RangeError(`names must not repeat a name, got '${String(sorted[i]).slice(0, 64)}' twice`);
   }
-  const record = checkOptionsObject('options', options, ['ttl']);
+  const record = checkOptionsObject('options', options, ['ttl', 'autoExtend']);
   const ttl = record['ttl'] === undefined ? undefined : checkInteger('options.ttl', record['ttl'], 1, 2_147_483_647);
-  return { names: sorted, ttl };
+  const autoExtend = record['autoExtend'] === undefined ? false : checkBoolean('options.autoExtend', record['autoExtend']);
+  return { names: sorted, ttl, autoExtend };
 }

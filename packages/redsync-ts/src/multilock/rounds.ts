@@ -4,6 +4,7 @@ import { runScript, type Operation, type Script } from '../script.js';
 import { multiAcquire, multiExtend, multiRelease } from '../scripts/index.js';
 import type { MultiAcquireReply } from '../scripts/multi-acquire.js';
 import type { LeaseOps } from '../semaphore/permit.js';
+import { renewEvery } from '../semaphore/permit-renewal.js';
 import { groupBySlot } from '../slots.js';
 import { validUntil } from '../validity.js';
 
@@ -23,7 +24,7 @@ export interface MultiContext {
 }
 
 /** @internal */
-export function multiContext(lock: LockContext, names: readonly string[], keys: readonly string[], ttl: number): MultiContext {
+export function multiContext(lock: LockContext, names: readonly string[], keys: readonly string[], ttl: number, autoExtend: boolean): MultiContext {
   const multi: MultiContext = {
     lock,
     names,
@@ -38,6 +39,7 @@ export function multiContext(lock: LockContext, names: readonly string[], keys: 
       votes: lock.quorum,
       extend: (id) => extendRound(multi, id),
       release: (id) => releaseRound(multi, id),
+      renewEvery: renewEvery(lock, ttl, autoExtend),
     },
   };
   return multi;

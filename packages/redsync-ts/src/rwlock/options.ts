@@ -1,4 +1,4 @@
-import { checkInteger, checkOptionsObject } from '../validate.js';
+import { checkBoolean, checkInteger, checkOptionsObject } from '../validate.js';
 
 /** Options of `rs.rwlock(name, options)`. */
 export interface ReadWriteLockOptions {
@@ -7,10 +7,20 @@ export interface ReadWriteLockOptions {
    * @default the Redsync's lock ttl (8,000 ms unless set)
    */
   readonly ttl?: number;
+  /**
+   * Renew each hold every `ttl * autoExtendFactor` ms (the Redsync's factor) on the process's
+   * lease keeper, until it is released or lost; a renewal that fails is retried with backoff while
+   * validity is left. Its `signal` aborts when it is lost.
+   * @default false
+   */
+  readonly autoExtend?: boolean;
 }
 
-/** The rwlock's ttl, or undefined for the Redsync's. @throws TypeError / RangeError before any I/O */
-export function resolveRwLockOptions(options: unknown): number | undefined {
-  const record = checkOptionsObject('options', options, ['ttl']);
-  return record['ttl'] === undefined ? undefined : checkInteger('options.ttl', record['ttl'], 1, 2_147_483_647);
+/** The ttl (undefined for the Redsync's) and `autoExtend`. @throws TypeError / RangeError before any I/O */
+export function resolveRwLockOptions(options: unknown): { ttl: number | undefined; autoExtend: boolean } {
+  const record = checkOptionsObject('options', options, ['ttl', 'autoExtend']);
+  return {
+    ttl: record['ttl'] === undefined ? undefined : checkInteger('options.ttl', record['ttl'], 1, 2_147_483_647),
+    autoExtend: record['autoExtend'] === undefined ? false : checkBoolean('options.autoExtend', record['autoExtend']),
+  };
 }

@@ -4,6 +4,7 @@ import { runRound, type AnswerVerdict, type QuorumRound, type RoundOptions } fro
 import { rwExtend, rwRead, rwRelease, rwWrite } from '../scripts/index.js';
 import type { SemaphoreAcquireReply } from '../scripts/semaphore-acquire.js';
 import type { LeaseOps } from '../semaphore/permit.js';
+import { renewEvery } from '../semaphore/permit-renewal.js';
 import { validUntil } from '../validity.js';
 
 /** Which side of a read-write lock. */
@@ -29,7 +30,7 @@ export interface RwContext {
  * attempts again at the latest when the last read hold it saw ends (at most a ttl), so a live
  * writer keeps it, and a writer that died blocks new readers for that long at most.
  */
-export function rwContext(lock: LockContext, ttl: number): RwContext {
+export function rwContext(lock: LockContext, ttl: number, autoExtend: boolean): RwContext {
   const keys = [lock.key, companionKey(lock.key, ':readers'), companionKey(lock.key, ':writer-waiting')] as const;
   const ctx: RwContext = {
     lock,
@@ -40,12 +41,12 @@ export function rwContext(lock: LockContext, ttl: number): RwContext {
     settle: lock.settleRound,
     decide: lock.decideRound,
     cleanUp: lock.cleanUpRound,
-    leases: { r: leaseOps(lock, 'r', () => ctx), w: leaseOps(lock, 'w', () => ctx) },
+    leases: { r: leaseOps(lock, 'r', () => ctx, renewEvery(lock, ttl, autoExtend)), w: leaseOps(lock, 'w', () => ctx, renewEvery(lock, ttl, autoExtend)) },
   };
   return ctx;
 }
 
-function leaseOps(lock: LockContext, side: RwSide, ctx: () => RwContext): LeaseOps {
+function leaseOps(lock: LockContext, side: RwSide, ctx: () => RwContext, every: number): LeaseOps {
   return {
     name: lock.name,
     clock: lock.clock,
@@ -53,6 +54,7 @@ function leaseOps(lock: LockContext, side: RwSide, ctx: () => RwContext): LeaseO
     votes: lock.quorum,
     extend: (id) => extendRound(ctx(), side, id),
     release: (id) => releaseRound(ctx(), side, id),
+    renewEvery: every,
   };
 }
 

@@ -1,4 +1,4 @@
-import { checkDelay, checkInteger, checkOptionsObject, checkSignal } from '../validate.js';
+import { checkBoolean, checkDelay, checkInteger, checkOptionsObject, checkSignal } from '../validate.js';
 import type { SemaphoreMode } from './plan.js';
 
 /** Options of `rs.semaphore(name, options)`. */
@@ -17,6 +17,13 @@ export interface SemaphoreOptions {
    * @default 'all'
    */
   readonly mode?: SemaphoreMode;
+  /**
+   * Renew each hold every `ttl * autoExtendFactor` ms (the Redsync's factor) on the process's
+   * lease keeper, until it is released or lost; a renewal that fails is retried with backoff while
+   * validity is left. Its `signal` aborts when it is lost.
+   * @default false
+   */
+  readonly autoExtend?: boolean;
 }
 
 /** Options of `semaphore.acquire()`. */
@@ -35,17 +42,19 @@ export interface ResolvedSemaphoreOptions {
   readonly limit: number;
   readonly ttl: number | undefined;
   readonly mode: SemaphoreMode;
+  readonly autoExtend: boolean;
 }
 
 /** @throws TypeError / RangeError naming the bad option, before any I/O. */
 export function resolveSemaphoreOptions(options: unknown): ResolvedSemaphoreOptions {
   if (options === undefined) throw new TypeError('options must be an object with a limit, got undefined');
-  const record = checkOptionsObject('options', options, ['limit', 'ttl', 'mode']);
+  const record = checkOptionsObject('options', options, ['limit', 'ttl', 'mode', 'autoExtend']);
   const limit = checkInteger('options.limit', record['limit'], 1, 1_000_000);
   const ttl = record['ttl'] === undefined ? undefined : checkInteger('options.ttl', record['ttl'], 1, 2_147_483_647);
   const mode = record['mode'] ?? 'all';
   if (mode !== 'all' && mode !== 'quorum') throw new TypeError(`options.mode must be 'all' or 'quorum', got ${typeof mode === 'string' ? `'${mode}'` : typeof mode}`);
-  return { limit, ttl, mode };
+  const autoExtend = record['autoExtend'] === undefined ? false : checkBoolean('options.autoExtend', record['autoExtend']);
+  return { limit, ttl, mode, autoExtend };
 }
 
 /** @throws TypeError / RangeError naming the bad option, before any I/O. */

@@ -1,6 +1,7 @@
 import { LockLostError, LockReleasedError, LockReleaseError, RedisConfigError, hasConfigurationProblem } from '../errors.js';
 import type { QuorumRound } from '../quorum.js';
 import type { Clock } from '../validity.js';
+import { PermitRenewal, type Renewable } from './permit-renewal.js';
 
 /** @internal How a permit (or a read or write hold) is renewed and given back on its nodes. */
 export interface LeaseOps {
@@ -11,6 +12,8 @@ export interface LeaseOps {
   readonly votes: number;
   extend(id: string): Promise<{ round: QuorumRound; validUntil: number }>;
   release(id: string): Promise<QuorumRound>;
+  /** Renew every `renewEvery` ms until released or lost (option `autoExtend`); 0: never. */
+  readonly renewEvery: number;
 }
 
 /**
@@ -18,7 +21,7 @@ export interface LeaseOps {
  * `validUntil` unless extended, given back with `release()` (or `await using`). Its `signal`
  * aborts the moment it stops being valid.
  */
-export class Permit implements AsyncDisposable {
+export class Permit implements AsyncDisposable, Renewable {
   readonly #sem: LeaseOps;
   readonly #id: string;
   readonly #fence: number;
@@ -27,13 +30,15 @@ export class Permit implements AsyncDisposable {
   #released = false;
   #controller: AbortController | undefined;
   #timer: NodeJS.Timeout | undefined;
+  readonly #renewal: PermitRenewal | undefined;
 
-  /** @internal Made by `Semaphore.acquire()` / `tryAcquire()` and the read-write lock. */
+  /** @internal Made by the semaphore, read-write, multi and fair locks. */
   constructor(sem: LeaseOps, id: string, validUntil: number, fence: number) {
     this.#sem = sem;
     this.#id = id;
     this.#validUntil = validUntil;
     this.#fence = fence;
+    if (sem.renewEvery > 0) this.#renewal = new PermitRenewal(this, sem.renewEvery);
   }
 
   /** The semaphore's (or read-write lock's) name. */
@@ -96,6 +101,26 @@ export class Permit implements AsyncDisposable {
   }
 
   /**
+   * @internal One renewal of `autoExtend`: a round that confirmed it renews it; one that every
+   * node answered without a majority confirming it, or that leaves no validity, loses it; one
+   * that some nodes failed to answer is tried again (see permit-renewal.ts).
+   */
+  async renewOnce(): Promise<'renewed' | 'lost' | 'retry'> {
+    if (this.#ended !== undefined) return 'lost';
+    const { round, validUntil } = await this.#sem.extend(this.#id);
+    // Released or lost while the round ran (narrowing does not see that across the await).
+    if ((this.#ended as Error | undefined) !== undefined) return 'lost';
+    if (round.ok >= this.#sem.votes && validUntil > round.settledAt) {
+      this.#validUntil = validUntil;
+      if (this.#controller !== undefined) this.#arm();
+      return 'renewed';
+    }
+    if (round.errors > 0 && this.remaining() > 0) return 'retry';
+    this.#end(new LockLostError(`a renewal found the permit confirmed on ${String(round.ok)} of ${String(this.#sem.nodeCount)} nodes`, 'renewal-failed', round.outcomes));
+    return 'lost';
+  }
+
+  /**
    * Gives the permit back on every node, waking waiters. Idempotent.
    * @returns true when enough nodes still held it (false: it had expired).
    * @throws LockReleaseError (or RedisConfigError) when too few nodes answered to tell.
@@ -129,6 +154,7 @@ export class Permit implements AsyncDisposable {
   /** The first reason wins: a permit lost, then released, stays lost. */
   #end(reason: Error): void {
     this.#ended ??= reason;
+    this.#renewal?.stop();
     clearTimeout(this.#timer);
     this.#timer = undefined;
     if (this.#controller !== undefined && !this.#controller.signal.aborted) this.#controller.abort(this.#ended);

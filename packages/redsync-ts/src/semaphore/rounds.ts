@@ -5,6 +5,7 @@ import { semaphoreAcquire, semaphoreExtend, semaphoreRelease } from '../scripts/
 import type { SemaphoreAcquireReply } from '../scripts/semaphore-acquire.js';
 import { validUntil } from '../validity.js';
 import type { LeaseOps } from './permit.js';
+import { renewEvery } from './permit-renewal.js';
 import type { SemaphorePlan } from './plan.js';
 
 /** @internal Everything a semaphore's rounds need, built once per semaphore. */
@@ -26,7 +27,7 @@ export interface SemaphoreContext {
 }
 
 /** @internal */
-export function semaphoreContext(lock: LockContext, plan: SemaphorePlan, ttl: number): SemaphoreContext {
+export function semaphoreContext(lock: LockContext, plan: SemaphorePlan, ttl: number, autoExtend: boolean): SemaphoreContext {
   const quorum = plan.votes;
   const sem: SemaphoreContext = {
     lock,
@@ -45,6 +46,7 @@ export function semaphoreContext(lock: LockContext, plan: SemaphorePlan, ttl: nu
       votes: quorum,
       extend: (id) => extendRound(sem, id),
       release: (id) => releaseRound(sem, id),
+      renewEvery: renewEvery(lock, ttl, autoExtend),
     },
   };
   return sem;

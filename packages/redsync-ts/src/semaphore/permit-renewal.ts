@@ -1,0 +1,54 @@
+import { leaseKeeper, type KeeperTask } from '../lease-keeper.js';
+import type { LockContext } from '../lock-ops.js';
+
+/** The first retry after a failed renewal; doubles each time, never more than the period. */
+const FIRST_BACKOFF_MS = 25;
+
+/** The renewal period of a hold of `ttl` ms with `autoExtend` (0 without: never renewed). */
+export function renewEvery(lock: LockContext, ttl: number, autoExtend: boolean): number {
+  return autoExtend ? Math.max(1, Math.floor(ttl * lock.options.autoExtendFactor)) : 0;
+}
+
+/** What a renewal asks of the hold it renews. */
+export interface Renewable {
+  /** One extend round: renewed, lost for good (the hold ends), or worth another try. */
+  renewOnce(): Promise<'renewed' | 'lost' | 'retry'>;
+}
+
+/**
+ * The renewal of one permit (or read, write, multi or fair hold) with `autoExtend`: every
+ * `period` ms on the process's lease keeper (one timer for every lock and permit), and after a
+ * failed round again after a short backoff, until the hold is released or lost.
+ */
+export class PermitRenewal implements KeeperTask {
+  due = 0;
+  heapIndex = -1;
+  readonly #hold: Renewable;
+  readonly #period: number;
+  #failures = 0;
+  #stopped = false;
+
+  constructor(hold: Renewable, period: number) {
+    this.#hold = hold;
+    this.#period = period;
+    leaseKeeper.schedule(this, leaseKeeper.now() + period);
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    leaseKeeper.cancel(this);
+  }
+
+  fire(): void {
+    if (this.#stopped) return;
+    this.#hold.renewOnce().then(
+      (outcome) => {
+        if (this.#stopped || outcome === 'lost') return;
+        this.#failures = outcome === 'renewed' ? 0 : this.#failures + 1;
+        const next = this.#failures === 0 ? this.#period : Math.min(this.#period, FIRST_BACKOFF_MS * 2 ** (this.#failures - 1));
+        leaseKeeper.schedule(this, leaseKeeper.now() + next);
+      },
+      () => undefined, // renewOnce settles every failure itself; a defect must not escape a timer
+    );
+  }
+}
