@@ -56,6 +56,31 @@ export function overLimit(holds: readonly Hold[], limit: number): number {
 }
 
 /**
+ * The multi-lock rows' count: pairs of holds that intersect in time and share a name, summed over
+ * the names (each hold covers the `resources` it took).
+ */
+export function nameOverlaps(holds: readonly Hold[]): number {
+  const byName = new Map<string, Hold[]>();
+  for (const hold of holds) {
+    for (const name of hold.resources ?? ['']) {
+      const list = byName.get(name);
+      if (list === undefined) byName.set(name, [hold]);
+      else list.push(hold);
+    }
+  }
+  let overlaps = 0;
+  for (const list of byName.values()) {
+    list.sort((a, b) => a.start - b.start);
+    overlaps += countOverlaps(
+      list,
+      (h) => h.start,
+      (h) => h.end,
+    );
+  }
+  return overlaps;
+}
+
+/**
  * The read-write rows' count: holds that began beside a conflicting one (a writer while anyone
  * held, a reader while a writer held). Holds are what each holder believed.
  */

@@ -12,6 +12,8 @@ export interface Hold {
   readonly fencedAccepted: boolean;
   /** The read-write rows: a write hold (a read hold when false). */
   readonly writer?: boolean;
+  /** The multi-lock rows: the names the hold covered. */
+  readonly resources?: readonly string[];
 }
 
 export interface ContenderReport {

@@ -12,9 +12,14 @@
  * Read-write rows: two callers read, one writes; the checker counts holds that began beside a
  * conflicting one. Its control's readers skip the writer (a semaphore of their own stands in for
  * the read side), so they read beside writers.
+ *
+ * Multi-lock rows: each caller takes a random pair of 3 names, in random order; the checker counts
+ * intersecting holds of one name. Fair lock rows: every caller takes one fair lock; the checker
+ * counts intersecting holds. Their controls give each process a Redsync over one node of its own:
+ * no majority is shared, so holds overlap, and the checker must see it.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redsync, fromIoredis, isLockError, type Permit, type Semaphore } from 'redsync-ts';
+import { Redsync, fromIoredis, isLockError, type Permit, type RedisNode, type Semaphore } from 'redsync-ts';
 import { connectUrl } from '../connect.js';
 import { runContender, startSignal, tell, type ContenderTask } from './contender-io.js';
 import { monotonicMs, type ContenderReport, type Hold } from './history.js';
@@ -23,7 +28,7 @@ import { SEMAPHORE_LIMIT } from './semaphore-limit.js';
 const CALLERS = 3;
 
 interface Task extends ContenderTask {
-  readonly kind: 'semaphore' | 'rwlock';
+  readonly kind: 'semaphore' | 'rwlock' | 'multilock' | 'fair';
   /** The control: the unsafe quorum semaphore, or readers that skip the writer. */
   readonly blind: boolean;
 }
@@ -58,7 +63,7 @@ async function unsafeQuorumPermit(singles: readonly Semaphore[]): Promise<Held |
   };
 }
 
-async function hold(held: Held, asked: number, writer: boolean): Promise<void> {
+async function hold(held: Held, asked: number, writer: boolean, resources?: readonly string[]): Promise<void> {
   const start = monotonicMs();
   tell({ holding: true });
   report.acquireLatencies.push(start - asked);
@@ -76,17 +81,21 @@ async function hold(held: Held, asked: number, writer: boolean): Promise<void> {
   }
   const ending = monotonicMs();
   // No fence: in mode 'quorum' the permits' tokens do not order grants (see Permit.fence).
-  report.holds.push({ proc: task.proc, start, end: Math.min(ending, abortedAt, ending + Math.min(0, held.remaining())), fence: 0, wrote: false, fencedAccepted: false, writer });
+  report.holds.push({ proc: task.proc, start, end: Math.min(ending, abortedAt, ending + Math.min(0, held.remaining())), fence: 0, wrote: false, fencedAccepted: false, writer, ...(resources === undefined ? {} : { resources }) });
   tell({ holding: false });
   await held.release().catch(() => undefined);
 }
 
-async function caller(take: () => Promise<Held | null>, until: number, writer = false): Promise<void> {
+/** What a caller asks for: a hold, and (multi-lock rows) the names it covers. */
+type Take = () => { held: Promise<Held | null>; resources?: readonly string[] };
+
+async function caller(take: Take, until: number, writer = false): Promise<void> {
   while (monotonicMs() < until && report.holds.length < task.maxAcquisitions) {
     const asked = monotonicMs();
     let held: Held | null = null;
+    const asking = take();
     try {
-      held = await take();
+      held = await asking.held;
     } catch (error) {
       if (!isLockError(error) && !(error instanceof DOMException)) throw error;
     }
@@ -96,37 +105,55 @@ async function caller(take: () => Promise<Held | null>, until: number, writer = 
       await sleep(2 + Math.random() * 8);
       continue;
     }
-    await hold(held, asked, writer);
+    await hold(held, asked, writer, asking.resources);
   }
 }
 
 /** The semaphore rows' callers: all alike. */
-function semaphoreTake(fleet: readonly Redsync[], until: number): () => Promise<Held | null> {
+function semaphoreTake(fleet: readonly Redsync[], until: number): Take {
   if (task.blind) {
     const singles = fleet.map((rs) => rs.semaphore(task.name, { limit: SEMAPHORE_LIMIT }));
-    return () => unsafeQuorumPermit(singles);
+    return () => ({ held: unsafeQuorumPermit(singles) });
   }
   const semaphore = (fleet[0] as Redsync).semaphore(task.name, { limit: SEMAPHORE_LIMIT, mode: 'quorum' });
-  return () => semaphore.acquire({ timeout: Math.max(1, until - monotonicMs()) });
+  return () => ({ held: semaphore.acquire({ timeout: Math.max(1, until - monotonicMs()) }) });
+}
+
+/** The multi-lock rows' callers: a random pair of 3 names each time, in random order. */
+function multiTake(rs: Redsync, until: number): Take {
+  const names = ['a', 'b', 'c'].map((n) => `${task.name}:${n}`);
+  return () => {
+    const pair = [...names].sort(() => Math.random() - 0.5).slice(0, 2);
+    return { held: rs.multiLock(pair).acquire({ timeout: Math.max(1, until - monotonicMs()) }), resources: pair };
+  };
+}
+
+/** The fair lock rows' callers: all alike. */
+function fairTake(rs: Redsync, until: number): Take {
+  const lock = rs.fairLock(task.name);
+  return () => ({ held: lock.acquire({ timeout: Math.max(1, until - monotonicMs()) }) });
 }
 
 /** The read-write rows' callers: [reader, reader, writer]. */
-function rwTakes(rs: Redsync, until: number): (() => Promise<Held | null>)[] {
+function rwTakes(rs: Redsync, until: number): Take[] {
   const lock = rs.rwlock(task.name);
   const left = (): { timeout: number } => ({ timeout: Math.max(1, until - monotonicMs()) });
   const reader = task.blind ? rs.semaphore(`${task.name}:blind-readers`, { limit: 1000, mode: 'quorum' }) : lock.read();
-  const read = (): Promise<Held | null> => reader.acquire(left());
-  return [read, read, () => lock.write().acquire(left())];
+  const read: Take = () => ({ held: reader.acquire(left()) });
+  return [read, read, () => ({ held: lock.write().acquire(left()) })];
 }
 
 async function main(): Promise<ContenderReport> {
   await Promise.allSettled(clients.map((c) => c.connect()));
   const nodes = clients.map((c) => fromIoredis(c));
   const separate = task.blind && task.kind === 'semaphore';
-  const fleet = separate ? nodes.map((node) => new Redsync([node], { ttl: task.ttl })) : [new Redsync(nodes, { ttl: task.ttl })];
+  // The multi-lock and fair lock controls: one node per process, so no majority is shared.
+  const alone = task.blind && (task.kind === 'multilock' || task.kind === 'fair');
+  const fleet = separate ? nodes.map((node) => new Redsync([node], { ttl: task.ttl })) : [new Redsync(alone ? [nodes[task.proc % nodes.length] as RedisNode] : nodes, { ttl: task.ttl })];
   const until = await startSignal();
-  if (task.kind === 'semaphore') {
-    const take = semaphoreTake(fleet, until);
+  if (task.kind !== 'rwlock') {
+    const rs = fleet[0] as Redsync;
+    const take = task.kind === 'semaphore' ? semaphoreTake(fleet, until) : task.kind === 'multilock' ? multiTake(rs, until) : fairTake(rs, until);
     await Promise.all(Array.from({ length: CALLERS }, () => caller(take, until)));
   } else {
     await Promise.all(rwTakes(fleet[0] as Redsync, until).map((take, i) => caller(take, until, i === 2)));

@@ -233,3 +233,12 @@ nemeses['UNSAFE: semaphore: quorum with the per-node limit = limit'] = nemeses['
 
 for (const [fault, nemesis] of Object.entries(SEMAPHORE_FAULTS)) if (nemesis !== undefined) nemeses[`read-write: ${fault}`] = nemesis;
 nemeses['UNSAFE: read-write: readers skip the writer'] = nemeses['none'] as Nemesis;
+
+/**
+ * The multi-lock rows (random pairs of 3 names, in random order) and the fair lock rows, under the
+ * same faults; their controls give each process one node of its own, so that no majority is shared.
+ */
+for (const family of ['multi-lock', 'fair lock']) {
+  for (const [fault, nemesis] of Object.entries(SEMAPHORE_FAULTS)) if (nemesis !== undefined) nemeses[`${family}: ${fault}`] = nemesis;
+  nemeses[`UNSAFE: ${family}: one node per process, no majority`] = nemeses['none'] as Nemesis;
+}

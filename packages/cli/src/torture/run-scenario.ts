@@ -3,10 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { FaultProxy, RedisServer, startRedisServer, startRedisServers, stopRedisServers } from 'redsync-ts/testing';
-import { check, overLimit, rwConflicts, type Verdict } from './checker.js';
+import { check, nameOverlaps, overLimit, rwConflicts, type Verdict } from './checker.js';
 import { monotonicMs, type ContenderCommand, type ContenderReport, type ContenderStatus, type Hold } from './history.js';
 import { nemeses, type Contenders } from './nemesis.js';
-import { CLOCKED, LONG_HOLDS, PARTITIONABLE, PERSISTENT, handoffMode, isCacheRow, isRwRow, isSemaphoreRow } from './scenarios.js';
+import { CLOCKED, LONG_HOLDS, PARTITIONABLE, PERSISTENT, handoffMode, isCacheRow, isFairRow, isMultiRow, isRwRow, isSemaphoreRow, leaseKind } from './scenarios.js';
 import { SEMAPHORE_LIMIT } from './semaphore-limit.js';
 
 export interface ScenarioOptions {
@@ -66,11 +66,11 @@ export async function runScenario(scenario: string, options: ScenarioOptions): P
         maxAcquisitions: Math.ceil(options.maxAcquisitions / options.processes),
         partitionable: PARTITIONABLE.has(scenario),
         mode: handoffMode(scenario),
-        blind: scenario.startsWith('UNSAFE: cache: ') || scenario.startsWith('UNSAFE: semaphore: ') || scenario.startsWith('UNSAFE: read-write: '),
-        kind: isRwRow(scenario) ? 'rwlock' : 'semaphore',
+        blind: scenario.startsWith('UNSAFE: '),
+        kind: leaseKind(scenario) ?? 'semaphore',
         cacheTtl: LONG_HOLDS.has(scenario) ? options.ttl * 2.5 : 200,
       });
-    const script = isCacheRow(scenario) ? CACHE_CONTENDER : isSemaphoreRow(scenario) || isRwRow(scenario) ? LEASE_CONTENDER : handoffMode(scenario) === undefined ? CONTENDER : HANDOFF_CONTENDER;
+    const script = isCacheRow(scenario) ? CACHE_CONTENDER : leaseKind(scenario) !== undefined ? LEASE_CONTENDER : handoffMode(scenario) === undefined ? CONTENDER : HANDOFF_CONTENDER;
     const running = Array.from({ length: options.processes }, (_, proc) => runContender(script, task(proc)));
     const contenders = watchHolders(running.map((r) => r.child));
     const reports = Promise.all(running.map((r) => r.report));
@@ -88,7 +88,7 @@ export async function runScenario(scenario: string, options: ScenarioOptions): P
     const failed = done.reduce((sum, r) => sum + r.failedAcquires, 0);
     const sum = (pick: (r: ContenderReport) => number): number => done.reduce((total, r) => total + pick(r), 0);
     const latencies = done.flatMap((r) => r.acquireLatencies).sort((a, b) => a - b);
-    const verdict = isCacheRow(scenario) ? cacheVerdict(done) : isSemaphoreRow(scenario) ? semaphoreVerdict(holds) : isRwRow(scenario) ? rwVerdict(holds) : check(holds, Number(await resource.get(`${name}:counter`)));
+    const verdict = isCacheRow(scenario) ? cacheVerdict(done) : isSemaphoreRow(scenario) ? semaphoreVerdict(holds) : isRwRow(scenario) ? rwVerdict(holds) : isMultiRow(scenario) || isFairRow(scenario) ? overlapVerdict(holds) : check(holds, Number(await resource.get(`${name}:counter`)));
     return {
       scenario,
       processes: options.processes,
@@ -118,6 +118,11 @@ function cacheVerdict(reports: readonly ContenderReport[]): Verdict {
 /** The semaphore rows (lease-contender.ts): holders above the limit count as overlaps. */
 function semaphoreVerdict(holds: readonly Hold[]): Verdict {
   return { acquisitions: holds.length, overlaps: overLimit(holds, SEMAPHORE_LIMIT), lostUpdates: 0, fenceOrderViolations: 0 };
+}
+
+/** The multi-lock and fair lock rows: holds of one name that intersect (see `nameOverlaps`). */
+function overlapVerdict(holds: readonly Hold[]): Verdict {
+  return { acquisitions: holds.length, overlaps: nameOverlaps(holds), lostUpdates: 0, fenceOrderViolations: 0 };
 }
 
 /** The read-write rows: holds that began beside a conflicting one count as overlaps. */

@@ -12,7 +12,8 @@ export const CACHE_PAUSES = new Set(['cache: filler paused past its lease (SIGST
  * the controls; the faults below are shared with the lock rows, which run them in CI.
  */
 export const FULL_RUN_ONLY = new Set([
-  ...['semaphore', 'read-write'].flatMap((family) => ['none', 'latency 50..400 ms on 2 nodes', 'SCRIPT FLUSH', 'connection resets'].map((fault) => `${family}: ${fault}`)),
+  ...['semaphore', 'read-write', 'multi-lock', 'fair lock'].flatMap((family) => ['none', 'latency 50..400 ms on 2 nodes', 'SCRIPT FLUSH', 'connection resets'].map((fault) => `${family}: ${fault}`)),
+  ...['multi-lock', 'fair lock'].map((family) => `${family}: SIGSTOP a node`),
   // Needs a holder on a bare quorum at the instant two nodes restart: under a loaded CI suite it
   // found none in 441 acquisitions over 8 s (a quiet run shows 100 or more). The other controls
   // of the same checker (overlaps) stay in CI.
@@ -27,6 +28,24 @@ export function isSemaphoreRow(scenario: string): boolean {
 /** True for the read-write lock rows (lease-contender.ts). */
 export function isRwRow(scenario: string): boolean {
   return scenario.startsWith('read-write: ') || scenario.startsWith('UNSAFE: read-write: ');
+}
+
+/** True for the multi-lock rows (lease-contender.ts). */
+export function isMultiRow(scenario: string): boolean {
+  return scenario.startsWith('multi-lock: ') || scenario.startsWith('UNSAFE: multi-lock: ');
+}
+
+/** True for the fair lock rows (lease-contender.ts). */
+export function isFairRow(scenario: string): boolean {
+  return scenario.startsWith('fair lock: ') || scenario.startsWith('UNSAFE: fair lock: ');
+}
+
+/** The contender kind of a lease-contender.ts row, or undefined for the other contenders. */
+export function leaseKind(scenario: string): 'semaphore' | 'rwlock' | 'multilock' | 'fair' | undefined {
+  if (isSemaphoreRow(scenario)) return 'semaphore';
+  if (isRwRow(scenario)) return 'rwlock';
+  if (isMultiRow(scenario)) return 'multilock';
+  return isFairRow(scenario) ? 'fair' : undefined;
 }
 
 /** True for the cache rows (cache-contender.ts). */
@@ -45,6 +64,8 @@ export function handoffMode(scenario: string): 'handoff' | 'outsider' | 'outside
 export const UNSAFE = new Set([
   'UNSAFE: read-write: readers skip the writer',
   'UNSAFE: semaphore: quorum with the per-node limit = limit',
+  'UNSAFE: multi-lock: one node per process, no majority',
+  'UNSAFE: fair lock: one node per process, no majority',
   'UNSAFE: cache: filler paused past its lease, unfenced write',
   'UNSAFE: handoffs: passed on under a value an outside owner knows',
   'UNSAFE: handoffs: minority restarts empty, no delay',
@@ -82,4 +103,4 @@ export const LONG_HOLDS = new Set([
  */
 export const FENCES_FORGOTTEN = new Set(['majority restarts empty, delayed past the ttl']);
 /** Scenarios that restart nodes and want AOF persistence for them. */
-export const PERSISTENT = new Set(['kill minority, AOF restart', 'majority down', 'handoffs: kill minority, AOF restart', 'cache: kill minority, AOF restart', 'semaphore: kill minority, AOF restart', 'read-write: kill minority, AOF restart']);
+export const PERSISTENT = new Set(['kill minority, AOF restart', 'majority down', 'handoffs: kill minority, AOF restart', 'cache: kill minority, AOF restart', 'semaphore: kill minority, AOF restart', 'read-write: kill minority, AOF restart', 'multi-lock: kill minority, AOF restart', 'fair lock: kill minority, AOF restart']);
