@@ -30,6 +30,12 @@ export function targets(results: BenchResults): string {
     check(`burst handoff gap <= 1.5x the notification floor (${layout})`, toFloor, toFloor <= 1.5, `${toFloor.toFixed(2)}x (${us.gapMean.toFixed(3)} vs ${floor.gapMean.toFixed(3)} ms)`);
     const better = bestTuned.gapMean / us.gapMean;
     check(`burst handoff gap >= 4x better than the best tuned peer (${layout})`, better, better >= 4, `${better.toFixed(1)}x better than ${bestTuned.library} (${bestTuned.gapMean.toFixed(3)} ms)`);
+    const fair = rows.find((r) => r.library === 'redsync-ts fair lock');
+    if (fair !== undefined && processes > 1) {
+      // The fair lock hands over across processes every time, in one hop: below the floor's two.
+      const fairToFloor = fair.gapMean / floor.gapMean;
+      check(`fair lock burst handoff gap below the notification floor (${layout})`, fairToFloor, fairToFloor < 1, `${fairToFloor.toFixed(2)}x (${fair.gapMean.toFixed(3)} ms; the mutex ${us.gapMean.toFixed(3)} ms)`);
+    }
   }
   for (const { nodes, rows } of results.uncontended) {
     const us = rows.find((r) => r.library === US);

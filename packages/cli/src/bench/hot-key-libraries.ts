@@ -14,6 +14,7 @@ export type LibrarySpec =
 export const HOT_KEY_SPECS: readonly LibrarySpec[] = [
   { kind: 'floor' },
   { kind: 'redsync-ts' },
+  { kind: 'redsync-ts', variant: { fair: true } },
   ...PEERS.flatMap((peer) => (['default', 'tuned'] as const).map((variant) => ({ kind: 'peer' as const, peer, variant }))),
 ];
 

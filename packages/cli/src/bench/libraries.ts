@@ -49,6 +49,8 @@ export interface RedsyncVariant {
   readonly deaf?: boolean;
   /** The pattern users write: `rs.mutex(key, { ttl })`, with a new options object per call. */
   readonly optionsPerCall?: boolean;
+  /** `rs.fairLock(key)`: served in request order, handed over in one hop by the release script. */
+  readonly fair?: boolean;
 }
 
 /** The row's name for a variant. */
@@ -56,6 +58,7 @@ export function redsyncName(variant: RedsyncVariant = {}): string {
   if (variant.deaf === true) return 'polling redsync-ts (go-redsync-like)';
   if (variant.retryDelay !== undefined) return `redsync-ts (retryDelay ${String(variant.retryDelay)} ms)`;
   if (variant.optionsPerCall === true) return 'redsync-ts (mutex + options per call)';
+  if (variant.fair === true) return 'redsync-ts fair lock';
   return 'redsync-ts';
 }
 
@@ -71,6 +74,10 @@ export function redsyncLibrary(clients: readonly Redis[], contended: boolean, va
   return {
     name: redsyncName(variant),
     async acquire(key) {
+      if (variant.fair === true) {
+        const hold = await rs.fairLock(key).acquire();
+        return () => hold.release();
+      }
       // The per-call row builds what a handler would: a mutex with its own options object.
       const lock = await (perCall ? rs.mutex(key, { ttl: TTL }) : rs.mutex(key)).acquire();
       return () => lock.release();

@@ -100,7 +100,7 @@ async function costOnly(sockets: readonly string[]): Promise<void> {
   const loopMs = Number(values['loop-ms']);
   const costSpecs = [{ kind: 'redsync-ts' as const }, { kind: 'redsync-ts' as const, variant: { retryDelay: 5 } }, ...HOT_KEY_SPECS.filter((spec) => spec.kind === 'peer')];
   const hotKeyCost = await hotKeyCostRows({ sockets: sockets.slice(0, 3), processes: 3, contenders: 6, holdMs: [1, 5], rounds, loopMs, specs: costSpecs }, log);
-  const fairness = await hotKeyCostRows({ sockets: sockets.slice(0, 1), processes: 4, contenders: 5, holdMs: [1, 5], rounds, loopMs, specs: [{ kind: 'redsync-ts' }, { kind: 'mixed' }] }, log);
+  const fairness = await hotKeyCostRows({ sockets: sockets.slice(0, 1), processes: 4, contenders: 5, holdMs: [1, 5], rounds, loopMs, specs: [{ kind: 'redsync-ts' }, { kind: 'redsync-ts', variant: { fair: true } }, { kind: 'mixed' }] }, log);
   const nodeDown = await releaseWithNodeDown(servers.slice(0, 3), 200);
   console.log(markdown({ date: new Date().toISOString(), environment: '', uncontended: [], concurrent: [], hotKey: [], hotKeyCost, fairness, nodeDown }));
   if ([...hotKeyCost, ...fairness].some((r) => r.overlaps > 0 && r.library.includes('redsync-ts'))) process.exitCode = 1;
@@ -168,7 +168,7 @@ try {
   const costRounds = Number(values['cost-rounds']);
   const costSpecs = [{ kind: 'redsync-ts' as const }, { kind: 'redsync-ts' as const, variant: { retryDelay: 5 } }, ...HOT_KEY_SPECS.filter((spec) => spec.kind === 'peer')];
   const hotKeyCost = await hotKeyCostRows({ sockets: sockets.slice(0, 3), processes: 3, contenders: 6, holdMs: [1, 5], rounds: costRounds, loopMs: hotOptions.loopMs, specs: costSpecs }, log);
-  const fairnessSpecs = [{ kind: 'redsync-ts' as const }, { kind: 'mixed' as const }];
+  const fairnessSpecs = [{ kind: 'redsync-ts' as const }, { kind: 'redsync-ts' as const, variant: { fair: true } }, { kind: 'mixed' as const }];
   const fairness = await hotKeyCostRows({ sockets: sockets.slice(0, 1), processes: 4, contenders: 5, holdMs: [1, 5], rounds: costRounds, loopMs: hotOptions.loopMs, specs: fairnessSpecs }, log);
   const nodeDown = await releaseWithNodeDown(servers.slice(0, 3), 200);
   log('release with a node down: done');
