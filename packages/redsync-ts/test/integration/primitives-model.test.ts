@@ -1,7 +1,8 @@
 /**
- * Model-based tests (fast-check commands) of the semaphore and the read-write lock on real
- * servers: random sequences of tryAcquire, extend, release and a rogue expiry by three clients,
- * checked against a model of who should hold what. On 1 node and on 3 (semaphore in mode 'quorum').
+ * Model-based tests (fast-check commands) of the semaphore, the read-write lock, the multi-lock
+ * and the fair lock on real servers: random sequences of tryAcquire, extend, release and a rogue
+ * expiry by three clients, checked against a model of who should hold what. On 1 node and on 3
+ * (semaphore in mode 'quorum'). The multi-lock's two "sides" are two sets of names: [a, b] and [c].
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -20,18 +21,37 @@ interface Real {
   readonly clients: readonly Redsync[];
   readonly name: string;
   readonly cluster: TestCluster;
-  readonly kind: 'semaphore' | 'rwlock';
+  readonly kind: Kind;
   /** The semaphore's effective limit (1 node: LIMIT; 3 nodes in mode 'quorum': 1). */
   readonly limit: number;
   readonly handles: (Permit | undefined)[];
 }
 
+type Kind = 'semaphore' | 'rwlock' | 'multilock' | 'fair';
 type Command = fc.AsyncCommand<Model, Real>;
+
+/** The multi-lock's names for a side: two sides that share no name, each exclusive to itself. */
+const MULTI_NAMES = { r: ['a', 'b'], w: ['c'] } as const;
+
+function tryAcquire(real: Real, rs: Redsync, side: 'r' | 'w'): Promise<Permit | null> {
+  switch (real.kind) {
+    case 'semaphore':
+      return rs.semaphore(real.name, { limit: LIMIT, mode: 'quorum' }).tryAcquire();
+    case 'rwlock':
+      return (side === 'r' ? rs.rwlock(real.name).read() : rs.rwlock(real.name).write()).tryAcquire();
+    case 'multilock':
+      return rs.multiLock(MULTI_NAMES[side].map((n) => `${real.name}:${n}`)).tryAcquire();
+    case 'fair':
+      return rs.fairLock(real.name).tryAcquire();
+  }
+}
 
 /** Whether `side` may be granted to a client now, by the model. */
 function grantable(model: Model, real: Real, side: 'r' | 'w'): boolean {
   const holders = model.held.filter((h) => h !== undefined);
   if (real.kind === 'semaphore') return holders.length < real.limit;
+  if (real.kind === 'multilock') return !holders.includes(side);
+  if (real.kind === 'fair') return holders.length === 0;
   return side === 'r' ? !holders.includes('w') : holders.length === 0;
 }
 
@@ -43,9 +63,8 @@ class TryAcquire implements Command {
   check = (model: Readonly<Model>): boolean => model.held[this.client] === undefined;
   async run(model: Model, real: Real): Promise<void> {
     const rs = real.clients[this.client] as Redsync;
-    const side = real.kind === 'semaphore' ? 'r' : this.side;
-    const attempt = real.kind === 'semaphore' ? rs.semaphore(real.name, { limit: LIMIT, mode: 'quorum' }) : side === 'r' ? rs.rwlock(real.name).read() : rs.rwlock(real.name).write();
-    const permit = await attempt.tryAcquire();
+    const side = real.kind === 'semaphore' || real.kind === 'fair' ? 'r' : this.side;
+    const permit = await tryAcquire(real, rs, side);
     const expected = grantable(model, real, side);
     assert.equal(permit !== null, expected, `${side} ${expected ? 'granted' : 'refused'} by the model (${JSON.stringify(model.held)})`);
     if (permit !== null) {
@@ -85,7 +104,8 @@ class Release implements Command {
 class RogueExpiry implements Command {
   check = (): boolean => true;
   async run(model: Model, real: Real): Promise<void> {
-    await Promise.all(real.cluster.admin.map((a) => a.del(real.name, `{${real.name}}:readers`, `{${real.name}}:writer-waiting`)));
+    const multi = Object.values(MULTI_NAMES).flatMap((names) => names.map((n) => `${real.name}:${n}`));
+    await Promise.all(real.cluster.admin.map((a) => a.del(real.name, `{${real.name}}:readers`, `{${real.name}}:writer-waiting`, `{${real.name}}:queue`, `{${real.name}}:waiters`, ...multi)));
     model.held.fill(undefined);
   }
   toString = (): string => 'expire';
@@ -106,7 +126,7 @@ for (const nodes of [1, 3]) {
     });
     after(() => cluster.close());
 
-    for (const kind of ['semaphore', 'rwlock'] as const) {
+    for (const kind of ['semaphore', 'rwlock', 'multilock', 'fair'] as const) {
       test(`${kind}: every sequence matches the model`, async () => {
         const clients = [0, 1, 2].map(() => new Redsync(cluster.nodes, { ttl: 30_000 }));
         await fc.assert(
