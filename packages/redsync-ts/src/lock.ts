@@ -1,5 +1,6 @@
 import { LockLostError, LockReleasedError } from './errors.js';
-import { Lease, leaseKeeper, type LeaseOwner } from './lease-keeper.js';
+import { Lease, type LeaseOwner } from './lease.js';
+import { leaseKeeper } from './lease-keeper.js';
 import { handOff, passOn, reserveWaiter } from './handoff.js';
 import { extendFailure, extendRound, isWon, releaseRound, throwIfUndecided, type LockContext } from './lock-ops.js';
 import { defaultGenValue } from './options.js';

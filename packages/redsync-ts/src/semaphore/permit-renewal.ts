@@ -1,4 +1,5 @@
-import { leaseKeeper, type KeeperTask } from '../lease-keeper.js';
+import type { KeeperTask } from '../lease.js';
+import { leaseKeeper } from '../lease-keeper.js';
 import type { LockContext } from '../lock-ops.js';
 
 /** The first retry after a failed renewal; doubles each time, never more than the period. */

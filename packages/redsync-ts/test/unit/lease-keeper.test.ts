@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { LockLostError } from '../../src/index.js';
-import { Lease, LeaseKeeper, type LeaseOwner } from '../../src/lease-keeper.js';
+import { Lease, type LeaseOwner } from '../../src/lease.js';
+import { LeaseKeeper } from '../../src/lease-keeper.js';
 import { roundsFor, type LockContext } from '../../src/lock-ops.js';
 import { MUTEX_DEFAULTS, type ResolvedMutexOptions } from '../../src/options.js';
 import { FakeClock } from '../support/fake-clock.js';
