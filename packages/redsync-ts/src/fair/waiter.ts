@@ -19,6 +19,8 @@ export class FairWaiter implements GrantListener {
   #pending: Woke | undefined;
   /** Since when it has held grants on some nodes, but fewer than a majority. */
   #partialSince: number | undefined;
+  /** Grants naming a registration before this one were given back (see `forget`). */
+  #firstLiveSeq = 0;
 
   constructor(fair: FairContext) {
     this.#fair = fair;
@@ -38,7 +40,8 @@ export class FairWaiter implements GrantListener {
 
   granted(node: number, seq: number): void {
     const sentAt = this.#sentAt[seq];
-    if (sentAt === undefined) return; // not a registration of ours: a stray message
+    // Not a registration of ours (a stray message), or a grant given back since, still in flight.
+    if (sentAt === undefined || seq < this.#firstLiveSeq) return;
     const { ttl, lock } = this.#fair;
     this.#grant(node, validUntil(sentAt, ttl, lock.options.driftFactor));
     this.#signal('grant');
@@ -61,8 +64,12 @@ export class FairWaiter implements GrantListener {
     return this.#partialSince !== undefined && now - this.#partialSince >= ms;
   }
 
-  /** Forgets its grants (given back). */
+  /**
+   * Forgets its grants, about to give them back: a message for one of them that is still on its
+   * way must not bring it back, so grants naming the registrations made so far are ignored.
+   */
   forget(): void {
+    this.#firstLiveSeq = this.#sentAt.length;
     this.#until.fill(Number.NaN);
     this.#partialSince = undefined;
   }
