@@ -225,6 +225,7 @@ const SEMAPHORE_FAULTS: Record<string, Nemesis | undefined> = {
   'kill minority, AOF restart': nemeses['kill minority, AOF restart'],
   'SIGSTOP a node': nemeses['SIGSTOP a node'],
   'latency 50..400 ms on 2 nodes': nemeses['latency 50..400 ms on 2 nodes'],
+  'flapping partition of a minority': nemeses['flapping partition of a minority'],
   'SCRIPT FLUSH': nemeses['SCRIPT FLUSH'],
   'connection resets': nemeses['connection resets'],
 };

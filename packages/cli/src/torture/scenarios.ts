@@ -12,7 +12,7 @@ export const CACHE_PAUSES = new Set(['cache: filler paused past its lease (SIGST
  * the controls; the faults below are shared with the lock rows, which run them in CI.
  */
 export const FULL_RUN_ONLY = new Set([
-  ...['semaphore', 'read-write', 'multi-lock', 'fair lock'].flatMap((family) => ['none', 'latency 50..400 ms on 2 nodes', 'SCRIPT FLUSH', 'connection resets'].map((fault) => `${family}: ${fault}`)),
+  ...['semaphore', 'read-write', 'multi-lock', 'fair lock'].flatMap((family) => ['none', 'latency 50..400 ms on 2 nodes', 'flapping partition of a minority', 'SCRIPT FLUSH', 'connection resets'].map((fault) => `${family}: ${fault}`)),
   ...['multi-lock', 'fair lock'].map((family) => `${family}: SIGSTOP a node`),
   // Needs a holder on a bare quorum at the instant two nodes restart: under a loaded CI suite it
   // found none in 441 acquisitions over 8 s (a quiet run shows 100 or more). The other controls

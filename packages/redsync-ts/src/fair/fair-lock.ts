@@ -38,11 +38,12 @@ export class FairLock {
     const fair = this.#fair;
     const id = newId();
     const waiter = new FairWaiter(fair);
-    const attempt = await attemptRound(fair, id, waiter.nextSeq(), 0);
+    const attempt = await attemptRound(fair, id, waiter.nextSeq(), 0, waiter.score);
     waiter.merge(attempt);
     const until = waiter.heldUntil(fair.lock.clock());
     if (until !== undefined) return new Permit(fair.lease, id, until, 0);
-    if (attempt.round.ok > 0 || attempt.round.errors > 0) await releaseRound(fair, id, true);
+    // Unless every node answered that it was not our turn, some node may hold the key for us.
+    if (attempt.round.taken < fair.lock.nodes.length) await releaseRound(fair, id, true);
     throwIfUnreachable(fair, attempt.round);
     return null;
   }
@@ -50,7 +51,8 @@ export class FairLock {
   /**
    * Waits for the lock in line: queued behind everyone who asked before, on every node; granted
    * by the holder's release (or, when its hold expired, by the next attempt to see that), never
-   * by polling. A waiter refreshes its place every third of `waiterLease`.
+   * by polling. A waiter refreshes its place every third of `waiterLease`, and gives up when it
+   * could not for a whole `waiterLease`.
    * @throws TypeError / RangeError for bad options, before any I/O; `LockTakenError` (with
    *   `timedOut`) after `options.timeout`; the signal's reason when it aborts;
    *   `LockNotAcquiredError` when too few nodes answer.
@@ -60,15 +62,16 @@ export class FairLock {
     signal?.throwIfAborted();
     const fair = this.#fair;
     const { clock } = fair.lock;
-    const deadline = timeout === undefined ? Number.POSITIVE_INFINITY : clock() + timeout;
+    const started = clock();
+    const deadline = timeout === undefined ? Number.POSITIVE_INFINITY : started + timeout;
     const id = newId();
     const waiter = new FairWaiter(fair);
     let leave: (() => void) | undefined;
     let held = false;
     try {
-      const first = await attemptRound(fair, id, waiter.nextSeq(), fair.waiterLease);
+      const first = await attemptRound(fair, id, waiter.nextSeq(), fair.waiterLease, waiter.score);
       waiter.merge(first);
-      throwIfUnreachable(fair, first.round);
+      let reachedAt = reachable(fair, first.round) ? clock() : started;
       for (let attempts = 1; ; ) {
         const until = waiter.heldUntil(clock());
         if (until !== undefined) {
@@ -81,11 +84,18 @@ export class FairLock {
         const woke = await waiter.wait(Math.min(left, fair.waiterLease / 3), signal);
         signal?.throwIfAborted();
         if (woke === 'grant') continue;
-        if (waiter.stuck(clock(), fair.waiterLease)) await this.#giveBack(id, waiter);
+        const stuck = waiter.stuck(clock());
+        if (stuck) await this.#giveBack(id, waiter, true);
         attempts += 1;
-        const refresh = await attemptRound(fair, id, waiter.nextSeq(), fair.waiterLease);
+        const refresh = await attemptRound(fair, id, waiter.nextSeq(), fair.waiterLease, waiter.score);
         waiter.merge(refresh);
-        throwIfUnreachable(fair, refresh.round);
+        // A refresh that too few nodes answered is tried again; once the waiter could not renew
+        // its place for a whole lease (the nodes have dropped it by then), it gives up.
+        if (reachable(fair, refresh.round)) reachedAt = clock();
+        else if (clock() - reachedAt >= fair.waiterLease) throwIfUnreachable(fair, refresh.round);
+        // Granted here before an earlier waiter's registration arrived: without a majority, let
+        // it have what we hold (it is first on every node), keeping our own place.
+        if (refresh.yieldTo && waiter.heldUntil(clock()) === undefined) await this.#giveBack(id, waiter, false);
       }
     } finally {
       leave?.();
@@ -95,20 +105,27 @@ export class FairLock {
   }
 
   /**
-   * Grants on a minority of nodes for a whole lease: the queues diverged so that nobody may reach
-   * a majority. Giving them back (to each node's next waiter) and queueing again at the tail
-   * trades this waiter's place for progress; never two holders.
+   * Gives back the grants of a waiter without a majority, to each node's next waiter. Yielding to
+   * a waiter who asked first keeps this one's place (`toTail` false). Grants stuck on a minority
+   * for a while (see `FairWaiter.stuck`: the first waiter cannot reach a majority, say) go back
+   * with the place too (`toTail`): progress for the others over this waiter's turn; never two
+   * holders.
    */
-  async #giveBack(id: string, waiter: FairWaiter): Promise<void> {
-    waiter.forget();
-    await releaseRound(this.#fair, id, true);
+  async #giveBack(id: string, waiter: FairWaiter, toTail: boolean): Promise<void> {
+    waiter.forget(toTail);
+    await releaseRound(this.#fair, id, true, !toTail);
   }
+}
+
+/** True unless too many nodes failed for a majority to answer. */
+function reachable(fair: FairContext, round: QuorumRound): boolean {
+  return round.errors <= fair.lock.nodes.length - fair.lock.quorum;
 }
 
 /** @throws LockNotAcquiredError / RedisConfigError when too few nodes answered for a majority. */
 function throwIfUnreachable(fair: FairContext, round: QuorumRound): void {
   const n = fair.lock.nodes.length;
-  if (round.errors <= n - fair.lock.quorum) return;
+  if (reachable(fair, round)) return;
   if (hasConfigurationProblem(round.outcomes)) throw new RedisConfigError(round.outcomes);
   throw new LockNotAcquiredError(`could not reach a majority of the nodes: ${String(round.errors)} of ${String(n)} failed`, 1, round.outcomes);
 }

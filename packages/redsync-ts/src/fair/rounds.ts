@@ -45,6 +45,8 @@ interface AttemptCall extends ScriptCall {
   readonly start: number;
   readonly grantedUntil: number[];
   readonly fair: FairContext;
+  /** A node that granted us has a waiter queued who asked before us. */
+  yieldTo: boolean;
 }
 
 const ACQUIRE = scriptCallSpec<AttemptCall, FairAcquireReply>(fairAcquire, noteGrant);
@@ -56,22 +58,27 @@ export interface FairAttempt {
   readonly round: QuorumRound;
   /** Per node index: until when its grant is surely valid (NaN where it granted nothing). */
   readonly grantedUntil: readonly number[];
+  /** Some node that granted us has a live waiter queued who asked before us. */
+  readonly yieldTo: boolean;
 }
 
 /**
- * One attempt on every node, waiting for each (up to the per-node timeout), so that every node's
- * answer is known. With `waiterLease` > 0 it queues (or refreshes) registration `seq` where it is
- * not our turn.
+ * One attempt on every node. It settles as a lock attempt does, once a majority granted or can no
+ * longer: a waiter learns of later grants from their messages (or its next refresh), and a node
+ * that is slow or cut off costs it nothing. With `waiterLease` > 0 it queues (or refreshes)
+ * registration `seq` where it is not our turn, in the place `score` (when it asked) gives it.
  */
-export function attemptRound(fair: FairContext, id: string, seq: number, waiterLease: number): Promise<FairAttempt> {
+export function attemptRound(fair: FairContext, id: string, seq: number, waiterLease: number, score: number): Promise<FairAttempt> {
   const { lock } = fair;
-  const call: AttemptCall = { ctx: lock, keys: fair.keys, args: [id, fair.ttlArg, String(seq), String(waiterLease)], start: lock.clock(), grantedUntil: lock.nodes.map(() => Number.NaN), fair };
-  return runRound<QuorumRound, AttemptCall>(lock.order, ACQUIRE, lock.cleanUpRound, undefined, call).then((round) => ({ round, grantedUntil: call.grantedUntil }));
+  const args = [id, fair.ttlArg, String(seq), String(waiterLease), String(score)];
+  const call: AttemptCall = { ctx: lock, keys: fair.keys, args, start: lock.clock(), grantedUntil: lock.nodes.map(() => Number.NaN), fair, yieldTo: false };
+  return runRound<QuorumRound, AttemptCall>(lock.order, ACQUIRE, lock.settleRound, undefined, call).then((round) => ({ round, grantedUntil: call.grantedUntil, yieldTo: call.yieldTo }));
 }
 
 /** A key found holding our id for `pttl` more ms is valid until then, counted from the send. */
 function noteGrant(reply: FairAcquireReply, call: AttemptCall, node: number): AnswerVerdict {
   if (!reply.granted) return 'taken';
+  if (reply.yieldTo) call.yieldTo = true;
   const { ttl, lock } = call.fair;
   call.grantedUntil[node] = validUntil(call.start, ttl, lock.options.driftFactor) - (ttl - Math.min(ttl, reply.pttl));
   return 'ok';
@@ -87,8 +94,11 @@ export function extendRound(fair: FairContext, id: string): Promise<{ round: Quo
   }));
 }
 
-/** Gives the lock (or a waiter's place) up on every node; `everyNode` waits for each of them. */
-export function releaseRound(fair: FairContext, id: string, everyNode = false): Promise<QuorumRound> {
+/**
+ * Gives the lock (or a waiter's place) up on every node; `everyNode` waits for each of them, and
+ * `keepPlace` keeps the places still queued (a waiter giving back grants it cannot use).
+ */
+export function releaseRound(fair: FairContext, id: string, everyNode = false, keepPlace = false): Promise<QuorumRound> {
   const { lock } = fair;
-  return runRound<QuorumRound, ScriptCall>(lock.order, RELEASE, everyNode ? lock.cleanUpRound : lock.decideRound, undefined, { ctx: lock, keys: fair.keys, args: [id] });
+  return runRound<QuorumRound, ScriptCall>(lock.order, RELEASE, everyNode ? lock.cleanUpRound : lock.decideRound, undefined, { ctx: lock, keys: fair.keys, args: keepPlace ? [id, 'keep'] : [id] });
 }

@@ -21,10 +21,18 @@ export class FairWaiter implements GrantListener {
   #partialSince: number | undefined;
   /** Grants naming a registration before this one were given back (see `forget`). */
   #firstLiveSeq = 0;
+  /** How long this episode of minority grants may last before they are given back. */
+  #patience: number | undefined;
+  /**
+   * Its place in every node's queue: when it asked, on this process's clock (epoch ms with a
+   * fraction). Sent with every registration, so the nodes order their waiters alike.
+   */
+  score: number;
 
   constructor(fair: FairContext) {
     this.#fair = fair;
     this.#until = fair.lock.nodes.map(() => Number.NaN);
+    this.score = fair.lock.clock();
   }
 
   /** Records the send time of the next registration and returns its number. */
@@ -59,19 +67,28 @@ export class FairWaiter implements GrantListener {
     return until;
   }
 
-  /** True when grants on a minority of nodes have gone on for `ms` (queues that diverged). */
-  stuck(now: number, ms: number): boolean {
-    return this.#partialSince !== undefined && now - this.#partialSince >= ms;
+  /**
+   * True when grants on a minority of nodes have gone on for a while (queues that diverged): half
+   * a waiter lease to one and a half, drawn afresh each time, so that of two waiters that split
+   * the nodes between them, one usually gives back first and the other gets what it gave.
+   */
+  stuck(now: number): boolean {
+    if (this.#partialSince === undefined) return false;
+    this.#patience ??= this.#fair.waiterLease * (0.5 + Math.random());
+    return now - this.#partialSince >= this.#patience;
   }
 
   /**
    * Forgets its grants, about to give them back: a message for one of them that is still on its
    * way must not bring it back, so grants naming the registrations made so far are ignored.
+   * `toTail`: it also gives its place up (it queues again as if it asked now).
    */
-  forget(): void {
+  forget(toTail: boolean): void {
+    if (toTail) this.score = this.#fair.lock.clock();
     this.#firstLiveSeq = this.#sentAt.length;
     this.#until.fill(Number.NaN);
     this.#partialSince = undefined;
+    this.#patience = undefined;
   }
 
   /** Waits for a grant, a reason to look again, `ms`, or `signal`; at once when one came meanwhile. */

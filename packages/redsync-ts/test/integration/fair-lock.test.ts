@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Redsync, type Permit } from '../../src/index.js';
+import { LockNotAcquiredError, Redsync, type Permit } from '../../src/index.js';
 import { ADAPTERS, startCluster, uniqueName, until, type TestCluster } from '../support/cluster.js';
 
 /** Non-null, or a failed assertion. */
@@ -44,7 +44,7 @@ for (const adapter of ADAPTERS) {
             await hold.release();
           }),
         );
-        await until(async () => (await cluster.admin[0]?.llen(`{${name}}:queue`)) === i + 1, `waiter ${String(i)} queued`);
+        await until(async () => (await cluster.admin[0]?.zcard(`{${name}}:queue`)) === i + 1, `waiter ${String(i)} queued`);
       }
       await holder.release();
       await Promise.all(waiting);
@@ -61,19 +61,36 @@ for (const adapter of ADAPTERS) {
       assert.ok(admin !== undefined);
       const dying = held(await rs.fairLock(name, { ttl: 400 }).tryAcquire(), 'a holder that never releases');
       // A waiter that died queued: its registration's deadline has passed.
-      await admin.rpush(`{${name}}:queue`, 'ghost');
+      await admin.zadd(`{${name}}:queue`, 0, 'ghost');
       await admin.hset(`{${name}}:waiters`, 'ghost', '1 0 60000');
       const waiting = lock.acquire({ timeout: 20_000 });
-      await until(async () => (await admin.llen(`{${name}}:queue`)) === 2, 'queued behind the ghost');
+      await until(async () => (await admin.zcard(`{${name}}:queue`)) === 2, 'queued behind the ghost');
       assert.equal(await lock.tryAcquire(), null, 'a waiter is queued: tryAcquire does not take the lock');
       const hold = await waiting; // granted when the dying hold's key expired, past the ghost
       assert.ok(dying.remaining() <= 0);
       assert.equal(await admin.hexists(`{${name}}:waiters`, 'ghost'), 0, 'the ghost was dropped');
-      assert.equal(await admin.llen(`{${name}}:queue`), 0);
+      assert.equal(await admin.zcard(`{${name}}:queue`), 0);
       assert.equal(await lock.tryAcquire(), null);
       assert.equal(await hold.release(), true);
       const again = held(await lock.tryAcquire(), 'free, nobody waiting');
       await again.release();
+      await rs.close();
+    });
+
+    test('a waiter that cannot reach the nodes for a whole waiterLease gives up with LockNotAcquiredError', async () => {
+      const rs = new Redsync(cluster.nodes);
+      const name = uniqueName('fair');
+      const holder = held(await rs.fairLock(name, { ttl: 60_000 }).tryAcquire(), 'holder');
+      const waiting = rs.fairLock(name, { ttl: 60_000, waiterLease: 300 }).acquire().catch((error: unknown) => error);
+      await until(async () => (await cluster.admin[0]?.zcard(`{${name}}:queue`)) === 1, 'queued');
+      await cluster.servers[0]?.kill();
+      try {
+        const error = await waiting; // no timeout: only the give-up ends this wait
+        assert.ok(error instanceof LockNotAcquiredError, String(error));
+      } finally {
+        await cluster.heal();
+      }
+      assert.equal(await holder.release(), false, 'the node restarted empty');
       await rs.close();
     });
 
@@ -84,9 +101,9 @@ for (const adapter of ADAPTERS) {
       const holder = held(await lock.tryAcquire(), 'holder');
       const quitter = new AbortController();
       const quitting = lock.acquire({ signal: quitter.signal }).catch((error: unknown) => error);
-      await until(async () => (await cluster.admin[0]?.llen(`{${name}}:queue`)) === 1, 'first waiter queued');
+      await until(async () => (await cluster.admin[0]?.zcard(`{${name}}:queue`)) === 1, 'first waiter queued');
       const next = lock.acquire({ timeout: 15_000 });
-      await until(async () => (await cluster.admin[0]?.llen(`{${name}}:queue`)) === 2, 'second waiter queued');
+      await until(async () => (await cluster.admin[0]?.zcard(`{${name}}:queue`)) === 2, 'second waiter queued');
       quitter.abort(new Error('gave up'));
       assert.equal(((await quitting) as Error).message, 'gave up');
       await holder.release();

@@ -34,7 +34,7 @@ describe('fair lock waiter', () => {
     const before = waiter.nextSeq();
     waiter.granted(0, before);
     assert.equal(waiter.heldUntil(now), undefined);
-    waiter.forget();
+    waiter.forget(false);
     waiter.granted(1, before);
     waiter.granted(2, before);
     assert.equal(waiter.heldUntil(now), undefined, 'late messages for grants given back');
