@@ -10,7 +10,7 @@ import { FairWaiter } from './waiter.js';
 
 /**
  * A lock served in the order it was asked for, across processes: waiters queue on the servers
- * (a list, and a registration per waiter refreshed while it waits, on the server's clock), and a
+ * (a sorted set by request time, and a registration per waiter refreshed while it waits, on the server's clock), and a
  * release hands the lock to the first live waiter inside the release script itself. The waiter
  * learns it holds the lock from the grant message alone: a handoff in one hop. Made by
  * `rs.fairLock(name)`; see docs/primitives.md for what FIFO means on several nodes.
