@@ -9,9 +9,9 @@ import { attemptRound, releaseRound, type FairContext } from './rounds.js';
 import { FairWaiter } from './waiter.js';
 
 /**
- * A lock served in the order it was asked for, across processes: waiters queue on the servers
- * (a sorted set by request time, and a registration per waiter refreshed while it waits, on the server's clock), and a
- * release hands the lock to the first live waiter inside the release script itself. The waiter
+ * A lock served in the order it was asked for, across processes: waiters queue on the servers (a
+ * sorted set by request time, and a registration per waiter refreshed while it waits, on the
+ * server's clock), and a release hands the lock to the first live waiter inside its own script. The waiter
  * learns it holds the lock from the grant message alone: a handoff in one hop. Made by
  * `rs.fairLock(name)`; see docs/primitives.md for what FIFO means on several nodes.
  */
@@ -62,16 +62,13 @@ export class FairLock {
     signal?.throwIfAborted();
     const fair = this.#fair;
     const { clock } = fair.lock;
-    const started = clock();
-    const deadline = timeout === undefined ? Number.POSITIVE_INFINITY : started + timeout;
+    const deadline = timeout === undefined ? Number.POSITIVE_INFINITY : clock() + timeout;
     const id = newId();
     const waiter = new FairWaiter(fair);
     let leave: (() => void) | undefined;
     let held = false;
     try {
-      const first = await attemptRound(fair, id, waiter.nextSeq(), fair.waiterLease, waiter.score);
-      waiter.merge(first);
-      let reachedAt = reachable(fair, first.round) ? clock() : started;
+      await this.#refresh(id, waiter);
       for (let attempts = 1; ; ) {
         const until = waiter.heldUntil(clock());
         if (until !== undefined) {
@@ -84,24 +81,30 @@ export class FairLock {
         const woke = await waiter.wait(Math.min(left, fair.waiterLease / 3), signal);
         signal?.throwIfAborted();
         if (woke === 'grant') continue;
-        const stuck = waiter.stuck(clock());
-        if (stuck) await this.#giveBack(id, waiter, true);
         attempts += 1;
-        const refresh = await attemptRound(fair, id, waiter.nextSeq(), fair.waiterLease, waiter.score);
-        waiter.merge(refresh);
-        // A refresh that too few nodes answered is tried again; once the waiter could not renew
-        // its place for a whole lease (the nodes have dropped it by then), it gives up.
-        if (reachable(fair, refresh.round)) reachedAt = clock();
-        else if (clock() - reachedAt >= fair.waiterLease) throwIfUnreachable(fair, refresh.round);
-        // Granted here before an earlier waiter's registration arrived: without a majority, let
-        // it have what we hold (it is first on every node), keeping our own place.
-        if (refresh.yieldTo && waiter.heldUntil(clock()) === undefined) await this.#giveBack(id, waiter, false);
+        await this.#refresh(id, waiter);
       }
     } finally {
       leave?.();
       // Leaves the queues, and passes on any grant that came too late or too thin.
       if (!held) await releaseRound(fair, id, true).catch(() => undefined);
     }
+  }
+
+  /** An attempt, or a refresh of the waiter's place, and what its answers call for. */
+  async #refresh(id: string, waiter: FairWaiter): Promise<void> {
+    const fair = this.#fair;
+    const { clock } = fair.lock;
+    if (waiter.stuck(clock())) await this.#giveBack(id, waiter, true);
+    const attempt = await attemptRound(fair, id, waiter.nextSeq(), fair.waiterLease, waiter.score);
+    waiter.merge(attempt);
+    // A round too few nodes answered is tried again at the next refresh; once the waiter could
+    // not renew its place for a whole lease (the nodes have dropped it by then), it gives up.
+    if (reachable(fair, attempt.round)) waiter.reachedAt = clock();
+    else if (clock() - waiter.reachedAt >= fair.waiterLease) throwIfUnreachable(fair, attempt.round);
+    // Granted here before an earlier waiter's registration arrived: without a majority, let it
+    // have what we hold (it is first on every node), keeping our own place.
+    if (attempt.yieldTo && waiter.heldUntil(clock()) === undefined) await this.#giveBack(id, waiter, false);
   }
 
   /**

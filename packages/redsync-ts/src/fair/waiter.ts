@@ -28,11 +28,14 @@ export class FairWaiter implements GrantListener {
    * fraction). Sent with every registration, so the nodes order their waiters alike.
    */
   score: number;
+  /** When a round last reached a majority of the nodes (its start, before any did). */
+  reachedAt: number;
 
   constructor(fair: FairContext) {
     this.#fair = fair;
     this.#until = fair.lock.nodes.map(() => Number.NaN);
     this.score = fair.lock.clock();
+    this.reachedAt = this.score;
   }
 
   /** Records the send time of the next registration and returns its number. */
