@@ -18,6 +18,8 @@ export interface Arrivals {
   next(ms: number): Promise<Arrival>;
   /** Stops listening; the subscription lingers for the next waiter. */
   close(): void;
+  /** False while the subscription is down (messages are being missed): waiters should poll. */
+  readonly live: boolean;
 }
 
 /** A waiter's undelivered messages, and how to wake it while it waits. */
@@ -65,6 +67,9 @@ export class ChannelFeed {
     await channel.confirmed;
     const current = channel;
     return {
+      get live() {
+        return current.live;
+      },
       next: (ms) => this.#next(current, queue, ms),
       close: () => {
         current.queues.delete(queue);

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { POLL_MS } from '../channel-feed.js';
 import { LockNotAcquiredError, LockTakenError, RedisConfigError, hasConfigurationProblem } from '../errors.js';
 import { releaseTagOf } from '../keys.js';
 import type { QuorumRound } from '../quorum.js';
@@ -65,6 +66,7 @@ export class FairLock {
     const deadline = timeout === undefined ? Number.POSITIVE_INFINITY : clock() + timeout;
     const id = newId();
     const waiter = new FairWaiter(fair);
+    let line: GrantLine | undefined;
     let leave: (() => void) | undefined;
     let held = false;
     try {
@@ -75,10 +77,12 @@ export class FairLock {
           held = true;
           return new Permit(fair.lease, id, until, 0);
         }
-        leave ??= this.#line().join(releaseTagOf(id), waiter);
+        line ??= this.#line();
+        leave ??= line.join(releaseTagOf(id), waiter);
         const left = deadline - clock();
         if (left <= 0) throw new LockTakenError(attempts, [], `not granted within the timeout of ${String(timeout)} ms: `);
-        const woke = await waiter.wait(Math.min(left, fair.waiterLease / 3), signal);
+        // A grant may go unheard while the line is not live: then look every POLL_MS.
+        const woke = await waiter.wait(Math.min(left, fair.waiterLease / 3, line.live ? Number.POSITIVE_INFINITY : POLL_MS), signal);
         signal?.throwIfAborted();
         if (woke === 'grant') continue;
         attempts += 1;

@@ -26,12 +26,19 @@ export class GrantLine {
   readonly #waiters = new Map<string, GrantListener>();
   readonly #recent: { tag: string; node: number; seq: number }[] = [];
   #listening: Promise<Arrivals[]> | undefined;
+  /** The listeners, once every node's subscription was confirmed (or could not be made). */
+  #listeners: readonly Arrivals[] | undefined;
   #closed = false;
 
   constructor(feeds: readonly ChannelFeed[], key: string, onEmpty: () => void) {
     this.#feeds = feeds;
     this.#key = key;
     this.#onEmpty = onEmpty;
+  }
+
+  /** False until every node's subscription is confirmed, and while one is down (grants go unheard). */
+  get live(): boolean {
+    return this.#listeners !== undefined && this.#listeners.every((listener) => listener.live);
   }
 
   /**
@@ -62,6 +69,7 @@ export class GrantLine {
     } catch {
       return []; // a client that cannot listen: its waiters go by their refresh timers
     }
+    this.#listeners = listeners;
     listeners.forEach((listener, node) => void this.#pump(listener, node));
     this.#lookAll();
     return listeners;

@@ -1,4 +1,4 @@
-import { ChannelFeed, type Arrivals } from '../channel-feed.js';
+import { ChannelFeed, POLL_MS, type Arrivals } from '../channel-feed.js';
 import type { RedisNode } from '../node.js';
 
 /**
@@ -24,6 +24,8 @@ export class PermitLine {
   readonly #onEmpty: () => void;
   readonly #tickets: Ticket[] = [];
   #listening: Promise<Arrivals[]> | undefined;
+  /** The listeners, once every node's subscription was confirmed (or could not be made). */
+  #listeners: readonly Arrivals[] | undefined;
   #closed = false;
   readonly #recent = new Set<string>();
 
@@ -51,6 +53,14 @@ export class PermitLine {
     return ticket;
   }
 
+  /**
+   * False until every node's subscription is confirmed, and while one is down: a release may go
+   * unheard, so waits are cut to {@link POLL_MS} (an attempt, not a message, tells then).
+   */
+  get live(): boolean {
+    return this.#listeners !== undefined && this.#listeners.every((listener) => listener.live);
+  }
+
   /** True while someone of this process waits in the line. */
   get busy(): boolean {
     return this.#tickets.length > 0;
@@ -76,6 +86,7 @@ export class PermitLine {
     } catch {
       return []; // a client that cannot listen: its waiters go by their timers
     }
+    this.#listeners = listeners;
     for (const listener of listeners) void this.#pump(listener);
     // Releases before the subscription went unheard: everyone in the line looks once.
     this.#wake(this.#tickets.length);
@@ -130,10 +141,14 @@ export class Ticket {
     this.#woken = false;
   }
 
-  /** Waits until woken, `ms` passed, or `signal` aborted; at once when a wake came meanwhile. */
+  /**
+   * Waits until woken, `ms` passed (at most {@link POLL_MS} while the line is not live), or
+   * `signal` aborted; at once when a wake came meanwhile.
+   */
   wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
     // An abort before the wait began fired its event already: nobody would hear it.
     if (signal?.aborted === true || this.#woken) return Promise.resolve();
+    const wait = this.#line.live ? ms : Math.min(ms, POLL_MS);
     return new Promise<void>((resolve) => {
       const done = (): void => {
         clearTimeout(timer);
@@ -141,7 +156,7 @@ export class Ticket {
         this.#resolve = undefined;
         resolve();
       };
-      const timer = setTimeout(done, Math.max(0, Math.ceil(ms)));
+      const timer = setTimeout(done, Math.max(0, Math.ceil(wait)));
       signal?.addEventListener('abort', done, { once: true });
       this.#resolve = done;
     });
