@@ -13,11 +13,18 @@ const options = { seconds: 3, processes: 3, ttl: 1000, maxAcquisitions: 5000, wo
 
 describe('torture, short run', () => {
   for (const scenario of Object.keys(nemeses).filter((s) => !FULL_RUN_ONLY.has(s))) {
-    test(scenario, { timeout: 60_000 }, async (t) => {
+    test(scenario, { timeout: 120_000 }, async (t) => {
       // Restarting a majority costs a ttl of unavailability each time: give those runs room to grant locks too.
       // A cache pause lasts 2 s and needs a fill to aim at: 8 s give several, even under CI load.
       const seconds = CACHE_PAUSES.has(scenario) ? 8 : LONG_HOLDS.has(scenario) ? 5 : options.seconds;
-      const r = await runScenario(scenario, { ...options, seconds });
+      let r = await runScenario(scenario, { ...options, seconds });
+      // A control whose fault must land at a given moment (a pause during a fill, a restart under
+      // a bare-quorum holder) can miss every time in a short run on a loaded machine: one more run
+      // before calling the checker blind. Safe rows get no second chance.
+      if (UNSAFE.has(scenario) && r.skipped === undefined && r.overlaps + r.lostUpdates === 0) {
+        t.diagnostic(`control missed in the first run (${JSON.stringify(r)}); running it again`);
+        r = await runScenario(scenario, { ...options, seconds });
+      }
       if (r.skipped !== undefined) {
         t.skip(r.skipped);
         return;
