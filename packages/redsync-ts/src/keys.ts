@@ -16,6 +16,14 @@ export function hashTagOf(key: string): string | undefined {
 }
 
 /**
+ * True when no companion key can share `key`'s slot: it has a `}` but no hash tag (`a}b`, `x{}y`),
+ * so Redis hashes all of it, and `{key}` would end its tag at the first `}`.
+ */
+export function splitsSlots(key: string): boolean {
+  return hashTagOf(key) === undefined && key.includes('}');
+}
+
+/**
  * `key` + `suffix`, in the same hash slot as `key`: a key with a hash tag keeps it; a key without
  * one is wrapped as `{key}`, which hashes exactly like the bare key.
  */

@@ -1,12 +1,11 @@
+import { LockContexts } from './contexts.js';
 import { Cache } from './cache/cache.js';
 import { resolveCacheOptions, type CacheOptions } from './cache/options.js';
 import { companionKey } from './keys.js';
-import { roundsFor, type LockContext, type LockProfile } from './lock-ops.js';
 import { Mutex } from './mutex.js';
 import { EvictionGate, type EvictingNodePolicy } from './eviction.js';
 import { isRedisNode, type RedisNode } from './node.js';
-import { OptionCache } from './option-cache.js';
-import { MUTEX_DEFAULTS, resolveMutexOptions, type MutexOptions, type ResolvedMutexOptions } from './options.js';
+import { MUTEX_DEFAULTS, resolveMutexOptions, type MutexOptions } from './options.js';
 import { fairContext } from './fair/rounds.js';
 import { FairLock } from './fair/fair-lock.js';
 import { GrantLines } from './fair/grant-line.js';
@@ -26,7 +25,6 @@ import { PermitLines } from './semaphore/permit-line.js';
 import { semaphoreContext } from './semaphore/rounds.js';
 import { Semaphore } from './semaphore/semaphore.js';
 import { runLocked, splitWithLockOptions, type LockedWork, type WithLockOptions } from './with-lock.js';
-import { monotonicNow } from './validity.js';
 
 const EVICTION_POLICIES: readonly EvictingNodePolicy[] = ['warn', 'throw', 'ignore'];
 
@@ -62,17 +60,9 @@ export interface RedsyncOptions extends MutexOptions {
  */
 export class Redsync implements AsyncDisposable {
   readonly #nodes: readonly RedisNode[];
-  readonly #prefix: string;
-  readonly #defaults: ResolvedMutexOptions;
-  /** Shared mutex context parts, by resolved options (the defaults' entry lives as long as this). */
-  readonly #profiles = new WeakMap<ResolvedMutexOptions, LockProfile>();
-  /** Per-call options, resolved once per content. */
-  readonly #options: OptionCache;
-  /** Node indexes in list order, shared by every mutex that does not shuffle. */
-  readonly #order: readonly number[];
+  readonly #contexts: LockContexts;
   /** Release notifications for this instance's waiters (subscriber connections opened lazily). */
   readonly #notifier: ReleaseNotifier | undefined;
-  readonly #eviction: EvictionGate | undefined;
   /** Caches made by {@link Redsync.cache}: `close()` closes their subscriber connections too. */
   readonly #caches = new Set<Cache<never>>();
   /** This process's waiters of each semaphore, woken by release messages. */
@@ -96,19 +86,18 @@ export class Redsync implements AsyncDisposable {
         throw new TypeError(`nodes[${index}] must be a Redis node (wrap clients with fromIoredis or fromNodeRedis), got ${describeValue(node)}`);
       }
     });
-    this.#defaults = resolveMutexOptions(options, MUTEX_DEFAULTS, 'options', ['prefix', 'onEvictingNode']);
-    this.#options = new OptionCache(this.#defaults);
-    this.#prefix = checkName('options.prefix', options?.prefix ?? '', true);
+    const defaults = resolveMutexOptions(options, MUTEX_DEFAULTS, 'options', ['prefix', 'onEvictingNode']);
+    const prefix = checkName('options.prefix', options?.prefix ?? '', true);
     const onEvicting = options?.onEvictingNode ?? 'warn';
     if (!EVICTION_POLICIES.includes(onEvicting)) {
       throw new TypeError(`options.onEvictingNode must be one of ${EVICTION_POLICIES.join(', ')}, got ${describeValue(onEvicting)}`);
     }
     this.#nodes = Object.freeze([...nodes]);
-    this.#order = Object.freeze(this.#nodes.map((_, index) => index));
     this.#notifier = ReleaseNotifier.for(this.#nodes);
     this.#permitLines = new PermitLines(this.#nodes);
     this.#grantLines = new GrantLines(this.#nodes);
-    this.#eviction = onEvicting === 'ignore' ? undefined : new EvictionGate(this.#nodes, onEvicting);
+    const eviction = onEvicting === 'ignore' ? undefined : new EvictionGate(this.#nodes, onEvicting);
+    this.#contexts = new LockContexts(this.#nodes, prefix, defaults, this.#notifier, eviction);
   }
 
   /**
@@ -167,7 +156,7 @@ export class Redsync implements AsyncDisposable {
   cache<T = unknown>(options: CacheOptions<T>): Cache<T> {
     const resolved = resolveCacheOptions<T>(options);
     const lockOptions = { ...resolved.lock, autoExtend: true };
-    const lockTtl = this.#options.resolve(lockOptions).ttl;
+    const lockTtl = this.#contexts.resolve(lockOptions).ttl;
     const store = resolved.store ?? this.#nodes.at(0);
     if (store === undefined) throw new RangeError('nodes must contain at least one Redis node');
     const storeIsLockNode = this.#nodes.includes(store);
@@ -177,7 +166,7 @@ export class Redsync implements AsyncDisposable {
         store,
         lockTtl,
         fillLock: (entryKey) => this.mutex(fillName(entryKey), lockOptions),
-        fillLockKeyOnStore: (entryKey) => (storeIsLockNode ? this.#prefix + fillName(entryKey) : undefined),
+        fillLockKeyOnStore: (entryKey) => (storeIsLockNode ? this.#contexts.key('key', fillName(entryKey)) : undefined),
       },
       resolved,
     );
@@ -190,7 +179,7 @@ export class Redsync implements AsyncDisposable {
    * @throws TypeError or RangeError for an empty or over-long name, or an invalid option.
    */
   mutex(name: string, options?: MutexOptions): Mutex {
-    return new Mutex(this.#context(name, options === undefined ? this.#defaults : this.#options.resolve(options)));
+    return new Mutex(this.#contexts.mutex(name, options));
   }
 
   /**
@@ -202,7 +191,7 @@ export class Redsync implements AsyncDisposable {
   semaphore(name: string, options: SemaphoreOptions): Semaphore {
     const resolved = resolveSemaphoreOptions(options);
     const plan = planSemaphore(resolved.limit, this.#nodes.length, resolved.mode);
-    const ctx = this.#leaseContext(name, resolved.ttl);
+    const ctx = this.#contexts.lease(name, resolved.ttl);
     return new Semaphore(semaphoreContext(ctx, plan, ctx.options.ttl, resolved.autoExtend), (key) => this.#permitLines.lineFor(key));
   }
 
@@ -213,7 +202,7 @@ export class Redsync implements AsyncDisposable {
    */
   rwlock(name: string, options?: ReadWriteLockOptions): ReadWriteLock {
     const resolved = resolveRwLockOptions(options);
-    const ctx = this.#leaseContext(name, resolved.ttl);
+    const ctx = this.#contexts.lease(name, resolved.ttl);
     return new ReadWriteLock(rwContext(ctx, ctx.options.ttl, resolved.autoExtend), () => this.#permitLines.lineFor(ctx.key, true));
   }
 
@@ -226,8 +215,8 @@ export class Redsync implements AsyncDisposable {
    */
   multiLock(names: readonly string[], options?: MultiLockOptions): MultiLock {
     const resolved = resolveMultiLock(names, options);
-    const ctx = this.#leaseContext(resolved.names[0] as string, resolved.ttl);
-    const keys = resolved.names.map((name) => this.#prefix + name);
+    const ctx = this.#contexts.lease(resolved.names[0] as string, resolved.ttl);
+    const keys = resolved.names.map((name, index) => this.#contexts.key(`names[${String(index)}]`, name));
     return new MultiLock(multiContext(ctx, resolved.names, keys, ctx.options.ttl, resolved.autoExtend), (key) => this.#permitLines.lineFor(key, true));
   }
 
@@ -239,56 +228,7 @@ export class Redsync implements AsyncDisposable {
    */
   fairLock(name: string, options?: FairLockOptions): FairLock {
     const resolved = resolveFairLockOptions(options);
-    const ctx = this.#leaseContext(name, resolved.ttl);
+    const ctx = this.#contexts.lease(name, resolved.ttl);
     return new FairLock(fairContext(ctx, ctx.options.ttl, resolved.waiterLease, resolved.autoExtend), () => this.#grantLines.lineFor(ctx.key));
   }
-
-  /** The context of a semaphore or read-write lock: the Redsync's options with its own ttl. */
-  #leaseContext(name: string, ttl: number | undefined): LockContext {
-    return this.#context(name, ttl === undefined ? this.#defaults : this.#options.resolve({ ttl }));
-  }
-
-  /** The context of a named lock (or semaphore): name-specific fields over a shared profile. */
-  #context(name: string, resolved: ResolvedMutexOptions): LockContext {
-    const checked = checkName('name', name, false);
-    const key = this.#prefix + checked;
-    // Only the name-specific fields are per mutex; the rest is shared through the prototype, so
-    // that a mutex (and every lock it hands out) costs a few dozen bytes, not a copy of it all.
-    // Not frozen: it never leaves the library, and `mutex()` often runs once per acquisition.
-    const ctx = Object.create(this.#profileFor(resolved)) as { -readonly [K in keyof LockContext]: LockContext[K] };
-    ctx.name = checked;
-    ctx.key = key;
-    return ctx;
-  }
-
-  /** The shared part of every mutex context with these options (shuffled orders are not shared). */
-  #profileFor(resolved: ResolvedMutexOptions): LockProfile {
-    const cached = resolved.shufflePools ? undefined : this.#profiles.get(resolved);
-    if (cached !== undefined) return cached;
-    const shared = {
-      ttlArg: String(resolved.ttl),
-      nodes: this.#nodes,
-      order: resolved.shufflePools ? shuffle([...this.#order]) : this.#order,
-      quorum: this.quorum,
-      timeout: Math.max(1, Math.floor(resolved.ttl * resolved.timeoutFactor)),
-      options: resolved,
-      clock: monotonicNow,
-      notifier: this.#notifier,
-      eviction: this.#eviction,
-    };
-    const profile: LockProfile = Object.freeze({ ...shared, ...roundsFor(shared) });
-    if (!resolved.shufflePools) this.#profiles.set(resolved, profile);
-    return profile;
-  }
-}
-
-/** Fisher-Yates, in place; returns `items`. */
-function shuffle(items: number[]): number[] {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    const a = items[i] as number;
-    items[i] = items[j] as number;
-    items[j] = a;
-  }
-  return items;
 }

@@ -11,10 +11,12 @@
  * proxy.latency(200, 50); proxy.blackhole(); proxy.reset(); proxy.heal();
  * await stopRedisServers(servers);
  */
+import { RedisCluster, type RedisClusterOptions } from './redis-cluster.js';
 import { RedisServer, type RedisServerOptions } from './redis-server.js';
 
 export { RedisServer, type RedisServerOptions };
 export { FaultProxy, type ProxyTarget } from './fault-proxy.js';
+export { RedisCluster, type ClusterAddress, type RedisClusterOptions } from './redis-cluster.js';
 
 /** Starts one server. @throws Error with an install hint when `redis-server` is missing. */
 export function startRedisServer(options?: RedisServerOptions): Promise<RedisServer> {
@@ -35,6 +37,15 @@ export async function startRedisServers(count: number, options?: RedisServerOpti
     throw failure.reason;
   }
   return servers;
+}
+
+/**
+ * Starts a Redis Cluster: `masters` masters (3 by default) with `replicasPerMaster` replicas each,
+ * on free loopback ports, resolved once every node reports `cluster_state:ok`.
+ * @throws RangeError for bad counts; Error when `redis-cli` is missing or the cluster never forms.
+ */
+export function startCluster(options?: RedisClusterOptions): Promise<RedisCluster> {
+  return RedisCluster.start(options);
 }
 
 /** Stops the servers and removes their directories. */

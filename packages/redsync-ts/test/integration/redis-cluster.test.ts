@@ -1,0 +1,96 @@
+/**
+ * Locks on a real Redis Cluster (3 masters, a replica each, from the test kit) through ioredis
+ * `Cluster`: every key a lock, a primitive or a cache entry touches shares its key's slot; names
+ * whose braces would split them are refused before any I/O; locks exclude and waiters are woken
+ * across the Cluster; and a master failed over mid-hold leaves calls that succeed or fail typed.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Cluster } from 'ioredis';
+import { LockError, Redsync, fromIoredis, keySlot, lockKeysOf } from '../../src/index.js';
+import { companionKey } from '../../src/keys.js';
+import { startCluster, type RedisCluster } from '../../src/testing/index.js';
+import { uniqueName } from '../support/cluster.js';
+
+function clusterClient(cluster: RedisCluster): Cluster {
+  const client = new Cluster(cluster.addresses, { redisOptions: { maxRetriesPerRequest: 2 }, clusterRetryStrategy: () => 50 });
+  client.on('error', () => undefined);
+  return client;
+}
+
+describe('Redis Cluster (ioredis Cluster, 3 masters with a replica each)', () => {
+  let cluster: RedisCluster;
+  const clients: Cluster[] = [];
+  before(async () => {
+    cluster = await startCluster({ masters: 3, replicasPerMaster: 1 });
+  });
+  after(async () => {
+    for (const client of clients) client.disconnect();
+    await cluster.stop();
+  });
+  const open = (): Cluster => {
+    const client = clusterClient(cluster);
+    clients.push(client);
+    return client;
+  };
+
+  test('the kit: 3 masters serve every slot, each with a replica', async () => {
+    const masters = await cluster.masters();
+    assert.equal(masters.length, 3);
+    for (const master of masters) assert.equal((await cluster.replicasOf(master)).length, 1);
+    const client = open();
+    const owners = new Set(await Promise.all([0, 8000, 16383].map(async (slot) => (await cluster.masterOf(slot)).port)));
+    assert.equal(owners.size, 3, 'slots spread over the masters');
+    assert.equal(await client.ping(), 'PONG');
+  });
+
+  test("every key of a lock, a primitive and a cache entry shares its key's slot, with and without a hash tag", async () => {
+    const client = open();
+    for (const name of ['plain', '{tag}:x', 'a{b}c', 'user:{42}:cart']) {
+      const key = `rl:${name}`;
+      const { fence, waitingFlag } = lockKeysOf(key);
+      const companions = [fence, waitingFlag, ...[':grants', ':readers', ':writer-waiting', ':queue', ':waiters', ':fill', ':fence-max'].map((suffix) => companionKey(key, suffix))];
+      for (const companion of companions) {
+        assert.equal(await client.cluster('KEYSLOT', companion), await client.cluster('KEYSLOT', key), `${companion} beside ${key}`);
+        assert.equal(keySlot(companion), keySlot(key));
+      }
+    }
+  });
+
+  test('names whose braces would split their keys across slots are refused before any I/O', () => {
+    const rs = new Redsync([fromIoredis(open())], { prefix: 'rl:' });
+    for (const name of ['a}b', 'x{}y', '{}x{y}']) {
+      assert.throws(() => rs.mutex(name), /hash tag/, name);
+      assert.throws(() => rs.semaphore(name, { limit: 2 }), /hash tag/, name);
+    }
+    assert.doesNotThrow(() => rs.mutex('{a}b}c'), 'a tag of its own keeps every key in its slot');
+  });
+
+  test('locks exclude, fences grow and a waiter is woken by the release over the Cluster', async () => {
+    const [a, b] = [new Redsync([fromIoredis(open())]), new Redsync([fromIoredis(open())])];
+    const name = uniqueName('cluster');
+    const first = await a.mutex(name, { ttl: 60_000, fencing: true }).acquire();
+    assert.equal(await b.mutex(name).tryAcquire(), null);
+    const waiting = b.mutex(name, { ttl: 60_000, fencing: true }).acquire({ timeout: 20_000 });
+    await first.release();
+    const second = await waiting; // a 60 s ttl and a 20 s timeout: only the release message is this fast
+    assert.ok((second.fence ?? 0) > (first.fence ?? 0));
+    await second.release();
+    const permit = await a.semaphore(uniqueName('sem'), { limit: 1 }).acquire();
+    await permit.release();
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  test('a master failed over mid-hold: extend and release succeed or fail typed, and the lock is taken again', async () => {
+    const rs = new Redsync([fromIoredis(open())]);
+    const name = uniqueName('failover');
+    const lock = await rs.mutex(name, { ttl: 30_000 }).acquire();
+    const master = await cluster.masterOf(keySlot(name));
+    await cluster.failover(master);
+    const settled = await Promise.allSettled([lock.extend(), lock.release()]);
+    for (const outcome of settled) if (outcome.status === 'rejected') assert.ok(outcome.reason instanceof LockError, String(outcome.reason));
+    const again = await rs.mutex(name, { ttl: 30_000 }).acquire({ timeout: 35_000 });
+    await again.release();
+    await rs.close();
+  });
+});
