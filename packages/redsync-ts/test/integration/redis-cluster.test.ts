@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Cluster } from 'ioredis';
-import { LockError, Redsync, fromIoredis, keySlot, lockKeysOf } from '../../src/index.js';
+import { createCluster } from 'redis';
+import { LockError, Redsync, fromIoredis, fromNodeRedis, keySlot, lockKeysOf } from '../../src/index.js';
 import { companionKey } from '../../src/keys.js';
 import { startCluster, type RedisCluster } from '../../src/testing/index.js';
 import { uniqueName } from '../support/cluster.js';
@@ -79,6 +80,24 @@ describe('Redis Cluster (ioredis Cluster, 3 masters with a replica each)', () =>
     const permit = await a.semaphore(uniqueName('sem'), { limit: 1 }).acquire();
     await permit.release();
     await Promise.all([a.close(), b.close()]);
+  });
+
+  test('node-redis createCluster: locks exclude and a waiter is woken by the release', async () => {
+    const node = createCluster({ rootNodes: cluster.addresses.map(({ host, port }) => ({ url: `redis://${host}:${String(port)}` })) });
+    node.on('error', () => undefined);
+    await node.connect();
+    try {
+      const [a, b] = [new Redsync([fromNodeRedis(node)]), new Redsync([fromIoredis(open())])];
+      const name = uniqueName('node-redis-cluster');
+      const first = await a.mutex(name, { ttl: 60_000 }).acquire();
+      assert.equal(await b.mutex(name).tryAcquire(), null, 'an ioredis Cluster client sees the node-redis lock');
+      const waiting = a.mutex(name, { ttl: 60_000 }).acquire({ timeout: 20_000 });
+      await first.release();
+      await (await waiting).release();
+      await Promise.all([a.close(), b.close()]);
+    } finally {
+      await node.close();
+    }
   });
 
   test('a master failed over mid-hold: extend and release succeed or fail typed, and the lock is taken again', async () => {
