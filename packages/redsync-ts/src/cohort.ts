@@ -4,6 +4,7 @@ import type { HeapEntry } from './min-heap.js';
 import type { RedisNode } from './node.js';
 import { runScript, type Operation } from './script.js';
 import { lockExtend, lockExtendMany, lockExtendOrSet } from './scripts/index.js';
+import { keySlot } from './slots.js';
 import { validUntil } from './validity.js';
 
 /** A member of a cohort: one renewing lock. */
@@ -47,10 +48,13 @@ export class Cohort<M extends CohortMember> implements HeapEntry {
   readonly members: M[] = [];
   readonly #keys: string[] = [];
   readonly #values: string[] = [];
+  /** Each key's Redis Cluster slot, kept only when some node is a Cluster client. */
+  readonly #slots: number[] | undefined;
   readonly #leaving = new Set<M>();
 
   constructor(readonly ctx: LockContext, validUntilOfFirst: number) {
     this.validUntil = validUntilOfFirst;
+    this.#slots = ctx.nodes.some((node) => node.cluster === true) ? [] : undefined;
   }
 
   /** The last moment a renewal round could still finish within the shared validity. */
@@ -67,6 +71,7 @@ export class Cohort<M extends CohortMember> implements HeapEntry {
     this.members.push(member);
     this.#keys.push(member.ctx.key);
     this.#values.push(member.value);
+    this.#slots?.push(keySlot(member.ctx.key));
     this.validUntil = Math.min(this.validUntil, memberValidUntil);
   }
 
@@ -89,10 +94,12 @@ export class Cohort<M extends CohortMember> implements HeapEntry {
     this.members[slot] = moved;
     this.#keys[slot] = this.#keys[last] as string;
     this.#values[slot] = this.#values[last] as string;
+    if (this.#slots !== undefined) this.#slots[slot] = this.#slots[last] as number;
     moved.slot = slot;
     this.members.pop();
     this.#keys.pop();
     this.#values.pop();
+    this.#slots?.pop();
     member.slot = -1;
   }
 
@@ -136,6 +143,7 @@ export class Cohort<M extends CohortMember> implements HeapEntry {
   async #renewOnNode(node: RedisNode, size: number, renewal: Operation): Promise<number[]> {
     const { options, ttlArg } = this.ctx;
     if (options.setNXOnExtend || unbatchable.has(node)) return this.#renewOneByOne(node, 0, size, renewal);
+    if (node.cluster === true && this.#slots !== undefined) return this.#renewBySlot(node, size, renewal);
     const sends: Promise<number[]>[] = [];
     for (let from = 0; from < size; from += CHUNK) {
       const to = Math.min(size, from + CHUNK);
@@ -151,6 +159,36 @@ export class Cohort<M extends CohortMember> implements HeapEntry {
           },
         ),
       );
+    }
+    return (await Promise.all(sends)).flat();
+  }
+
+  /**
+   * A Cluster node: one extend-many per hash slot (a script's keys must share one), chunked as
+   * elsewhere, instead of one call per key.
+   */
+  async #renewBySlot(node: RedisNode, size: number, renewal: Operation): Promise<number[]> {
+    const bySlot = new Map<number, number[]>();
+    for (let i = 0; i < size; i++) {
+      const slot = this.#slots?.[i] as number;
+      const members = bySlot.get(slot);
+      if (members === undefined) bySlot.set(slot, [i]);
+      else members.push(i);
+    }
+    const sends: Promise<number[]>[] = [];
+    for (const members of bySlot.values()) {
+      for (let from = 0; from < members.length; from += CHUNK) {
+        const chunk = members.slice(from, from + CHUNK);
+        const keys = chunk.map((i) => this.#keys[i] as string);
+        const args = [this.ctx.ttlArg, ...chunk.map((i) => this.#values[i] as string)];
+        sends.push(
+          runScript(node, lockExtendMany, keys, args, renewal).then(
+            // Misses name positions in this call: map them back to the members' slots.
+            (misses) => misses.map((n, k) => (k % 2 === 0 ? (chunk[n - 1] as number) + 1 : n)),
+            () => chunk.flatMap((i) => [i + 1, 2]),
+          ),
+        );
+      }
     }
     return (await Promise.all(sends)).flat();
   }

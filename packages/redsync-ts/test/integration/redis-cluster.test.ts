@@ -11,7 +11,7 @@ import { createCluster } from 'redis';
 import { LockError, Redsync, fromIoredis, fromNodeRedis, keySlot, lockKeysOf } from '../../src/index.js';
 import { companionKey } from '../../src/keys.js';
 import { startCluster, type RedisCluster } from '../../src/testing/index.js';
-import { uniqueName } from '../support/cluster.js';
+import { uniqueName, until } from '../support/cluster.js';
 
 function clusterClient(cluster: RedisCluster): Cluster {
   const client = new Cluster(cluster.addresses, { redisOptions: { maxRetriesPerRequest: 2 }, clusterRetryStrategy: () => 50 });
@@ -98,6 +98,18 @@ describe('Redis Cluster (ioredis Cluster, 3 masters with a replica each)', () =>
     } finally {
       await node.close();
     }
+  });
+
+  test('200 renewing locks across the slots stay held past 3 ttls, renewed one extend-many per slot', async () => {
+    const rs = new Redsync([fromIoredis(open())], { ttl: 1500 });
+    const names = Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? `{shared}:${uniqueName('r')}` : uniqueName('r')));
+    const locks = await Promise.all(names.map((name) => rs.mutex(name, { autoExtend: true }).acquire()));
+    const first = Math.max(...locks.map((lock) => lock.validUntil));
+    await until(() => locks.every((lock) => lock.validUntil > first + 3000), 'renewed past three ttls');
+    assert.ok(locks.every((lock) => !lock.signal.aborted));
+    const released = await Promise.all(locks.map((lock) => lock.release()));
+    assert.ok(released.every(Boolean));
+    await rs.close();
   });
 
   test('a master failed over mid-hold: extend and release succeed or fail typed, and the lock is taken again', async () => {
