@@ -12,11 +12,13 @@
  * await stopRedisServers(servers);
  */
 import { RedisCluster, type RedisClusterOptions } from './redis-cluster.js';
+import { RedisSentinel, type RedisSentinelOptions } from './redis-sentinel.js';
 import { RedisServer, type RedisServerOptions } from './redis-server.js';
 
 export { RedisServer, type RedisServerOptions };
 export { FaultProxy, type ProxyTarget } from './fault-proxy.js';
 export { RedisCluster, type ClusterAddress, type RedisClusterOptions } from './redis-cluster.js';
+export { RedisSentinel, type RedisSentinelOptions, type SentinelAddress } from './redis-sentinel.js';
 
 /** Starts one server. @throws Error with an install hint when `redis-server` is missing. */
 export function startRedisServer(options?: RedisServerOptions): Promise<RedisServer> {
@@ -46,6 +48,15 @@ export async function startRedisServers(count: number, options?: RedisServerOpti
  */
 export function startCluster(options?: RedisClusterOptions): Promise<RedisCluster> {
   return RedisCluster.start(options);
+}
+
+/**
+ * Starts a Sentinel deployment: a master with `replicas` replicas (2 by default) watched by
+ * `sentinels` sentinels (3), resolved once every sentinel sees every replica.
+ * @throws RangeError for bad counts; Error when the deployment does not come up in time.
+ */
+export function startSentinel(options?: RedisSentinelOptions): Promise<RedisSentinel> {
+  return RedisSentinel.start(options);
 }
 
 /** Stops the servers and removes their directories. */

@@ -124,12 +124,16 @@ export class RedisCluster {
     await server.kill();
   }
 
-  /** Resolves once every running node reports `cluster_state:ok`. @throws Error after `readyTimeout`. */
+  /**
+   * Resolves once every running node reports `cluster_state:ok`, and every running replica is in
+   * sync with its master. @throws Error after `readyTimeout`.
+   */
   async waitUntilOk(): Promise<void> {
     await this.#until(async () => {
-      const states = await Promise.all(this.#servers.filter((server) => server.running).map((server) => this.#ask(server, ['CLUSTER', 'INFO'])));
-      return states.every((info) => info.includes('cluster_state:ok'));
-    }, 'cluster_state:ok on every node');
+      const running = this.#servers.filter((server) => server.running);
+      const states = await Promise.all(running.map(async (server) => (await this.#ask(server, ['CLUSTER', 'INFO'])) + (await this.#ask(server, ['INFO', 'replication']))));
+      return states.every((info) => info.includes('cluster_state:ok') && (info.includes('role:master') || info.includes('master_link_status:up')));
+    }, 'cluster_state:ok and replicas in sync on every node');
   }
 
   /** Stops every node and removes their directories. */
@@ -175,6 +179,8 @@ async function startNode(options: RedisClusterOptions): Promise<RedisServer> {
     'cluster-enabled': 'yes',
     'cluster-config-file': 'nodes.conf',
     'cluster-node-timeout': String(options.nodeTimeout ?? 1000),
+    // Diskless full syncs otherwise wait 5 s for more replicas before they start.
+    'repl-diskless-sync-delay': '0',
     // The bus port would be port + 10000, which may be taken: ask for a free one instead.
     'cluster-port': String(await freePort()),
     ...options.config,

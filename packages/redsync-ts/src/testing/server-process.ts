@@ -16,8 +16,11 @@ export function tlsConfig(tls: RedisServerOptions['tls'], port: number | undefin
   };
 }
 
-/** Resolves on the ready line; rejects with the server's own output when it exits first. */
-export function waitForReady(child: ChildProcess, binary: string, timeoutMs: number): Promise<void> {
+/**
+ * Resolves on the ready line (`ready`: a sentinel logs no "ready to accept connections"); rejects
+ * with the server's own output when it exits first.
+ */
+export function waitForReady(child: ChildProcess, binary: string, timeoutMs: number, ready = /ready to accept connections/i): Promise<void> {
   return new Promise((resolve, reject) => {
     let output = '';
     const done = (error?: Error): void => {
@@ -36,7 +39,7 @@ export function waitForReady(child: ChildProcess, binary: string, timeoutMs: num
     };
     const onData = (chunk: Buffer): void => {
       output += chunk.toString();
-      if (/ready to accept connections/i.test(output)) done();
+      if (ready.test(output)) done();
     };
     const onExit = (): void => done(new Error(`redis-server exited before it was ready:\n${output.slice(-2000)}`));
     const onError = (error: NodeJS.ErrnoException): void => {

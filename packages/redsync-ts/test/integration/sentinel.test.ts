@@ -1,0 +1,77 @@
+/**
+ * Locks through Sentinel (the test kit's: a master, 2 replicas, 3 sentinels), with ioredis's
+ * `sentinels` option: locks exclude and wake waiters, and across a crash of the master the
+ * sentinels promote a replica; a holder then either keeps a lock the replica had, or its renewals
+ * fail and its signal aborts (never a silent second grant beyond the documented replication gap).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Redis } from 'ioredis';
+import { LockLostError, Redsync, fromIoredis, isLockError } from '../../src/index.js';
+import { startSentinel, type RedisSentinel } from '../../src/testing/index.js';
+import { aborted, uniqueName, until } from '../support/cluster.js';
+
+describe('Sentinel (ioredis, a master, 2 replicas, 3 sentinels)', () => {
+  let deployment: RedisSentinel;
+  const clients: Redis[] = [];
+  before(async () => {
+    deployment = await startSentinel({ replicas: 2, sentinels: 3 });
+  });
+  after(async () => {
+    for (const client of clients) client.disconnect();
+    await deployment.stop();
+  });
+  const open = (): Redis => {
+    const client = new Redis({ sentinels: deployment.sentinels, name: deployment.masterName, maxRetriesPerRequest: 2, sentinelRetryStrategy: () => 100 });
+    client.on('error', () => undefined);
+    clients.push(client);
+    return client;
+  };
+
+  test('locks exclude and a waiter is woken by the release', async () => {
+    const [a, b] = [new Redsync([fromIoredis(open())]), new Redsync([fromIoredis(open())])];
+    const name = uniqueName('sentinel');
+    const first = await a.mutex(name, { ttl: 60_000 }).acquire();
+    assert.equal(await b.mutex(name).tryAcquire(), null);
+    const waiting = b.mutex(name, { ttl: 60_000 }).acquire({ timeout: 20_000 });
+    await first.release();
+    await (await waiting).release(); // a 60 s ttl and a 20 s timeout: only the release message is this fast
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  test('the master crashes mid-hold: the sentinels promote a replica, and the holder keeps its lock or learns it lost it', async (t) => {
+    const rs = new Redsync([fromIoredis(open())]);
+    const name = uniqueName('sentinel-failover');
+    const lock = await rs.mutex(name, { ttl: 20_000, autoExtend: true }).acquire();
+    const signal = lock.signal;
+    const master = await deployment.master();
+    // The replicas have the key (replication is asynchronous: wait for it before the crash).
+    await new Redis({ path: master.socket }).wait(2, 2000).catch(() => 0);
+    const promoted = await deployment.killMaster();
+    const probe = new Redis({ path: promoted.socket });
+    t.diagnostic(`the promoted replica ${(await probe.exists(name)) === 1 ? 'has' : 'lacks'} the lock key`);
+    probe.disconnect();
+    assert.notEqual(promoted, master);
+    const other = new Redsync([fromIoredis(open())]);
+    const contender = await other.mutex(name, { ttl: 20_000 }).tryAcquire().catch((error: unknown) => error);
+    if (contender === null) {
+      // The replica had the key: the holder still holds it, and its renewals go on on the new master.
+      t.diagnostic('the promoted replica had the lock');
+      // Its own client may still be switching over: an extend then fails with a LockLostError
+      // that does not end the lock (no node said it is gone); once switched, it works again.
+      await until(async () => (await lock.extend().then(() => true, (error: unknown) => (error instanceof LockLostError ? false : Promise.reject(error)))), 'an extend on the new master');
+      assert.equal(signal.aborted, false);
+      assert.equal(await lock.release(), true);
+    } else if (isLockError(contender)) {
+      // The client was still switching over: the holder's lock stays on the promoted replica.
+      t.diagnostic(`the contender's client was still switching over: ${contender.message}`);
+      await lock.release().catch(() => false);
+    } else {
+      // A second holder got in: only if the key was lost, and then the first holder is told.
+      t.diagnostic('the lock was lost in the failover; the holder was told');
+      assert.ok((await aborted(signal)) instanceof LockLostError);
+      await (contender as { release(): Promise<boolean> }).release();
+    }
+    await Promise.all([rs.close(), other.close()]);
+  });
+});
