@@ -4,7 +4,7 @@ import { runRound, type AnswerVerdict, type QuorumRound } from '../quorum.js';
 import { fairAcquire, fairRelease, lockExtend } from '../scripts/index.js';
 import type { FairAcquireReply } from '../scripts/fair-acquire.js';
 import type { LeaseOps } from '../semaphore/permit.js';
-import { renewEvery } from '../semaphore/permit-renewal.js';
+import { leaseOps } from '../semaphore/permit-renewal.js';
 import { validUntil } from '../validity.js';
 
 /** @internal Everything a fair lock's rounds need, built once per fair lock. */
@@ -27,15 +27,7 @@ export function fairContext(lock: LockContext, ttl: number, waiterLease: number,
     ttlArg: String(ttl),
     waiterLease,
     keys: [lock.key, companionKey(lock.key, ':queue'), companionKey(lock.key, ':waiters')],
-    lease: {
-      name: lock.name,
-      clock: lock.clock,
-      nodeCount: lock.nodes.length,
-      votes: lock.quorum,
-      extend: (id) => extendRound(fair, id),
-      release: (id) => releaseRound(fair, id),
-      renewEvery: renewEvery(lock, ttl, autoExtend),
-    },
+    lease: leaseOps(lock, ttl, autoExtend, { extend: (id) => extendRound(fair, id), release: (id) => releaseRound(fair, id) }),
   };
   return fair;
 }

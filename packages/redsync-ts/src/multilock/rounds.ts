@@ -4,7 +4,7 @@ import { runScript, type Operation, type Script } from '../script.js';
 import { multiAcquire, multiExtend, multiRelease } from '../scripts/index.js';
 import type { MultiAcquireReply } from '../scripts/multi-acquire.js';
 import type { LeaseOps } from '../semaphore/permit.js';
-import { renewEvery } from '../semaphore/permit-renewal.js';
+import { leaseOps } from '../semaphore/permit-renewal.js';
 import { groupBySlot } from '../slots.js';
 import { validUntil } from '../validity.js';
 
@@ -32,15 +32,7 @@ export function multiContext(lock: LockContext, names: readonly string[], keys: 
     slotGroups: groupBySlot(keys),
     ttl,
     ttlArg: String(ttl),
-    lease: {
-      name: names.join(', '),
-      clock: lock.clock,
-      nodeCount: lock.nodes.length,
-      votes: lock.quorum,
-      extend: (id) => extendRound(multi, id),
-      release: (id) => releaseRound(multi, id),
-      renewEvery: renewEvery(lock, ttl, autoExtend),
-    },
+    lease: leaseOps(lock, ttl, autoExtend, { name: names.join(', '), extend: (id) => extendRound(multi, id), release: (id) => releaseRound(multi, id) }),
   };
   return multi;
 }

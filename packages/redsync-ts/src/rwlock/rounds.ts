@@ -4,7 +4,7 @@ import { runRound, type AnswerVerdict, type QuorumRound, type RoundOptions } fro
 import { rwExtend, rwRead, rwRelease, rwWrite } from '../scripts/index.js';
 import type { SemaphoreAcquireReply } from '../scripts/semaphore-acquire.js';
 import type { LeaseOps } from '../semaphore/permit.js';
-import { renewEvery } from '../semaphore/permit-renewal.js';
+import { leaseOps } from '../semaphore/permit-renewal.js';
 import { validUntil } from '../validity.js';
 
 /** Which side of a read-write lock. */
@@ -41,21 +41,14 @@ export function rwContext(lock: LockContext, ttl: number, autoExtend: boolean): 
     settle: lock.settleRound,
     decide: lock.decideRound,
     cleanUp: lock.cleanUpRound,
-    leases: { r: leaseOps(lock, 'r', () => ctx, renewEvery(lock, ttl, autoExtend)), w: leaseOps(lock, 'w', () => ctx, renewEvery(lock, ttl, autoExtend)) },
+    leases: { r: sideOps(lock, 'r', () => ctx, ttl, autoExtend), w: sideOps(lock, 'w', () => ctx, ttl, autoExtend) },
   };
   return ctx;
 }
 
-function leaseOps(lock: LockContext, side: RwSide, ctx: () => RwContext, every: number): LeaseOps {
-  return {
-    name: lock.name,
-    clock: lock.clock,
-    nodeCount: lock.nodes.length,
-    votes: lock.quorum,
-    extend: (id) => extendRound(ctx(), side, id),
-    release: (id) => releaseRound(ctx(), side, id),
-    renewEvery: every,
-  };
+/** A side's lease operations; `ctx` is read at call time (the context is still being built). */
+function sideOps(lock: LockContext, side: RwSide, ctx: () => RwContext, ttl: number, autoExtend: boolean): LeaseOps {
+  return leaseOps(lock, ttl, autoExtend, { extend: (id) => extendRound(ctx(), side, id), release: (id) => releaseRound(ctx(), side, id) });
 }
 
 interface AttemptCall extends ScriptCall {

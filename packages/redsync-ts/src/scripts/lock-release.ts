@@ -1,6 +1,6 @@
 import { defineScript } from '../script.js';
 import { verdictOf } from './verdict.js';
-import { WAITING_FLAG_LUA } from './waiting-flag.js';
+import { RELEASE_KEY_LUA, WAITING_FLAG_LUA } from './waiting-flag.js';
 
 /**
  * Deletes the key if it still holds our value (go-redsync's delete script semantics). When a
@@ -19,21 +19,16 @@ import { WAITING_FLAG_LUA } from './waiting-flag.js';
  */
 export const lockRelease = defineScript({
   name: 'lock-release',
-  source: `${WAITING_FLAG_LUA}local key, value = KEYS[1], ARGV[1]
+  source: `${WAITING_FLAG_LUA}${RELEASE_KEY_LUA}local key, value = KEYS[1], ARGV[1]
 local current = redis.call('GET', key)
 if current == value then
-  local flagged, deleted = pcall(redis.call, 'DEL', key, waiting_flag(key))
-  if not flagged then
-    redis.call('DEL', key)
-  elseif deleted == 2 then
-    redis.pcall('PUBLISH', key .. ':released', redis.sha1hex(value))
-  end
+  release_key(key, value)
   return 1
 end
 if current == false then return -1 end
 return 0
 `,
-  sha1: 'cb3d11cb26e10faa1e361170b9a99f542933930b',
+  sha1: '4e74d0560e96ebb93fd1e158f60e73f4892dbbfc',
   late: 'self',
   parse: (reply) => verdictOf(reply, 'lock-release'),
 });

@@ -1,6 +1,6 @@
 import { defineScript } from '../script.js';
 import { verdictOf } from './verdict.js';
-import { WAITING_FLAG_LUA } from './waiting-flag.js';
+import { RELEASE_KEY_LUA, WAITING_FLAG_LUA } from './waiting-flag.js';
 
 /**
  * Deletes every key of a multi-lock that still holds our value on one node, each as lock-release
@@ -13,17 +13,12 @@ import { WAITING_FLAG_LUA } from './waiting-flag.js';
  */
 export const multiRelease = defineScript({
   name: 'multi-release',
-  source: `${WAITING_FLAG_LUA}local value = ARGV[1]
+  source: `${WAITING_FLAG_LUA}${RELEASE_KEY_LUA}local value = ARGV[1]
 local verdict = 1
 for _, key in ipairs(KEYS) do
   local current = redis.call('GET', key)
   if current == value then
-    local flagged, deleted = pcall(redis.call, 'DEL', key, waiting_flag(key))
-    if not flagged then
-      redis.call('DEL', key)
-    elseif deleted == 2 then
-      redis.pcall('PUBLISH', key .. ':released', redis.sha1hex(value))
-    end
+    release_key(key, value)
   elseif current == false then
     if verdict == 1 then verdict = -1 end
   else
@@ -32,7 +27,7 @@ for _, key in ipairs(KEYS) do
 end
 return verdict
 `,
-  sha1: '94b9ff1416864a57b0e9c524cfc0837e79031fc4',
+  sha1: '92aa8b55f3cd211f9385be06d26914a7a6c2415e',
   late: 'self',
   parse: (reply) => verdictOf(reply, 'multi-release'),
 });

@@ -16,6 +16,23 @@ end
 `;
 
 /**
+ * Lua `release_key(key, value)` (after {@link WAITING_FLAG_LUA}): deletes a key known to hold
+ * `value`, with its waiting flag, and announces the release on `<key>:released` (the SHA1 of the
+ * value) only when a waiter had flagged it. An ACL user without access to the flag key still
+ * releases (the DEL falls back to the lock key alone), and one without channel permissions too
+ * (the PUBLISH goes through `redis.pcall`).
+ */
+export const RELEASE_KEY_LUA = `local function release_key(key, value)
+  local flagged, deleted = pcall(redis.call, 'DEL', key, waiting_flag(key))
+  if not flagged then
+    redis.call('DEL', key)
+  elseif deleted == 2 then
+    redis.pcall('PUBLISH', key .. ':released', redis.sha1hex(value))
+  end
+end
+`;
+
+/**
  * Lua that raises the flag for the holder's key with `pttl` left (ms, -1 when it has no expiry):
  * it lives at least as long as the holder's key, and at least one ttl of the waiter. Through
  * `redis.pcall`: an ACL user without the flag key loses notifications (waiters fall back to their

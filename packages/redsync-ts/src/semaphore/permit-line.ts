@@ -1,11 +1,6 @@
-import { ChannelFeed, POLL_MS, type Arrivals } from '../channel-feed.js';
+import { POLL_MS, type ChannelFeed } from '../channel-feed.js';
+import { ChannelLine, ChannelLines } from '../channel-line.js';
 import type { RedisNode } from '../node.js';
-
-/**
- * How long a pump waits for a message before asking again (a message wakes it at once; this only
- * bounds the timer each wait arms).
- */
-const PUMP_MS = 60_000;
 
 /** Release tags remembered per line, to count a release heard from several nodes once. */
 const RECENT_TAGS = 64;
@@ -18,47 +13,29 @@ const RECENT_TAGS = 64;
  * (they are all mid-attempt) is kept for the next one to wait, so no release is lost between an
  * attempt that failed and the wait that follows it.
  */
-export class PermitLine {
-  readonly #feeds: readonly ChannelFeed[];
-  readonly #key: string;
-  readonly #onEmpty: () => void;
+export class PermitLine extends ChannelLine {
   readonly #tickets: Ticket[] = [];
-  #listening: Promise<Arrivals[]> | undefined;
-  /** The listeners, once every node's subscription was confirmed (or could not be made). */
-  #listeners: readonly Arrivals[] | undefined;
-  #closed = false;
   readonly #recent = new Set<string>();
-
   readonly #wakeAll: boolean;
 
   /** `wakeAll`: a release wakes every waiter (a read-write lock: one writer out lets all readers in). */
   constructor(feeds: readonly ChannelFeed[], key: string, onEmpty: () => void, wakeAll = false) {
-    this.#feeds = feeds;
-    this.#key = key;
-    this.#onEmpty = onEmpty;
+    super(feeds, key, onEmpty);
     this.#wakeAll = wakeAll;
   }
 
   /**
    * Joins the line. Its subscription starts with the first ticket and is not awaited: a wait that
-   * begins before it is confirmed is bounded by its own timer (the earliest lease end), and the
-   * confirmation wakes every ticket once (a release since their last attempt went unheard). A
-   * subscription that stalls (a reset while SUBSCRIBE was in flight) thus slows waiters down but
-   * never holds them past their timeout.
+   * begins before it is confirmed is bounded by its own timer (the earliest lease end, at most
+   * POLL_MS while the line is not live), and the confirmation wakes every ticket once (a release
+   * since their last attempt went unheard). A subscription that stalls (a reset while SUBSCRIBE
+   * was in flight) thus slows waiters down but never holds them past their timeout.
    */
   join(): Ticket {
     const ticket = new Ticket(this);
     this.#tickets.push(ticket);
-    this.#listening ??= this.#listen();
+    this.listen();
     return ticket;
-  }
-
-  /**
-   * False until every node's subscription is confirmed, and while one is down: a release may go
-   * unheard, so waits are cut to {@link POLL_MS} (an attempt, not a message, tells then).
-   */
-  get live(): boolean {
-    return this.#listeners !== undefined && this.#listeners.every((listener) => listener.live);
   }
 
   /** True while someone of this process waits in the line. */
@@ -71,40 +48,18 @@ export class PermitLine {
     const at = this.#tickets.indexOf(ticket);
     if (at !== -1) this.#tickets.splice(at, 1);
     if (unusedWake) this.#wake(1);
-    if (this.#tickets.length > 0) return;
-    this.#closed = true;
-    this.#onEmpty();
-    void this.#listening?.then((listeners) => {
-      for (const listener of listeners) listener.close();
-    });
+    if (this.#tickets.length === 0) this.closeLine();
   }
 
-  async #listen(): Promise<Arrivals[]> {
-    let listeners: Arrivals[];
-    try {
-      listeners = await Promise.all(this.#feeds.map((feed) => feed.listen(this.#key)));
-    } catch {
-      return []; // a client that cannot listen: its waiters go by their timers
-    }
-    this.#listeners = listeners;
-    for (const listener of listeners) void this.#pump(listener);
-    // Releases before the subscription went unheard: everyone in the line looks once.
+  protected heard(message: string): void {
+    // Wake-all lines skip the deduplication: a writer's id (and so its tag) is the same in its
+    // failed attempts' clean-ups and in its release, and a release heard as a repeat was lost.
+    if (this.#wakeAll) this.#wake(this.#tickets.length);
+    else if (this.#firstHeard(message)) this.#wake(1);
+  }
+
+  protected lookAll(): void {
     this.#wake(this.#tickets.length);
-    return listeners;
-  }
-
-  async #pump(listener: Arrivals): Promise<void> {
-    for (;;) {
-      const message = await listener.next(PUMP_MS);
-      if (this.#closed) return;
-      if (message === 'timeout') continue;
-      // '' means a feed came back and may have missed messages: everyone looks again.
-      if (message === '') this.#wake(this.#tickets.length);
-      // Wake-all lines skip the deduplication: a writer's id (and so its tag) is the same in its
-      // failed attempts' clean-ups and in its release, and a release heard as a repeat was lost.
-      else if (this.#wakeAll) this.#wake(this.#tickets.length);
-      else if (this.#firstHeard(message)) this.#wake(1);
-    }
   }
 
   /** False for a release already heard from another node. */
@@ -178,30 +133,19 @@ export class Ticket {
 
 /** A Redsync's permit lines, one per semaphore (or read-write lock) key with waiters in this process. */
 export class PermitLines {
-  readonly #nodes: readonly RedisNode[];
-  readonly #lines = new Map<string, PermitLine>();
-  /** One subscriber per node, opened by the first waiter. */
-  #feeds: ChannelFeed[] | undefined;
+  readonly #lines: ChannelLines<PermitLine>;
 
   constructor(nodes: readonly RedisNode[]) {
-    this.#nodes = nodes;
+    this.#lines = new ChannelLines(nodes, ':released');
   }
 
   /** The line of `key`, made when it has none (see {@link PermitLine} for `wakeAll`). */
   lineFor(key: string, wakeAll = false): PermitLine {
-    let line = this.#lines.get(key);
-    if (line === undefined) {
-      this.#feeds ??= this.#nodes.map((node) => new ChannelFeed(node, ':released'));
-      line = new PermitLine(this.#feeds, key, () => this.#lines.delete(key), wakeAll);
-      this.#lines.set(key, line);
-    }
-    return line;
+    return this.#lines.lineFor(key, (feeds, onEmpty) => new PermitLine(feeds, key, onEmpty, wakeAll));
   }
 
   /** Closes the subscriber connections; waiters then look again (and fail if the nodes are gone). */
-  async close(): Promise<void> {
-    const feeds = this.#feeds ?? [];
-    this.#feeds = undefined;
-    await Promise.all(feeds.map((feed) => feed.close()));
+  close(): Promise<void> {
+    return this.#lines.close();
   }
 }

@@ -1,9 +1,26 @@
 import type { KeeperTask } from '../lease.js';
 import { leaseKeeper } from '../lease-keeper.js';
 import type { LockContext } from '../lock-ops.js';
+import type { LeaseOps } from './permit.js';
 
 /** The first retry after a failed renewal; doubles each time, never more than the period. */
 const FIRST_BACKOFF_MS = 25;
+
+/**
+ * The lease operations of a primitive's holds: its nodes and clock, the votes an extend or a
+ * release needs (a majority unless `votes` says otherwise), its rounds, and its renewal period.
+ */
+export function leaseOps(lock: LockContext, ttl: number, autoExtend: boolean, rounds: Pick<LeaseOps, 'extend' | 'release'> & { name?: string; votes?: number }): LeaseOps {
+  return {
+    name: rounds.name ?? lock.name,
+    clock: lock.clock,
+    nodeCount: lock.nodes.length,
+    votes: rounds.votes ?? lock.quorum,
+    extend: rounds.extend,
+    release: rounds.release,
+    renewEvery: renewEvery(lock, ttl, autoExtend),
+  };
+}
 
 /** The renewal period of a hold of `ttl` ms with `autoExtend` (0 without: never renewed). */
 export function renewEvery(lock: LockContext, ttl: number, autoExtend: boolean): number {

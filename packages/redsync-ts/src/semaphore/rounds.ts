@@ -5,7 +5,7 @@ import { semaphoreAcquire, semaphoreExtend, semaphoreRelease } from '../scripts/
 import type { SemaphoreAcquireReply } from '../scripts/semaphore-acquire.js';
 import { validUntil } from '../validity.js';
 import type { LeaseOps } from './permit.js';
-import { renewEvery } from './permit-renewal.js';
+import { leaseOps } from './permit-renewal.js';
 import type { SemaphorePlan } from './plan.js';
 
 /** @internal Everything a semaphore's rounds need, built once per semaphore. */
@@ -39,15 +39,7 @@ export function semaphoreContext(lock: LockContext, plan: SemaphorePlan, ttl: nu
     settle: { ...lock.settleRound, quorum },
     decide: { ...lock.decideRound, quorum },
     cleanUp: { ...lock.cleanUpRound, quorum },
-    lease: {
-      name: lock.name,
-      clock: lock.clock,
-      nodeCount: lock.nodes.length,
-      votes: quorum,
-      extend: (id) => extendRound(sem, id),
-      release: (id) => releaseRound(sem, id),
-      renewEvery: renewEvery(lock, ttl, autoExtend),
-    },
+    lease: leaseOps(lock, ttl, autoExtend, { votes: quorum, extend: (id) => extendRound(sem, id), release: (id) => releaseRound(sem, id) }),
   };
   return sem;
 }
