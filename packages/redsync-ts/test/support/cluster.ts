@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { Valkey } from 'iovalkey';
 import { createClient } from 'redis';
 import { createClient as createClientV4 } from 'redis-v4';
 import { fromIoredis, fromNodeRedis, type RedisNode } from '../../src/index.js';
@@ -11,8 +12,11 @@ import { runScript } from '../../src/script.js';
 import { lockRelease } from '../../src/scripts/index.js';
 import { startRedisServers, stopRedisServers, type RedisServer, type RedisServerOptions } from '../../src/testing/index.js';
 
-export type AdapterName = 'ioredis' | 'node-redis' | 'node-redis-v4';
-/** Every test that talks to Redis runs once per client: ioredis 6, node-redis 5 and node-redis 4. */
+export type AdapterName = 'ioredis' | 'node-redis' | 'node-redis-v4' | 'iovalkey';
+/**
+ * Every test that talks to Redis runs once per client: ioredis 6, node-redis 5 and node-redis 4.
+ * iovalkey (the Valkey fork of ioredis) runs a subset of its own (valkey-clients.test.ts).
+ */
 export const ADAPTERS: readonly AdapterName[] = ['ioredis', 'node-redis', 'node-redis-v4'];
 
 export interface TestCluster {
@@ -38,15 +42,9 @@ export interface Credentials {
  * queueing, so fault tests fail rather than hang. Its closer is pushed onto `closers`.
  */
 export async function openNode(adapter: AdapterName, socket: string, closers: (() => Promise<unknown>)[], auth: Partial<Credentials> = {}): Promise<RedisNode> {
-  if (adapter === 'ioredis') {
-    const client = new Redis({ path: socket, ...auth, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => 50, lazyConnect: true });
-    client.on('error', () => undefined);
-    await client.connect();
-    closers.push(() => {
-      client.disconnect();
-      return Promise.resolve();
-    });
-    return fromIoredis(client);
+  if (adapter === 'ioredis' || adapter === 'iovalkey') {
+    const options = { path: socket, ...auth, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => 50, lazyConnect: true };
+    return ioredisLike(adapter === 'ioredis' ? new Redis(options) : new Valkey(options), closers);
   }
   if (adapter === 'node-redis-v4') {
     const client = createClientV4({ socket: { path: socket, reconnectStrategy: () => 50 }, ...auth, disableOfflineQueue: true });
@@ -63,6 +61,17 @@ export async function openNode(adapter: AdapterName, socket: string, closers: ((
     return Promise.resolve();
   });
   return fromNodeRedis(client);
+}
+
+/** An ioredis or iovalkey client, connected, its closer pushed onto `closers`. */
+async function ioredisLike(client: Redis | Valkey, closers: (() => Promise<unknown>)[]): Promise<RedisNode> {
+  client.on('error', () => undefined);
+  await client.connect();
+  closers.push(() => {
+    client.disconnect();
+    return Promise.resolve();
+  });
+  return fromIoredis(client);
 }
 
 export async function startCluster(adapter: AdapterName, count: number, options?: RedisServerOptions): Promise<TestCluster> {
