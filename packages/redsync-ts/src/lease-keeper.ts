@@ -136,11 +136,11 @@ export class LeaseKeeper {
     const horizon = this.now() + BATCH_WINDOW_MS;
     for (let top = this.#heap.peek(); top !== undefined && top.due <= horizon; top = this.#heap.peek()) {
       this.#heap.pop();
-      if (!(top instanceof Lease) && !(top instanceof Cohort)) fireTask(top);
-      else if (top instanceof Cohort) {
+      if (top instanceof Cohort) {
         if (top.lostAt <= horizon) this.#loseCohort(top);
         else this.#renew(top);
-      } else if (top.cohort !== undefined) this.#lose(top, 'max-hold', 'the lock was held for maxHold ms; renewal stopped');
+      } else if (!(top instanceof Lease)) fireTask(top);
+      else if (top.cohort !== undefined) this.#lose(top, 'max-hold', 'the lock was held for maxHold ms; renewal stopped');
       else this.#lose(top, 'expired', 'the lock validity ran out');
     }
     const next = this.#heap.peek();

@@ -1,4 +1,5 @@
-import type { LockContext } from '../lock-ops.js';
+import { nodeAt, type LockContext } from '../lock-ops.js';
+import type { RedisNode } from '../node.js';
 import { runRound, type AnswerVerdict, type QuorumRound, type RoundOptions, type RoundSpec } from '../quorum.js';
 import { runScript, type Operation, type Script } from '../script.js';
 import { multiAcquire, multiExtend, multiRelease } from '../scripts/index.js';
@@ -48,9 +49,9 @@ interface MultiCall extends Operation {
   blockerTtl: number;
 }
 
-/** The key groups one script call may take on `node`: all keys, or one slot's on a Cluster. */
-function groupsOn(multi: MultiContext, node: number): readonly (readonly string[])[] {
-  return multi.lock.nodes[node]?.cluster === true ? multi.slotGroups : [multi.keys];
+/** The key groups one script call may take on `redis`: all keys, or one slot's on a Cluster. */
+function groupsOn(multi: MultiContext, redis: RedisNode): readonly (readonly string[])[] {
+  return redis.cluster === true ? multi.slotGroups : [multi.keys];
 }
 
 /**
@@ -58,9 +59,8 @@ function groupsOn(multi: MultiContext, node: number): readonly (readonly string[
  * at the first that finds a key taken (what the earlier ones took is given back by the clean-up).
  */
 async function acquireOn(node: number, call: MultiCall): Promise<AnswerVerdict> {
-  const redis = call.multi.lock.nodes[node];
-  if (redis === undefined) throw new RangeError(`no node ${String(node)}`);
-  for (const keys of groupsOn(call.multi, node)) {
+  const redis = nodeAt(call.multi.lock, node);
+  for (const keys of groupsOn(call.multi, redis)) {
     // A round that settled without this node is being cleaned up: nothing more may be taken.
     if (call.over) return 'taken';
     const reply: MultiAcquireReply = await runScript(redis, multiAcquire, keys, call.args, call);
@@ -77,9 +77,8 @@ async function acquireOn(node: number, call: MultiCall): Promise<AnswerVerdict> 
 
 /** An extend or release on one node: every slot group (at once), the worst verdict. */
 async function eachGroupOn(node: number, call: MultiCall): Promise<AnswerVerdict> {
-  const redis = call.multi.lock.nodes[node];
-  if (redis === undefined) throw new RangeError(`no node ${String(node)}`);
-  const verdicts = await Promise.all(groupsOn(call.multi, node).map((keys) => runScript(redis, call.script as Script<AnswerVerdict>, keys, call.args, call)));
+  const redis = nodeAt(call.multi.lock, node);
+  const verdicts = await Promise.all(groupsOn(call.multi, redis).map((keys) => runScript(redis, call.script as Script<AnswerVerdict>, keys, call.args, call)));
   return verdicts.find((v) => v === 'taken') ?? verdicts.find((v) => v === 'expired') ?? 'ok';
 }
 
