@@ -1,3 +1,4 @@
+import { channelOf } from './keys.js';
 import type { RedisNode, ReleaseFeed } from './node.js';
 
 /** How long a key's subscription outlives its last waiter (a hot key's bursts reuse it). */
@@ -34,7 +35,8 @@ interface Channel {
 
 /**
  * Notifications from one node for waiters of this process: one subscriber connection (opened by
- * the first waiter), subscribed to `<key><suffix>` for each key a waiter listens on. The cache's
+ * the first waiter), subscribed to `<key><suffix>` (sharded on a Cluster node: keys.ts
+ * `channelOf`) for each key a waiter listens on. The cache's
  * fills publish on `<entry key>:filled` (a waiter takes the value from the message), semaphore
  * releases on `<key>:released`. A node that cannot listen gets no feed: its waiters look again
  * every {@link POLL_MS}.
@@ -53,7 +55,7 @@ export class ChannelFeed {
 
   /** Starts listening for `key`'s messages; resolves once the server confirmed (or could not). */
   async listen(key: string): Promise<Arrivals> {
-    const name = key + this.#suffix;
+    const name = channelOf(this.#node, key, this.#suffix);
     let channel = this.#channels.get(name);
     if (channel === undefined) {
       channel = { queues: new Set(), confirmed: undefined, live: false };

@@ -39,17 +39,36 @@ export function fenceKeyOf(lockKey: string): string {
 const RELEASED = ':released';
 
 /**
- * The channel the release script publishes on when it deletes `lockKey` (computed in Lua as
- * `KEYS[1] .. ':released'`). Channels are not keys: no hash slot applies, and ioredis's
- * `keyPrefix` is added to the key in the script, so subscribers must add it too.
+ * The channel the release script publishes on when it deletes `lockKey` on a standalone server
+ * (computed in Lua as `key .. ':released'`, see scripts/announce.ts). ioredis's `keyPrefix` is
+ * added to the key in the script, so subscribers must add it too.
  */
 export function releaseChannelOf(lockKey: string): string {
   return lockKey + RELEASED;
 }
 
-/** The lock key a release channel belongs to (the inverse of {@link releaseChannelOf}). */
-export function lockKeyOf(channel: string): string {
-  return channel.endsWith(RELEASED) ? channel.slice(0, -RELEASED.length) : channel;
+/**
+ * The sharded channel (SPUBLISH, Redis 7.0+) a script announces `key`'s events on when it runs
+ * on a Redis Cluster node: `key` + `suffix` behind the key's hash part as a tag, so that the
+ * channel lives in the key's slot (a script may only publish to its own shard) and two keys never
+ * share a channel (`a` gives `{a}a:released`, `{a}` gives `{a}{a}:released`). Computed in Lua by
+ * scripts/announce.ts; here for subscribers.
+ */
+export function shardChannelOf(key: string, suffix: string): string {
+  const tag = hashTagOf(key);
+  return `{${tag ?? key}}${key}${suffix}`;
+}
+
+/** The channel `key`'s events (`suffix`: `:released`, `:filled`, `:granted`) go out on at `node`. */
+export function channelOf(node: { readonly cluster?: boolean }, key: string, suffix: string): string {
+  return node.cluster === true ? shardChannelOf(key, suffix) : key + suffix;
+}
+
+/** The lock key a release channel of `node` belongs to (the inverse of {@link channelOf}). */
+export function lockKeyOf(node: { readonly cluster?: boolean }, channel: string): string {
+  const key = channel.endsWith(RELEASED) ? channel.slice(0, -RELEASED.length) : channel;
+  // A sharded channel's tag never holds a '}' (names that would need one are refused on Cluster nodes).
+  return node.cluster === true ? key.slice(key.indexOf('}') + 1) : key;
 }
 
 /**
@@ -77,11 +96,13 @@ export interface LockKeys {
   readonly fence: string;
   /** The flag a waiter raises when it finds the key taken. */
   readonly waitingFlag: string;
-  /** The pub/sub channel a release announces itself on. */
+  /** The pub/sub channel a release announces itself on (standalone servers). */
   readonly releaseChannel: string;
+  /** The sharded channel (SPUBLISH) a release announces itself on at a Redis Cluster node. */
+  readonly shardReleaseChannel: string;
 }
 
 /** The names of `lockKey`'s companion keys and channel (all in its Redis Cluster hash slot). */
 export function lockKeysOf(lockKey: string): LockKeys {
-  return { key: lockKey, fence: fenceKeyOf(lockKey), waitingFlag: waitingFlagOf(lockKey), releaseChannel: releaseChannelOf(lockKey) };
+  return { key: lockKey, fence: fenceKeyOf(lockKey), waitingFlag: waitingFlagOf(lockKey), releaseChannel: releaseChannelOf(lockKey), shardReleaseChannel: shardChannelOf(lockKey, RELEASED) };
 }

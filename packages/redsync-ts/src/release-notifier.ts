@@ -1,4 +1,4 @@
-import { lockKeyOf, releaseChannelOf, releaseTagOf } from './keys.js';
+import { channelOf, lockKeyOf, releaseTagOf } from './keys.js';
 import type { RedisNode, ReleaseFeed } from './node.js';
 import { WaitLine, type Reservation, type Turn } from './wait-line.js';
 
@@ -95,9 +95,8 @@ export class ReleaseNotifier {
   #subscribe(key: string, line: WaitLine): void {
     if (this.#closed) return;
     const feeds = this.#open();
-    const channel = releaseChannelOf(key);
     feeds.forEach((feed, i) => {
-      feed.subscribe(channel).then(
+      feed.subscribe(this.#channel(i, key)).then(
         () => {
           if (this.#lines.get(key) !== line) return;
           const first = !line.confirmed;
@@ -111,6 +110,11 @@ export class ReleaseNotifier {
     });
   }
 
+  /** `key`'s release channel at the `i`th node: sharded on a Redis Cluster node (keys.ts). */
+  #channel(i: number, key: string): string {
+    return channelOf(this.#nodes[i] as RedisNode, key, ':released');
+  }
+
   #open(): ReleaseFeed[] {
     if (this.#feeds !== undefined) return this.#feeds;
     this.#feeds = this.#nodes.map((node, i) => {
@@ -118,7 +122,7 @@ export class ReleaseNotifier {
       // tag: a publisher other than our release script, or a feed that resubscribed after a
       // reconnect and may have missed a release meanwhile.
       const onMessage = (channel: string, message: string): void => {
-        const line = this.#lines.get(lockKeyOf(channel));
+        const line = this.#lines.get(lockKeyOf(node, channel));
         if (line === undefined) return;
         line.setConfirmed(i, true);
         line.notify(message === '' ? undefined : message);
@@ -138,7 +142,9 @@ export class ReleaseNotifier {
       this.#lingering.delete(key);
       if (line.busy || this.#lines.get(key) !== line) return;
       this.#lines.delete(key);
-      for (const feed of this.#feeds ?? []) feed.unsubscribe(releaseChannelOf(key)).catch(() => undefined);
+      (this.#feeds ?? []).forEach((feed, i) => {
+        feed.unsubscribe(this.#channel(i, key)).catch(() => undefined);
+      });
       if (this.#lines.size === 0) void this.#closeFeeds();
     }, LINGER_MS);
     timer.unref();

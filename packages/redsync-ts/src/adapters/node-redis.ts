@@ -1,6 +1,6 @@
 import type { RedisNode } from '../node.js';
 import { describeValue, hasMethods } from '../validate.js';
-import { nodeRedisListen } from './feeds.js';
+import { nodeRedisListen } from './node-redis-feed.js';
 
 /** The script options node-redis takes for EVAL and EVALSHA. */
 export interface NodeRedisEvalOptions {
@@ -43,6 +43,6 @@ export function fromNodeRedis(client: NodeRedisClient): RedisNode {
   if (typeof get === 'function') node.get = (key) => (get as (key: string) => Promise<string | null>).call(client, key);
   // Only node-redis's cluster client has `masters` (its list of master nodes).
   if (Array.isArray((client as { masters?: unknown }).masters)) node.cluster = true;
-  const listen = nodeRedisListen(client);
+  const listen = nodeRedisListen(client, node.cluster === true);
   return listen === undefined ? node : { ...node, listen };
 }

@@ -1,4 +1,5 @@
 import { defineScript, toInteger } from '../script.js';
+import { ANNOUNCE_LUA } from './announce.js';
 
 /** How a fenced fill ended: written, refused for a newer entry, or refused for another filler. */
 export type CacheFillReply = 'written' | 'newer' | 'taken';
@@ -18,7 +19,7 @@ export type CacheFillReply = 'written' | 'newer' | 'taken';
  */
 export const cacheFill = defineScript<CacheFillReply>({
   name: 'cache-fill',
-  source: `local current = redis.call('GET', KEYS[1])
+  source: `${ANNOUNCE_LUA}local current = redis.call('GET', KEYS[1])
 if current then
   local born = tonumber(string.match(current, '^c1|(%d+)|'))
   if born and born > tonumber(ARGV[1]) then return 0 end
@@ -30,13 +31,13 @@ end
 local entry = 'c1|' .. ARGV[1] .. '|' .. ARGV[3]
 redis.call('SET', KEYS[1], entry, 'PX', ARGV[4])
 if ARGV[5] == '1' then
-  redis.pcall('PUBLISH', KEYS[1] .. ':filled', 'v' .. entry)
+  announce(KEYS[1], ':filled', 'v' .. entry)
 else
-  redis.pcall('PUBLISH', KEYS[1] .. ':filled', 'v')
+  announce(KEYS[1], ':filled', 'v')
 end
 return 1
 `,
-  sha1: '73f9793200bec1ca7ab2e6f6aa4e5683cd122c71',
+  sha1: '4213a36c9ab30f80b076fc532ea7ae75bfb89103',
   // It checks the entry's stamp and the fill lock before writing: harmless when it runs late.
   late: 'self',
   parse(reply) {

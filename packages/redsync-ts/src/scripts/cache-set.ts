@@ -1,4 +1,5 @@
 import { defineScript } from '../script.js';
+import { ANNOUNCE_LUA } from './announce.js';
 
 /**
  * Writes an entry directly (`cache.set`), or a tombstone (`cache.delete`: an envelope whose
@@ -12,18 +13,18 @@ import { defineScript } from '../script.js';
  */
 export const cacheSet = defineScript<string>({
   name: 'cache-set',
-  source: `local t = redis.call('TIME')
+  source: `${ANNOUNCE_LUA}local t = redis.call('TIME')
 local stamp = string.format('%d%06d', t[1], t[2])
 local entry = 'c1|' .. stamp .. '|' .. ARGV[1]
 redis.call('SET', KEYS[1], entry, 'PX', ARGV[2])
 if ARGV[3] == '1' then
-  redis.pcall('PUBLISH', KEYS[1] .. ':filled', 'v' .. entry)
+  announce(KEYS[1], ':filled', 'v' .. entry)
 elseif ARGV[3] == '0' then
-  redis.pcall('PUBLISH', KEYS[1] .. ':filled', 'v')
+  announce(KEYS[1], ':filled', 'v')
 end
 return stamp
 `,
-  sha1: 'e86eeabfdbaefe4f6da272fdc1d411803417004e',
+  sha1: '57ff3ddc5616ee4a10a69a756ce458d524279268',
   // Sent late, it would overwrite a newer entry: only the caller's own call may send it.
   late: undefined,
   parse(reply) {

@@ -54,7 +54,7 @@ if lease > 0 then
 end
 return {0}
 `,
-  sha1: '61afca1d5c17127ef0c160f79bec62b522feb91d',
+  sha1: 'd5805ef4ed16a5416b989efea13f881426452b14',
   late: undefined, // it sets the key: run late, it would take a lock nobody waits for
   parse: (reply) => {
     if (!Array.isArray(reply) || reply.length === 0) throw new TypeError('unexpected reply from script fair-acquire');

@@ -1,3 +1,5 @@
+import { ANNOUNCE_LUA } from './announce.js';
+
 /**
  * Lua shared by the fair lock's scripts. The queue (`KEYS[2]`) is a sorted set of waiter ids
  * scored by when the waiter asked (its client's clock, the same score sent to every node, so that
@@ -12,7 +14,7 @@
  * the waiter learns from the message alone that it holds the key, and since when at the latest
  * (see fair/).
  */
-export const FAIR_QUEUE_LUA = `local t = redis.call('TIME')
+export const FAIR_QUEUE_LUA = `${ANNOUNCE_LUA}local t = redis.call('TIME')
 local now = t[1] * 1000 + math.floor(t[2] / 1000)
 local key, queue, waiters = KEYS[1], KEYS[2], KEYS[3]
 local function live_head()
@@ -35,7 +37,7 @@ local function grant_head()
   redis.call('SET', key, head, 'PX', ttl)
   redis.call('ZREM', queue, head)
   redis.call('HDEL', waiters, head)
-  redis.pcall('PUBLISH', key .. ':granted', redis.sha1hex(head) .. ' ' .. seq)
+  announce(key, ':granted', redis.sha1hex(head) .. ' ' .. seq)
   return true
 end
 `;

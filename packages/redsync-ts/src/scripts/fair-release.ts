@@ -24,7 +24,7 @@ end
 if not grant_head() then redis.call('DEL', key) end
 return 1
 `,
-  sha1: '139e804bf98d0a2f451a5d59ca2fd2747f1b6ec1',
+  sha1: 'b6ec22c4dd02c76e77105bf81d8a578508c7acff',
   late: 'self',
   parse: (reply) => verdictOf(reply, 'fair-release'),
 });

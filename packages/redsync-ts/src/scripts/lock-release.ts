@@ -28,7 +28,7 @@ end
 if current == false then return -1 end
 return 0
 `,
-  sha1: '4e74d0560e96ebb93fd1e158f60e73f4892dbbfc',
+  sha1: '0d6fc73f98c05cf12f1c7d80cb5ce90bafd1f8f4',
   late: 'self',
   parse: (reply) => verdictOf(reply, 'lock-release'),
 });

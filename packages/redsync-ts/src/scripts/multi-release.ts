@@ -27,7 +27,7 @@ for _, key in ipairs(KEYS) do
 end
 return verdict
 `,
-  sha1: '92aa8b55f3cd211f9385be06d26914a7a6c2415e',
+  sha1: '77bc7ef203d8502e6f8bc7c336bb513c7af608d4',
   late: 'self',
   parse: (reply) => verdictOf(reply, 'multi-release'),
 });

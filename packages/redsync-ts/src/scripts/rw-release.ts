@@ -1,4 +1,5 @@
 import { defineScript } from '../script.js';
+import { ANNOUNCE_LUA } from './announce.js';
 import { verdictOf } from './verdict.js';
 
 /**
@@ -12,18 +13,18 @@ import { verdictOf } from './verdict.js';
  */
 export const rwRelease = defineScript({
   name: 'rw-release',
-  source: `local done = 0
+  source: `${ANNOUNCE_LUA}local done = 0
 if ARGV[2] ~= 'r' then
   if redis.call('GET', KEYS[1]) == ARGV[1] then done = redis.call('DEL', KEYS[1]) end
   if ARGV[2] == 'w' and redis.call('GET', KEYS[3]) == ARGV[1] then redis.call('DEL', KEYS[3]) end
 else
   done = redis.call('ZREM', KEYS[2], ARGV[1])
 end
-redis.pcall('PUBLISH', KEYS[1] .. ':released', redis.sha1hex(ARGV[1]))
+announce(KEYS[1], ':released', redis.sha1hex(ARGV[1]))
 if done == 1 then return 1 end
 return -1
 `,
-  sha1: '7fa7293a5f27c767ca716e51dff3639a5cf48f61',
+  sha1: 'b22aeb8e8b8cb437718dc904b2d0e52dad974a78',
   late: 'self',
   parse: (reply) => verdictOf(reply, 'rw-release'),
 });

@@ -1,4 +1,5 @@
 import { defineScript } from '../script.js';
+import { ANNOUNCE_LUA } from './announce.js';
 import { verdictOf } from './verdict.js';
 
 /**
@@ -13,13 +14,13 @@ import { verdictOf } from './verdict.js';
  */
 export const semaphoreRelease = defineScript({
   name: 'semaphore-release',
-  source: `if redis.call('ZREM', KEYS[1], ARGV[1]) == 1 then
-  redis.pcall('PUBLISH', KEYS[1] .. ':released', redis.sha1hex(ARGV[1]))
+  source: `${ANNOUNCE_LUA}if redis.call('ZREM', KEYS[1], ARGV[1]) == 1 then
+  announce(KEYS[1], ':released', redis.sha1hex(ARGV[1]))
   return 1
 end
 return -1
 `,
-  sha1: 'c917bdd724d768fd527fe58a152878b41e7f5df1',
+  sha1: '02756f5a2e91cff4056a9ecec941a78d30bfb5df',
   late: 'self',
   parse: (reply) => verdictOf(reply, 'semaphore-release'),
 });

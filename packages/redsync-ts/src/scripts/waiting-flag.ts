@@ -1,3 +1,5 @@
+import { ANNOUNCE_LUA } from './announce.js';
+
 /**
  * The waiting flag, shared by the scripts: a waiter whose attempt found the lock taken sets it,
  * and the holder's release deletes it together with the lock key and publishes only when it was
@@ -22,12 +24,12 @@ end
  * releases (the DEL falls back to the lock key alone), and one without channel permissions too
  * (the PUBLISH goes through `redis.pcall`).
  */
-export const RELEASE_KEY_LUA = `local function release_key(key, value)
+export const RELEASE_KEY_LUA = `${ANNOUNCE_LUA}local function release_key(key, value)
   local flagged, deleted = pcall(redis.call, 'DEL', key, waiting_flag(key))
   if not flagged then
     redis.call('DEL', key)
   elseif deleted == 2 then
-    redis.pcall('PUBLISH', key .. ':released', redis.sha1hex(value))
+    announce(key, ':released', redis.sha1hex(value))
   end
 end
 `;

@@ -6,10 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Cluster } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { createCluster } from 'redis';
 import { LockError, Redsync, fromIoredis, fromNodeRedis, keySlot, lockKeysOf } from '../../src/index.js';
-import { companionKey } from '../../src/keys.js';
+import { companionKey, releaseChannelOf, shardChannelOf } from '../../src/keys.js';
 import { startCluster, type RedisCluster } from '../../src/testing/index.js';
 import { uniqueName, until } from '../support/cluster.js';
 
@@ -33,6 +33,26 @@ describe('Redis Cluster (ioredis Cluster, 3 masters with a replica each)', () =>
     const client = clusterClient(cluster);
     clients.push(client);
     return client;
+  };
+  /** Subscribers of `channel` on every running node: [sharded (SSUBSCRIBE), classic (SUBSCRIBE)]. */
+  const subscribers = async (channel: string): Promise<[number, number]> => {
+    const counts = await Promise.all(
+      cluster.servers.filter((server) => server.running).map(async (server) => {
+        const admin = new Redis({ path: server.socket });
+        try {
+          const [sharded, classic] = await Promise.all([admin.call('PUBSUB', 'SHARDNUMSUB', channel), admin.call('PUBSUB', 'NUMSUB', channel)]);
+          return [Number((sharded as unknown[])[1]), Number((classic as unknown[])[1])];
+        } finally {
+          admin.disconnect();
+        }
+      }),
+    );
+    return [counts.reduce((sum, [n]) => sum + (n ?? 0), 0), counts.reduce((sum, [, n]) => sum + (n ?? 0), 0)];
+  };
+  /** Waits until a waiter of `name` listens on its sharded release channel, and nobody classically. */
+  const shardedWaiter = async (name: string): Promise<void> => {
+    await until(async () => (await subscribers(shardChannelOf(name, ':released')))[0] === 1, 'the waiter subscribed with SSUBSCRIBE');
+    assert.deepEqual(await subscribers(releaseChannelOf(name)), [0, 0], 'no classic subscription (it would be broadcast to every node)');
   };
 
   test('the kit: 3 masters serve every slot, each with a replica', async () => {
@@ -73,6 +93,7 @@ describe('Redis Cluster (ioredis Cluster, 3 masters with a replica each)', () =>
     const first = await a.mutex(name, { ttl: 60_000, fencing: true }).acquire();
     assert.equal(await b.mutex(name).tryAcquire(), null);
     const waiting = b.mutex(name, { ttl: 60_000, fencing: true }).acquire({ timeout: 20_000 });
+    await shardedWaiter(name);
     await first.release();
     const second = await waiting; // a 60 s ttl and a 20 s timeout: only the release message is this fast
     assert.ok((second.fence ?? 0) > (first.fence ?? 0));
@@ -92,8 +113,9 @@ describe('Redis Cluster (ioredis Cluster, 3 masters with a replica each)', () =>
       const first = await a.mutex(name, { ttl: 60_000 }).acquire();
       assert.equal(await b.mutex(name).tryAcquire(), null, 'an ioredis Cluster client sees the node-redis lock');
       const waiting = a.mutex(name, { ttl: 60_000 }).acquire({ timeout: 20_000 });
+      await shardedWaiter(name);
       await first.release();
-      await (await waiting).release();
+      await (await waiting).release(); // a 60 s ttl and a 20 s timeout: only the release message is this fast
       await Promise.all([a.close(), b.close()]);
     } finally {
       await node.close();
