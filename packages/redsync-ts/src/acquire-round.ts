@@ -2,6 +2,7 @@ import { nodeAt, shorterHolderTtl, type LockContext, type TimedRound } from './l
 import { runRound, type AnswerVerdict, type QuorumRound, type RoundSpec } from './quorum.js';
 import { runScript } from './script.js';
 import { lockReclaim } from './scripts/index.js';
+import { confirmingReplicas } from './replicas.js';
 import { monotonicNow, validUntil } from './validity.js';
 
 /**
@@ -60,6 +61,9 @@ const RECLAIM: RoundSpec<Attempt<unknown>> = {
   interpret: (verdict) => verdict as AnswerVerdict,
 };
 
+const SET_NX_REPLICATED = confirmingReplicas(SET_NX);
+const RECLAIM_REPLICATED = confirmingReplicas(RECLAIM);
+
 function settle<T>(round: QuorumRound, attempt: Attempt<T>): T | PromiseLike<T> {
   attempt.round = round;
   attempt.over = true;
@@ -82,5 +86,6 @@ export function acquireRound<T = TimedRound>(
   const attempt = new Attempt<T>(ctx, value, finish);
   // The attempt's start doubles as the deadline's, when it was read off the deadlines' own clock.
   const startedAt = ctx.clock === monotonicNow ? attempt.start : undefined;
-  return runRound<T, Attempt<T>>(ctx.order, retry ? RECLAIM : SET_NX, ctx.settleRound, settle, attempt, startedAt);
+  const spec = ctx.options.waitReplicas === 0 ? (retry ? RECLAIM : SET_NX) : retry ? RECLAIM_REPLICATED : SET_NX_REPLICATED;
+  return runRound<T, Attempt<T>>(ctx.order, spec, ctx.settleRound, settle, attempt, startedAt);
 }

@@ -6,6 +6,7 @@ import { OptionCache } from './option-cache.js';
 import type { MutexOptions, ResolvedMutexOptions } from './options.js';
 import { quorumOf } from './quorum.js';
 import type { ReleaseNotifier } from './release-notifier.js';
+import { checkReplicaNodes } from './replicas.js';
 import { checkName } from './validate.js';
 import { monotonicNow } from './validity.js';
 
@@ -86,6 +87,7 @@ export class LockContexts {
   #profileFor(resolved: ResolvedMutexOptions): LockProfile {
     const cached = resolved.shufflePools ? undefined : this.#profiles.get(resolved);
     if (cached !== undefined) return cached;
+    checkReplicaNodes({ nodes: this.#nodes, options: resolved }, 'options');
     const shared = {
       ttlArg: String(resolved.ttl),
       nodes: this.#nodes,

@@ -12,6 +12,7 @@ export type LockErrorCode =
   | 'LOCK_RELEASED'
   | 'REDIS_CONFIG'
   | 'EVICTING_NODE'
+  | 'REPLICAS_NOT_CONFIRMED'
   | 'NODE_ERROR';
 
 /**

@@ -3,6 +3,7 @@ import { isWon, scriptCallSpec, shorterHolderTtl, type LockContext, type ScriptC
 import { runRound, type QuorumRound } from './quorum.js';
 import { fenceCommit, lockAcquireFenced } from './scripts/index.js';
 import type { FencedAcquireReply } from './scripts/lock-acquire-fenced.js';
+import { confirmingReplicas } from './replicas.js';
 import { validUntil } from './validity.js';
 
 /**
@@ -23,7 +24,7 @@ export async function fencedAcquireRound(ctx: LockContext, value: string): Promi
   const { ttl, driftFactor } = ctx.options;
   const keys = [ctx.key, fenceKeyOf(ctx.key)];
   const take: FencedTake = { ctx, keys, args: [value, ctx.ttlArg], token: 0, holderTtl: undefined };
-  const round = await runRound<QuorumRound, FencedTake>(ctx.order, TAKE, ctx.settleRound, undefined, take);
+  const round = await runRound<QuorumRound, FencedTake>(ctx.order, ctx.options.waitReplicas === 0 ? TAKE : TAKE_REPLICATED, ctx.settleRound, undefined, take);
   // The token is fixed when the round settles: replies from stragglers still update `take` later,
   // and must not raise the token above what round 2 commits.
   const chosen = take.token;
@@ -49,5 +50,7 @@ const TAKE = scriptCallSpec<FencedTake, FencedAcquireReply>(lockAcquireFenced, (
   take.token = Math.max(take.token, reply.counter);
   return 'ok';
 });
+
+const TAKE_REPLICATED = confirmingReplicas(TAKE);
 
 const COMMIT = scriptCallSpec(fenceCommit);

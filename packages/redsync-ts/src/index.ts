@@ -18,6 +18,7 @@ export { FairLock } from './fair/fair-lock.js';
 export type { FairLockOptions } from './fair/options.js';
 export type { MultiLockOptions } from './multilock/options.js';
 export { keySlot } from './slots.js';
+export { ReplicasNotConfirmedError } from './replicas.js';
 export { maxHolders, planSemaphore, type SemaphoreMode, type SemaphorePlan } from './semaphore/plan.js';
 export type { LockedWork, WithLockOptions } from './with-lock.js';
 export { fencedSet } from './fenced-set.js';

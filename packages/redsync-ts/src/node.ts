@@ -37,6 +37,12 @@ export interface RedisNode {
    * one hash slot. A multi-lock then takes its keys one slot after another (see multilock/).
    */
   readonly cluster?: boolean;
+  /**
+   * Optional: `WAIT replicas timeout` on the connection that wrote `key` (in a Cluster, the
+   * key's master); resolves to the number of replicas that acknowledged. Needed only for the
+   * `waitReplicas` option.
+   */
+  waitReplicas?(key: string, replicas: number, timeout: number): Promise<number>;
 }
 
 /** A subscriber connection to one node, opened by {@link RedisNode.listen}. */

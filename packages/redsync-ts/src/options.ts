@@ -106,6 +106,17 @@ export interface MutexOptions {
    * @default false
    */
   readonly fencing?: boolean;
+  /**
+   * Count a node's vote for an acquisition only once this many of its replicas acknowledged the
+   * write (`WAIT n timeout` after the winning SET, to the key's master; Redisson's
+   * `checkLockSyncedSlaves`). It narrows the window in which a master that dies right after the
+   * SET is replaced by a replica without the lock; it is not consensus (docs/topologies.md). One
+   * more round trip per won node; a node whose replicas do not confirm within half the per-node
+   * timeout counts as failed (`ReplicasNotConfirmedError` as the cause). 0 turns it off. Needs
+   * adapters that can send WAIT (`fromIoredis`, `fromNodeRedis`).
+   * @default 0
+   */
+  readonly waitReplicas?: number;
 }
 
 /** Options with every default applied, validated and frozen. */
@@ -123,6 +134,7 @@ export interface ResolvedMutexOptions {
   readonly autoExtendFactor: number;
   readonly maxHold: number;
   readonly fencing: boolean;
+  readonly waitReplicas: number;
 }
 
 /** The random wait redsync uses between attempts: uniform in [50, 250) ms. */
@@ -171,6 +183,7 @@ export const MUTEX_DEFAULTS: ResolvedMutexOptions = Object.freeze({
   autoExtendFactor: 1 / 3,
   maxHold: 600_000,
   fencing: false,
+  waitReplicas: 0,
 });
 
 /** The names of every mutex option, for rejecting unknown ones. */
@@ -207,6 +220,7 @@ export function resolveMutexOptions(
     autoExtendFactor: checkOpenFraction(`${label}.autoExtendFactor`, pick('autoExtendFactor')),
     maxHold: checkMaxHold(`${label}.maxHold`, pick('maxHold')),
     fencing: checkBoolean(`${label}.fencing`, pick('fencing')),
+    waitReplicas: checkInteger(`${label}.waitReplicas`, pick('waitReplicas'), 0, 1000),
   });
 }
 

@@ -37,8 +37,37 @@ export function fromIoredis(client: IoredisClient): RedisNode {
   const get = (client as { get?: unknown }).get;
   if (typeof get === 'function') node.get = (key) => (get as (key: string) => Promise<string | null>).call(client, key);
   if ((client as { isCluster?: unknown }).isCluster === true) node.cluster = true;
+  const waitReplicas = ioredisWait(client, node.cluster === true);
+  if (waitReplicas !== undefined) node.waitReplicas = waitReplicas;
   const listen = ioredisListen(client);
   return listen === undefined ? node : { ...node, listen };
+}
+
+interface IoredisPipeline {
+  pttl(key: string): IoredisPipeline;
+  call(command: string, ...args: string[]): IoredisPipeline;
+  exec(): Promise<[Error | null, unknown][] | null>;
+}
+
+/**
+ * WAIT on the connection that wrote the key. A Cluster sends a keyless command to any node, so
+ * there WAIT rides in a pipeline behind a PTTL of the key: ioredis sends a pipeline to the key's
+ * master, over the connection its SET used.
+ */
+function ioredisWait(client: object, cluster: boolean): RedisNode['waitReplicas'] {
+  if (cluster) {
+    const pipeline = (client as { pipeline?: unknown }).pipeline;
+    if (typeof pipeline !== 'function') return undefined;
+    return async (key, replicas, timeout) => {
+      const results = await (pipeline as () => IoredisPipeline).call(client).pttl(key).call('WAIT', String(replicas), String(timeout)).exec();
+      const [error, count] = results?.[1] ?? [new Error('WAIT got no reply'), 0];
+      if (error !== null) throw error;
+      return Number(count);
+    };
+  }
+  const call = (client as { call?: unknown }).call;
+  if (typeof call !== 'function') return undefined;
+  return async (_key, replicas, timeout) => Number(await (call as (...args: string[]) => Promise<unknown>).call(client, 'WAIT', String(replicas), String(timeout)));
 }
 
 /** The hot scripts (release, extend, reclaim) have one key and one or two arguments: no spread. */

@@ -43,6 +43,15 @@ export function fromNodeRedis(client: NodeRedisClient): RedisNode {
   if (typeof get === 'function') node.get = (key) => (get as (key: string) => Promise<string | null>).call(client, key);
   // Only node-redis's cluster client has `masters` (its list of master nodes).
   if (Array.isArray((client as { masters?: unknown }).masters)) node.cluster = true;
+  const sendCommand = (client as { sendCommand?: unknown }).sendCommand;
+  if (typeof sendCommand === 'function') {
+    // A cluster's sendCommand takes the key that routes it (WAIT has none), a client's only the words.
+    const send = sendCommand as (...args: unknown[]) => Promise<unknown>;
+    node.waitReplicas = async (key, replicas, timeout) => {
+      const words = ['WAIT', String(replicas), String(timeout)];
+      return Number(await (node.cluster === true ? send.call(client, key, false, words) : send.call(client, words)));
+    };
+  }
   const listen = nodeRedisListen(client, node.cluster === true);
   return listen === undefined ? node : { ...node, listen };
 }

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Cluster, Redis } from 'ioredis';
 import { createCluster } from 'redis';
-import { LockError, Redsync, fromIoredis, fromNodeRedis, keySlot, lockKeysOf } from '../../src/index.js';
+import { LockError, LockNotAcquiredError, Redsync, ReplicasNotConfirmedError, fromIoredis, fromNodeRedis, keySlot, lockKeysOf, type RedisNode } from '../../src/index.js';
 import { companionKey, releaseChannelOf, shardChannelOf } from '../../src/keys.js';
 import { startCluster, type RedisCluster } from '../../src/testing/index.js';
 import { uniqueName, until } from '../support/cluster.js';
@@ -27,8 +27,28 @@ describe('Redis Cluster (ioredis Cluster, 3 masters with a replica each)', () =>
   });
   after(async () => {
     for (const client of clients) client.disconnect();
+    await Promise.all(nodeRedisClusters.map((client) => client.close().catch(() => undefined)));
     await cluster.stop();
   });
+  const nodeRedisClusters: { close(): Promise<unknown> }[] = [];
+  /** A connected node-redis cluster client as a node, closed after the file. */
+  const fromNodeRedisCluster = async (): Promise<RedisNode> => {
+    const client = createCluster({ rootNodes: cluster.addresses.map(({ host, port }) => ({ url: `redis://${host}:${String(port)}` })) });
+    client.on('error', () => undefined);
+    await client.connect();
+    nodeRedisClusters.push(client);
+    return fromNodeRedis(client);
+  };
+  /** One command to one server, over its unix socket. */
+  const ask = async (server: RedisCluster['servers'][number], ...args: string[]): Promise<unknown> => {
+    const admin = new Redis({ path: server.socket });
+    try {
+      await admin.call('READONLY'); // a replica answers reads of its master's slots only when asked so
+      return await admin.call(...(args as [string, ...string[]]));
+    } finally {
+      admin.disconnect();
+    }
+  };
   const open = (): Cluster => {
     const client = clusterClient(cluster);
     clients.push(client);
@@ -121,6 +141,41 @@ describe('Redis Cluster (ioredis Cluster, 3 masters with a replica each)', () =>
       await node.close();
     }
   });
+
+  /** The first ReplicasNotConfirmedError among a failed acquisition's node failures. */
+  const replicaFailure = (error: unknown): ReplicasNotConfirmedError | undefined => {
+    if (!(error instanceof LockNotAcquiredError)) return undefined;
+    return error.outcomes.map((outcome) => outcome.error?.cause).find((cause) => cause instanceof ReplicasNotConfirmedError);
+  };
+
+  for (const [client, node] of [
+    ['ioredis Cluster', () => fromIoredis(open())],
+    ['node-redis createCluster', () => fromNodeRedisCluster()],
+  ] as const) {
+    test(`waitReplicas (${client}): a vote counts once the key's replica has the write; a stopped replica makes the acquisition fail typed, and leaves no key`, async () => {
+      const target: RedisNode = await node();
+      const rs = new Redsync([target], { ttl: 10_000, tries: 1, waitReplicas: 1 });
+      const name = uniqueName('replicated');
+      const held = await rs.mutex(name).acquire();
+      const master = await cluster.masterOf(keySlot(name));
+      const [replica] = await cluster.replicasOf(master);
+      assert.ok(replica !== undefined);
+      assert.equal(await ask(replica, 'GET', name), held.value, 'the replica had the lock when the acquisition returned');
+      await held.release();
+      replica.pause(); // SIGSTOP: it acknowledges nothing, so WAIT on the right connection must come up short
+      try {
+        const error = await rs.mutex(name).acquire().catch((e: unknown) => e);
+        const cause = replicaFailure(error);
+        assert.ok(cause !== undefined, `a typed cause, got ${String(error)}`);
+        assert.equal(cause.confirmed, 0);
+        assert.equal(await ask(master, 'EXISTS', name), 0, "the failed attempt's clean-up deleted the key");
+      } finally {
+        replica.resume();
+      }
+      await cluster.waitUntilOk();
+      await rs.close();
+    });
+  }
 
   test('200 renewing locks across the slots stay held past 3 ttls, renewed one extend-many per slot', async () => {
     // A short ttl makes 3 ttls quick; the per-node deadline is widened so that 200 releases at

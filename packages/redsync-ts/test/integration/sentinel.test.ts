@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { LockLostError, Redsync, fromIoredis, isLockError } from '../../src/index.js';
+import { LockLostError, LockNotAcquiredError, Redsync, ReplicasNotConfirmedError, fromIoredis, isLockError } from '../../src/index.js';
 import { startSentinel, type RedisSentinel } from '../../src/testing/index.js';
 import { aborted, uniqueName, until } from '../support/cluster.js';
 
@@ -37,6 +37,29 @@ describe('Sentinel (ioredis, a master, 2 replicas, 3 sentinels)', () => {
     await first.release();
     await (await waiting).release(); // a 60 s ttl and a 20 s timeout: only the release message is this fast
     await Promise.all([a.close(), b.close()]);
+  });
+
+  test('waitReplicas: with one of two replicas stopped, 1 is met (that replica has the key) and 2 fails typed', async () => {
+    const rs = new Redsync([fromIoredis(open())], { ttl: 10_000, tries: 1 });
+    const name = uniqueName('sentinel-replicated');
+    const master = await deployment.master();
+    const [stopped, live] = deployment.servers.filter((server) => server !== master && server.running);
+    assert.ok(stopped !== undefined && live !== undefined);
+    stopped.pause(); // SIGSTOP: it acknowledges nothing
+    try {
+      const error = await rs.mutex(name, { waitReplicas: 2 }).acquire().catch((e: unknown) => e);
+      assert.ok(error instanceof LockNotAcquiredError);
+      const cause = error.outcomes[0]?.error?.cause;
+      assert.ok(cause instanceof ReplicasNotConfirmedError && cause.confirmed === 1 && cause.wanted === 2, String(cause));
+      const lock = await rs.mutex(name, { waitReplicas: 1 }).acquire();
+      const probe = new Redis({ path: live.socket });
+      assert.equal(await probe.get(name), lock.value, 'the acknowledging replica has the key');
+      probe.disconnect();
+      assert.equal(await lock.release(), true);
+    } finally {
+      stopped.resume();
+    }
+    await rs.close();
   });
 
   test('the master crashes mid-hold: the sentinels promote a replica, and the holder keeps its lock or learns it lost it', async (t) => {

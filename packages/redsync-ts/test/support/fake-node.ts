@@ -58,6 +58,10 @@ export function fakeNode(behavior: Behavior): FakeNode {
     eval() {
       return Promise.reject(new Error('fake nodes always have the script cached'));
     },
+    waitReplicas(_key, replicas) {
+      calls.other += 1;
+      return answer(replicas, 0);
+    },
   };
   return node;
 }

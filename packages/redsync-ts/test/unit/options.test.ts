@@ -29,6 +29,7 @@ const validity: Record<keyof MutexOptions, (v: unknown) => boolean> = {
   autoExtendFactor: (v) => typeof v === 'number' && Number.isFinite(v) && v > 0 && v < 1,
   maxHold: (v) => v === Infinity || (Number.isSafeInteger(v) && (v as number) >= 1),
   fencing: (v) => typeof v === 'boolean',
+  waitReplicas: (v) => Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= 1000,
 };
 
 function rejectsNaming(fn: () => unknown, name: string): void {
@@ -36,6 +37,11 @@ function rejectsNaming(fn: () => unknown, name: string): void {
 }
 
 describe('option validation (before any I/O)', () => {
+  test('waitReplicas on a node that cannot send WAIT is a TypeError naming the option', () => {
+    const { waitReplicas: _, ...blind } = fakeNode('ok');
+    assert.throws(() => new Redsync([blind]).mutex('n', { waitReplicas: 1 }), (e: unknown) => e instanceof TypeError && e.message.includes('options.waitReplicas'));
+    assert.ok(new Redsync([blind]).mutex('n', { waitReplicas: 0 }));
+  });
   for (const [option, isValid] of Object.entries(validity)) {
     test(`${option}: every invalid value throws TypeError/RangeError naming it; valid ones are accepted`, () => {
       const node = fakeNode('ok');
