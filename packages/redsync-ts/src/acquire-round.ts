@@ -2,6 +2,7 @@ import { nodeAt, shorterHolderTtl, type LockContext, type TimedRound } from './l
 import { runRound, type AnswerVerdict, type QuorumRound, type RoundSpec } from './quorum.js';
 import { runScript } from './script.js';
 import { lockReclaim } from './scripts/index.js';
+import type { ValueOwner } from './late-writes.js';
 import { confirmingReplicas } from './replicas.js';
 import { monotonicNow, validUntil } from './validity.js';
 
@@ -19,11 +20,17 @@ class Attempt<T> implements TimedRound {
   readonly ctx: LockContext;
   readonly value: string;
   readonly finish: ((result: TimedRound) => T | PromiseLike<T>) | undefined;
+  /** Hears of this value's writes that land after the round settled. */
+  readonly owner: ValueOwner | undefined;
+  /** The owner's sweep count when this attempt was sent. */
+  readonly sentAt: number;
 
-  constructor(ctx: LockContext, value: string, finish: ((result: TimedRound) => T | PromiseLike<T>) | undefined) {
+  constructor(ctx: LockContext, value: string, finish: ((result: TimedRound) => T | PromiseLike<T>) | undefined, owner: ValueOwner | undefined) {
     this.ctx = ctx;
     this.value = value;
     this.finish = finish;
+    this.owner = owner;
+    this.sentAt = owner === undefined ? 0 : owner.sweeps;
     this.start = ctx.clock();
     const { options } = ctx;
     this.validUntil = validUntil(this.start, options.ttl, options.driftFactor);
@@ -53,12 +60,18 @@ function reclaimOn(attempt: Attempt<unknown>, node: number): Promise<AnswerVerdi
 const SET_NX: RoundSpec<Attempt<unknown>> = {
   send: (node, attempt) => nodeAt(attempt.ctx, node).setNX(attempt.ctx.key, attempt.value, attempt.ctx.options.ttl),
   interpret: (reply, node, attempt) => (reply === 'OK' ? 'ok' : reclaimOn(attempt, node)),
+  late: (reply, _node, attempt) => {
+    if (reply === 'OK') attempt.owner?.landed(attempt.ctx, attempt.sentAt);
+  },
 };
 
 /** A retry expects a holder: the reclaim script straight away (it also tries the `SET NX`). */
 const RECLAIM: RoundSpec<Attempt<unknown>> = {
   send: (node, attempt) => reclaimOn(attempt, node),
   interpret: (verdict) => verdict as AnswerVerdict,
+  late: (verdict, _node, attempt) => {
+    if (verdict === 'ok') attempt.owner?.landed(attempt.ctx, attempt.sentAt);
+  },
 };
 
 const SET_NX_REPLICATED = confirmingReplicas(SET_NX);
@@ -82,8 +95,9 @@ export function acquireRound<T = TimedRound>(
   value: string,
   finish?: (result: TimedRound) => T | PromiseLike<T>,
   retry = false,
+  owner?: ValueOwner,
 ): Promise<T> {
-  const attempt = new Attempt<T>(ctx, value, finish);
+  const attempt = new Attempt<T>(ctx, value, finish, owner);
   // The attempt's start doubles as the deadline's, when it was read off the deadlines' own clock.
   const startedAt = ctx.clock === monotonicNow ? attempt.start : undefined;
   const spec = ctx.options.waitReplicas === 0 ? (retry ? RECLAIM : SET_NX) : retry ? RECLAIM_REPLICATED : SET_NX_REPLICATED;

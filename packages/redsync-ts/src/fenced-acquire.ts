@@ -1,6 +1,7 @@
 import { fenceKeyOf } from './keys.js';
 import { isWon, scriptCallSpec, shorterHolderTtl, type LockContext, type ScriptCall, type TimedRound } from './lock-ops.js';
-import { runRound, type QuorumRound } from './quorum.js';
+import type { ValueOwner } from './late-writes.js';
+import { runRound, type QuorumRound, type RoundSpec } from './quorum.js';
 import { fenceCommit, lockAcquireFenced } from './scripts/index.js';
 import type { FencedAcquireReply } from './scripts/lock-acquire-fenced.js';
 import { confirmingReplicas } from './replicas.js';
@@ -19,11 +20,11 @@ import { validUntil } from './validity.js';
  *
  * Caveat: a node that restarts without persistence loses its counter, as it loses the lock.
  */
-export async function fencedAcquireRound(ctx: LockContext, value: string): Promise<TimedRound> {
+export async function fencedAcquireRound(ctx: LockContext, value: string, owner?: ValueOwner): Promise<TimedRound> {
   const start = ctx.clock();
   const { ttl, driftFactor } = ctx.options;
   const keys = [ctx.key, fenceKeyOf(ctx.key)];
-  const take: FencedTake = { ctx, keys, args: [value, ctx.ttlArg], token: 0, holderTtl: undefined };
+  const take: FencedTake = { ctx, keys, args: [value, ctx.ttlArg], token: 0, holderTtl: undefined, owner, sentAt: owner === undefined ? 0 : owner.sweeps };
   const round = await runRound<QuorumRound, FencedTake>(ctx.order, ctx.options.waitReplicas === 0 ? TAKE : TAKE_REPLICATED, ctx.settleRound, undefined, take);
   // The token is fixed when the round settles: replies from stragglers still update `take` later,
   // and must not raise the token above what round 2 commits.
@@ -40,16 +41,31 @@ export async function fencedAcquireRound(ctx: LockContext, value: string): Promi
 interface FencedTake extends ScriptCall {
   token: number;
   holderTtl: number | undefined;
+  /** Hears of this value's writes that land after the round settled (late-writes.ts). */
+  readonly owner: ValueOwner | undefined;
+  /** The owner's sweep count when the round was sent. */
+  readonly sentAt: number;
 }
 
-const TAKE = scriptCallSpec<FencedTake, FencedAcquireReply>(lockAcquireFenced, (reply, take) => {
-  if (!reply.acquired) {
-    take.holderTtl = shorterHolderTtl(take.holderTtl, reply.ttl);
-    return 'taken';
-  }
-  take.token = Math.max(take.token, reply.counter);
-  return 'ok';
-});
+const TAKE: RoundSpec<FencedTake> = {
+  ...scriptCallSpec<FencedTake, FencedAcquireReply>(lockAcquireFenced, (reply, take) => {
+    if (!reply.acquired) {
+      take.holderTtl = shorterHolderTtl(take.holderTtl, reply.ttl);
+      return 'taken';
+    }
+    take.token = Math.max(take.token, reply.counter);
+    return 'ok';
+  }),
+  late: (reply, _node, take) => {
+    let acquired = false;
+    try {
+      acquired = lockAcquireFenced.parse(reply).acquired;
+    } catch {
+      // an unreadable late reply: nothing known to have landed
+    }
+    if (acquired) take.owner?.landed(take.ctx, take.sentAt);
+  },
+};
 
 const TAKE_REPLICATED = confirmingReplicas(TAKE);
 

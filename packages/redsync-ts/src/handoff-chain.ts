@@ -4,6 +4,7 @@
  * publishes nothing), so a chain of handoffs keeps them waiting: it is bounded by count and by
  * time, and a release heard from Redis starts a new one.
  */
+import type { ValueOwner } from './late-writes.js';
 import type { LockContext } from './lock-ops.js';
 
 /** Consecutive handoffs within a process before a release must go through Redis again. */
@@ -38,6 +39,8 @@ export interface HandedLock {
   readonly validUntil: number;
   /** Clock reading when the waiter's hold began (the start of the transfer round, or the pass). */
   readonly start: number;
+  /** A lock passed on as it was: its value's owner, which the next holder's lock carries on. */
+  readonly owner?: ValueOwner | undefined;
 }
 
 /** A waiter set aside for a handoff: it sleeps until `deliver` says how the handoff went. */

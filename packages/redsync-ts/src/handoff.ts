@@ -3,6 +3,7 @@ import { runRound, type QuorumRound } from './quorum.js';
 import { lockTransfer } from './scripts/index.js';
 import { validUntil as validityEnd } from './validity.js';
 import type { HandoffOffer, Reservation } from './handoff-chain.js';
+import type { ValueOwner } from './late-writes.js';
 
 const TRANSFER = scriptCallSpec(lockTransfer);
 
@@ -31,9 +32,9 @@ export function reserveWaiter(ctx: LockContext): Reservation | undefined {
  * never left the library (`'passed'`; `'gone'` when the waiter went away meanwhile, and the lock
  * must be released instead); otherwise it must be transferred through Redis (`'transfer'`).
  */
-export function passOn(reservation: Reservation, value: string, validUntil: number, exposed: boolean, now: number): 'passed' | 'gone' | 'transfer' {
+export function passOn(reservation: Reservation, value: string, validUntil: number, exposed: boolean, now: number, owner?: ValueOwner): 'passed' | 'gone' | 'transfer' {
   if (exposed || !mayPassOn(validUntil - now, reservation.offer)) return 'transfer';
-  return reservation.deliver({ value, validUntil, start: now }) ? 'passed' : 'gone';
+  return reservation.deliver({ value, validUntil, start: now, owner }) ? 'passed' : 'gone';
 }
 
 /**

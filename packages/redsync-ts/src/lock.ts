@@ -2,6 +2,7 @@ import { LockLostError, LockReleasedError } from './errors.js';
 import { Lease, type LeaseOwner } from './lease.js';
 import { leaseKeeper } from './lease-keeper.js';
 import { handOff, passOn, reserveWaiter } from './handoff.js';
+import type { ValueOwner } from './late-writes.js';
 import { extendFailure, extendRound, isWon, releaseRound, throwIfUndecided, type LockContext } from './lock-ops.js';
 import { defaultGenValue } from './options.js';
 import { lockChannels, lostChannel, traceContext, traced } from './tracing.js';
@@ -30,6 +31,8 @@ export class Lock implements AsyncDisposable, LeaseOwner {
    * read, adopted from elsewhere, or made by a user's `genValue` (which may have kept a copy).
    */
   #exposed: boolean;
+  /** Hears of this value's writes that land late (late-writes.ts); none for an adopted lock. */
+  readonly #owner: ValueOwner | undefined;
 
   /**
    * @internal Built by `Mutex`; use `mutex.acquire()`, `tryAcquire()` or `adopt()`. Positional
@@ -37,9 +40,11 @@ export class Lock implements AsyncDisposable, LeaseOwner {
    * @param fence the fencing token, when the mutex hands them out
    * @param autoExtend renew it until release, loss or `maxHold`
    * @param acquiredAt clock reading when the winning attempt started (for `maxHold`)
+   * @param owner the value's owner, retired when the hold ends
    */
-  constructor(ctx: LockContext, value: string, validUntil: number, fence?: number, autoExtend = false, acquiredAt?: number) {
+  constructor(ctx: LockContext, value: string, validUntil: number, fence?: number, autoExtend = false, acquiredAt?: number, owner?: ValueOwner) {
     this.#ctx = ctx;
+    this.#owner = owner;
     this.#value = value;
     this.#validUntil = validUntil;
     this.#fence = fence;
@@ -177,18 +182,23 @@ export class Lock implements AsyncDisposable, LeaseOwner {
       this.#lease = undefined;
       const ctx = this.#ctx;
       const reservation = this.#lost === undefined ? reserveWaiter(ctx) : undefined;
-      const handover = reservation === undefined ? 'none' : passOn(reservation, this.#value, this.#validUntil, this.#exposed, ctx.clock());
+      const handover = reservation === undefined ? 'none' : passOn(reservation, this.#value, this.#validUntil, this.#exposed, ctx.clock(), this.#owner);
       if (handover === 'passed') {
         // A renewal in flight only extends the value the next holder now has: not waited for.
         if (lease !== undefined) void leaseKeeper.forget(lease);
         return Promise.resolve(this.#markReleased(true));
       }
+      this.#owner?.sweep();
       const quiet = this.#quiesce(lease);
       if (handover === 'transfer' && reservation !== undefined) {
         const handing = quiet === undefined ? handOff(ctx, this.#value, reservation) : quiet.then(() => handOff(ctx, this.#value, reservation));
         this.#releasing = handing.then(
-          (released) => this.#markReleased(released),
+          (released) => {
+            this.#owner?.retire();
+            return this.#markReleased(released);
+          },
           (error: unknown) => {
+            this.#owner?.retire();
             this.#releasing = undefined;
             throw error;
           },
@@ -247,6 +257,7 @@ export class Lock implements AsyncDisposable, LeaseOwner {
   lost(error: LockLostError): void {
     if (this.#lost !== undefined || this.#released) return;
     this.#lost = error;
+    this.#owner?.retire();
     if (lostChannel.hasSubscribers) lostChannel.publish({ name: this.#ctx.name, reason: error.reason });
     this.#validUntil = this.validUntil; // keep what the cohort last confirmed: validUntil never goes back
     this.#lease = undefined;
@@ -255,6 +266,8 @@ export class Lock implements AsyncDisposable, LeaseOwner {
 
   #afterRelease(round: QuorumRound): boolean {
     this.#releasing = undefined;
+    // Only now: a reap of late writes racing the release round would take its votes away.
+    this.#owner?.retire();
     throwIfUndecided(this.#ctx, round);
     const released = this.#markReleased(round.ok >= this.#ctx.quorum);
     this.#ctx.notifier?.released(this.#ctx.key, this.#value);

@@ -5,6 +5,7 @@ import { Lock } from './lock.js';
 import { acquireRound } from './acquire-round.js';
 import { cleanUpRound, isWon, releaseRound, type LockContext, type TimedRound } from './lock-ops.js';
 import { fencedAcquireRound } from './fenced-acquire.js';
+import { ValueOwner } from './late-writes.js';
 import type { Turn } from './wait-line.js';
 import { checkDelay, checkName, describeValue } from './validate.js';
 import { lockChannels, lockSummary, traceContext, traced } from './tracing.js';
@@ -48,47 +49,47 @@ export class Mutex {
 
   #acquire(options?: AcquireOptions): Promise<Lock> {
     let call: Call;
-    let value: string;
+    let own: ValueOwner;
     try {
       call = readCall(options, 'acquire', this.#ctx);
       call.signal?.throwIfAborted();
-      value = this.#newValue();
+      own = new ValueOwner(this.#newValue());
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
     // The eviction check: nothing to wait for once it passed, or with onEvictingNode 'warn'.
     const admitted = this.#ctx.eviction?.admit();
-    return admitted === undefined ? this.#begin(value, call) : admitted.then(() => this.#begin(value, call));
+    return admitted === undefined ? this.#begin(own, call) : admitted.then(() => this.#begin(own, call));
   }
 
-  #begin(value: string, call: Call): Promise<Lock> {
+  #begin(own: ValueOwner, call: Call): Promise<Lock> {
     // No barging: while callers of this process wait for this key, a newcomer queues behind them
     // (it would otherwise often beat the waiter that a release just woke).
-    if (this.#ctx.options.tries > 1 && this.#ctx.notifier?.queued(this.#ctx.key) === true) return this.#retry(value, call, undefined);
+    if (this.#ctx.options.tries > 1 && this.#ctx.notifier?.queued(this.#ctx.key) === true) return this.#retry(own, call, undefined);
     // The uncontended case is one round: keep it free of extra async frames and promise hops.
-    const finish = (first: TimedRound): Lock | Promise<Lock> => this.#lockOrRetry(value, call, first);
-    return this.#round(value, finish);
+    const finish = (first: TimedRound): Lock | Promise<Lock> => this.#lockOrRetry(own, call, first);
+    return this.#round(own, finish);
   }
 
   /** One acquisition attempt, fenced or not; `finish` runs inside the round's resolution. */
-  #round(value: string, finish?: undefined, retry?: boolean): Promise<TimedRound>;
-  #round<T>(value: string, finish: (round: TimedRound) => T | PromiseLike<T>): Promise<T>;
-  #round<T>(value: string, finish?: (round: TimedRound) => T | PromiseLike<T>, retry = false): Promise<T | TimedRound> {
+  #round(own: ValueOwner, finish?: undefined, retry?: boolean): Promise<TimedRound>;
+  #round<T>(own: ValueOwner, finish: (round: TimedRound) => T | PromiseLike<T>): Promise<T>;
+  #round<T>(own: ValueOwner, finish?: (round: TimedRound) => T | PromiseLike<T>, retry = false): Promise<T | TimedRound> {
     if (this.#ctx.options.fencing) {
-      const round = fencedAcquireRound(this.#ctx, value);
+      const round = fencedAcquireRound(this.#ctx, own.value, own);
       return finish === undefined ? round : round.then(finish);
     }
-    return acquireRound<T | TimedRound>(this.#ctx, value, finish, retry);
+    return acquireRound<T | TimedRound>(this.#ctx, own.value, finish, retry, own);
   }
 
-  /** A lock won by an attempt, or handed over by a holder of this process (under `value`). */
-  #grant(value: string, call: Call, won: Pick<TimedRound, 'validUntil' | 'fence' | 'start'>): Lock {
-    return new Lock(this.#ctx, value, won.validUntil, won.fence, call.autoExtend, won.start);
+  /** A lock won by an attempt, or handed over by a holder of this process (under `own.value`). */
+  #grant(own: ValueOwner, call: Call, won: Pick<TimedRound, 'validUntil' | 'fence' | 'start'>): Lock {
+    return new Lock(this.#ctx, own.value, won.validUntil, won.fence, call.autoExtend, won.start, own);
   }
 
-  #lockOrRetry(value: string, call: Call, first: TimedRound): Lock | Promise<Lock> {
-    if (isWon(this.#ctx, first) && call.signal?.aborted !== true) return this.#grant(value, call, first);
-    return this.#retry(value, call, first);
+  #lockOrRetry(own: ValueOwner, call: Call, first: TimedRound): Lock | Promise<Lock> {
+    if (isWon(this.#ctx, first) && call.signal?.aborted !== true) return this.#grant(own, call, first);
+    return this.#retry(own, call, first);
   }
 
   /**
@@ -99,13 +100,13 @@ export class Mutex {
    * attempts the releases it heard led to. Without release notifications (or with `tries: 1`) it
    * polls at the retry delay and gives up after `tries` attempts.
    */
-  async #retry(value: string, call: Call, first: TimedRound | undefined): Promise<Lock> {
+  async #retry(own: ValueOwner, call: Call, first: TimedRound | undefined): Promise<Lock> {
     const { tries } = this.#ctx.options;
     const { signal } = call;
     // Joining before the clean-up round lets the subscription be confirmed while it runs.
     const turn = tries > 1 ? this.#ctx.notifier?.join(this.#ctx.key) : undefined;
     const patience = new Patience(tries, this.#ctx.options.retryDelay, this.#ctx.clock());
-    const waiting: Waiting = { call, value, turn, patience, holderUntil: Number.NEGATIVE_INFINITY, attempts: first === undefined ? 0 : 1, lastTry: false };
+    const waiting: Waiting = { call, own, turn, patience, holderUntil: Number.NEGATIVE_INFINITY, attempts: first === undefined ? 0 : 1, lastTry: false };
     try {
       let result = first;
       if (result !== undefined) await this.#afterLoss(waiting, result);
@@ -115,13 +116,16 @@ export class Mutex {
         if (woke === 'look') continue;
         if (this.#ctx.clock() >= call.deadline) throw timedOut(this.#ctx, call, result, waiting.attempts);
         waiting.attempts += 1;
-        result = await this.#round(value, undefined, true);
+        result = await this.#round(own, undefined, true);
         if (isWon(this.#ctx, result) && !signal?.aborted) {
           turn?.won(result.validUntil);
-          return this.#grant(value, call, result);
+          return this.#grant(own, call, result);
         }
         await this.#afterLoss(waiting, result);
       }
+    } catch (error) {
+      own.retire(); // given up: what lands late for this value is deleted
+      throw error;
     } finally {
       turn?.leave();
     }
@@ -132,7 +136,10 @@ export class Mutex {
    * @throws the give-up error when the tries ran out, `signal.reason`, or RedisConfigError.
    */
   async #afterLoss(waiting: Waiting, result: TimedRound): Promise<void> {
-    if (mayHaveLeftKeys(this.#ctx, result)) await cleanUpRound(this.#ctx, waiting.value);
+    if (mayHaveLeftKeys(this.#ctx, result)) {
+      waiting.own.sweep();
+      await cleanUpRound(this.#ctx, waiting.own.value);
+    }
     waiting.call.signal?.throwIfAborted();
     if (hasConfigurationProblem(result.round.outcomes)) throw new RedisConfigError(result.round.outcomes);
     // In a wait line, attempts follow events (a release heard, the holder's expiry), so their
@@ -165,15 +172,20 @@ export class Mutex {
       return 'attempt';
     }
     // Fenced locks are never handed over: each grant must draw its token in an attempt.
-    const offer = options.fencing ? undefined : { ctx: this.#ctx, value: waiting.value };
+    const offer = options.fencing ? undefined : { ctx: this.#ctx, value: waiting.own.value };
     const until = Math.min(call.deadline, patience.until(now));
     const woke = await turn.wait({ clock, poll, until, signal: call.signal, offer });
     if (typeof woke === 'string') return woke;
     // A holder of this process handed the lock over (see handoff.ts): it is ours already, under
     // our value or, when it was passed on as it was, under the holder's.
     turn.won(woke.validUntil);
-    if (!call.signal?.aborted) return this.#grant(woke.value, call, woke);
+    // Passed on as it was, the lock keeps the holder's value (and its owner): ours is done with.
+    const held = woke.owner ?? waiting.own;
+    if (held !== waiting.own) waiting.own.retire();
+    if (!call.signal?.aborted) return this.#grant(held, call, woke);
+    held.sweep();
     await releaseRound(this.#ctx, woke.value);
+    held.retire();
     call.signal.throwIfAborted();
     return 'look';
   }
@@ -193,11 +205,12 @@ export class Mutex {
   async #tryAcquire(options?: AcquireOptions): Promise<Lock | null> {
     const call = readCall(options, 'tryAcquire', this.#ctx);
     call.signal?.throwIfAborted();
-    const value = this.#newValue();
+    const own = new ValueOwner(this.#newValue());
     const admitted = this.#ctx.eviction?.admit();
     if (admitted !== undefined) await admitted;
-    const result = await this.#attempt(value, call);
+    const result = await this.#attempt(own, call);
     if (result instanceof Lock) return result;
+    own.retire(); // no lock: what lands late for this value is deleted
     const { round } = result;
     if (hasConfigurationProblem(round.outcomes)) throw new RedisConfigError(round.outcomes);
     const contended = round.taken > 0 && round.errors <= this.#ctx.nodes.length - this.#ctx.quorum;
@@ -218,10 +231,14 @@ export class Mutex {
   }
 
   /** One attempt; on failure the key is cleaned up on every node before this returns. */
-  async #attempt(value: string, call: Call): Promise<Lock | TimedRound> {
-    const result = await this.#round(value);
-    if (isWon(this.#ctx, result) && call.signal?.aborted !== true) return this.#grant(value, call, result);
-    if (mayHaveLeftKeys(this.#ctx, result)) await cleanUpRound(this.#ctx, value);
+  async #attempt(own: ValueOwner, call: Call): Promise<Lock | TimedRound> {
+    const result = await this.#round(own);
+    if (isWon(this.#ctx, result) && call.signal?.aborted !== true) return this.#grant(own, call, result);
+    if (mayHaveLeftKeys(this.#ctx, result)) {
+      own.sweep();
+      await cleanUpRound(this.#ctx, own.value);
+    }
+    if (call.signal?.aborted === true) own.retire();
     call.signal?.throwIfAborted();
     return result;
   }
@@ -238,7 +255,8 @@ export class Mutex {
 /** The state of one waiting `acquire()` across its attempts. */
 interface Waiting {
   readonly call: Call;
-  readonly value: string;
+  /** The call's value, and what lands late for it. */
+  readonly own: ValueOwner;
   readonly turn: Turn | undefined;
   readonly patience: Patience;
   /** Until when the holder's key lives, by the last reading (for polling without a wait line). */

@@ -39,6 +39,11 @@ export interface RoundSpec<S = undefined> {
    * outlive the operation's end may be sent (see `Script.late`).
    */
   fallback?(node: number, error: unknown, subject: S, late: boolean): Promise<unknown> | undefined;
+  /**
+   * A reply that came after the round settled, or after this node timed out: its verdict no
+   * longer counts, but a write it reports happened (see late-writes.ts). Must not throw.
+   */
+  late?(reply: unknown, node: number, subject: S): void;
 }
 
 /** How to run a round. */
@@ -186,8 +191,12 @@ class Round<T, S> implements QuorumRound, Deadline {
 
   #accept(node: number, reply: unknown): void {
     // A straggler's verdict no longer counts, and reading it may send more (the reclaim script
-    // after a failed SET NX), which could land after the clean-up or release that follows.
-    if (this.#settled) return;
+    // after a failed SET NX), which could land after the clean-up or release that follows. What
+    // it did still happened: the spec hears of it (a late SET is reaped, see late-writes.ts).
+    if (this.#settled || this.#verdicts[node] !== undefined) {
+      this.#spec.late?.(reply, node, this.#subject);
+      return;
+    }
     let verdict: AnswerVerdict | Promise<AnswerVerdict>;
     try {
       verdict = this.#spec.interpret(reply, node, this.#subject);
