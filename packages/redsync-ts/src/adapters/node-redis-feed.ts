@@ -22,10 +22,19 @@ interface NodeRedisSubscriber {
 
 const ignore = (): void => undefined;
 
-/** A feed for a node-redis client or cluster, or undefined when it cannot duplicate itself. */
+/** True for a node-redis Sentinel client (`createSentinel`), which follows the master itself. */
+export function isNodeRedisSentinel(client: object): boolean {
+  return typeof (client as { getMasterNode?: unknown }).getMasterNode === 'function' && typeof (client as { duplicate?: unknown }).duplicate !== 'function';
+}
+
+/**
+ * A feed for a node-redis client or cluster, or undefined when it cannot duplicate itself. A
+ * Sentinel client cannot, but keeps its own subscriber connection to the current master: the feed
+ * subscribes through it, and closing the feed unsubscribes (the client stays the user's).
+ */
 export function nodeRedisListen(client: object, cluster: boolean): Listen | undefined {
   const duplicate = (client as { duplicate?: unknown }).duplicate;
-  if (typeof duplicate !== 'function') return undefined;
+  if (typeof duplicate !== 'function') return isNodeRedisSentinel(client) ? sentinelListen(client as NodeRedisSubscriber) : undefined;
   // A cluster too old for sSubscribe could not hear the scripts' sharded announcements.
   if (cluster && typeof (client as { sSubscribe?: unknown }).sSubscribe !== 'function') return undefined;
   return (onMessage, onDown) => {
@@ -76,6 +85,31 @@ export function nodeRedisListen(client: object, cluster: boolean): Listen | unde
         } catch {
           // already closed or never opened: nothing left to close
         }
+      },
+    } satisfies ReleaseFeed;
+  };
+}
+
+/** The feed of a node-redis Sentinel client: its own subscriber connection, never closed by us. */
+function sentinelListen(client: NodeRedisSubscriber): Listen {
+  return (onMessage) => {
+    const channels = new Set<string>();
+    const listener: Listener = (message, channel) => {
+      onMessage(channel, message);
+    };
+    return {
+      subscribe: (channel) => {
+        channels.add(channel);
+        return client.subscribe(channel, listener).then(ignore);
+      },
+      unsubscribe: (channel) => {
+        channels.delete(channel);
+        return client.unsubscribe(channel, listener).then(ignore);
+      },
+      close: async () => {
+        const ours = [...channels];
+        channels.clear();
+        await Promise.all(ours.map((channel) => client.unsubscribe(channel, listener).catch(ignore)));
       },
     } satisfies ReleaseFeed;
   };

@@ -1,6 +1,6 @@
 import type { RedisNode } from '../node.js';
 import { describeValue, hasMethods } from '../validate.js';
-import { nodeRedisListen } from './node-redis-feed.js';
+import { isNodeRedisSentinel, nodeRedisListen } from './node-redis-feed.js';
 
 /** The script options node-redis takes for EVAL and EVALSHA. */
 export interface NodeRedisEvalOptions {
@@ -45,11 +45,13 @@ export function fromNodeRedis(client: NodeRedisClient): RedisNode {
   if (Array.isArray((client as { masters?: unknown }).masters)) node.cluster = true;
   const sendCommand = (client as { sendCommand?: unknown }).sendCommand;
   if (typeof sendCommand === 'function') {
-    // A cluster's sendCommand takes the key that routes it (WAIT has none), a client's only the words.
+    // A cluster's sendCommand takes the key that routes it (WAIT has none), a Sentinel client's
+    // whether it may go to a replica, a plain client's only the words.
     const send = sendCommand as (...args: unknown[]) => Promise<unknown>;
+    const sentinel = isNodeRedisSentinel(client);
     node.waitReplicas = async (key, replicas, timeout) => {
       const words = ['WAIT', String(replicas), String(timeout)];
-      return Number(await (node.cluster === true ? send.call(client, key, false, words) : send.call(client, words)));
+      return Number(await (node.cluster === true ? send.call(client, key, false, words) : sentinel ? send.call(client, false, words) : send.call(client, words)));
     };
   }
   const listen = nodeRedisListen(client, node.cluster === true);

@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { LockLostError, LockNotAcquiredError, Redsync, ReplicasNotConfirmedError, fromIoredis, isLockError } from '../../src/index.js';
+import { createSentinel } from 'redis';
+import { LockLostError, LockNotAcquiredError, Redsync, ReplicasNotConfirmedError, fromIoredis, fromNodeRedis, isLockError } from '../../src/index.js';
 import { startSentinel, type RedisSentinel } from '../../src/testing/index.js';
 import { aborted, uniqueName, until } from '../support/cluster.js';
 
@@ -37,6 +38,27 @@ describe('Sentinel (ioredis, a master, 2 replicas, 3 sentinels)', () => {
     await first.release();
     await (await waiting).release(); // a 60 s ttl and a 20 s timeout: only the release message is this fast
     await Promise.all([a.close(), b.close()]);
+  });
+
+  test('node-redis createSentinel: locks exclude with an ioredis client, a waiter is woken by the release, waitReplicas works', async () => {
+    const sentinel = createSentinel({ name: deployment.masterName, sentinelRootNodes: deployment.sentinels.map(({ host, port }) => ({ host, port })) });
+    sentinel.on('error', () => undefined);
+    await sentinel.connect();
+    try {
+      const [a, b] = [new Redsync([fromNodeRedis(sentinel)], { waitReplicas: 2 }), new Redsync([fromIoredis(open())])];
+      const name = uniqueName('node-redis-sentinel');
+      const first = await a.mutex(name, { ttl: 60_000 }).acquire();
+      assert.equal(await b.mutex(name).tryAcquire(), null, 'an ioredis client sees the node-redis lock');
+      // Another Redsync over the same client: a waiter of another "process", not handed the lock in-process.
+      const c = new Redsync([fromNodeRedis(sentinel)]);
+      const waiting = c.mutex(name, { ttl: 60_000 }).acquire({ timeout: 20_000 });
+      await until(async () => Number(((await open().pubsub('NUMSUB', `${name}:released`)))[1]) === 1, 'the waiter subscribed');
+      await first.release();
+      await (await waiting).release(); // a 60 s ttl and a 20 s timeout: only the release message is this fast
+      await Promise.all([a.close(), b.close(), c.close()]);
+    } finally {
+      await sentinel.close();
+    }
   });
 
   test('waitReplicas: with one of two replicas stopped, 1 is met (that replica has the key) and 2 fails typed', async () => {
