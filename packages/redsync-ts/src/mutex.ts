@@ -116,15 +116,15 @@ export class Mutex {
         if (woke === 'look') continue;
         if (this.#ctx.clock() >= call.deadline) throw timedOut(this.#ctx, call, result, waiting.attempts);
         waiting.attempts += 1;
-        result = await this.#round(own, undefined, true);
+        result = await this.#round(waiting.own, undefined, true);
         if (isWon(this.#ctx, result) && !signal?.aborted) {
           turn?.won(result.validUntil);
-          return this.#grant(own, call, result);
+          return this.#grant(waiting.own, call, result);
         }
         await this.#afterLoss(waiting, result);
       }
     } catch (error) {
-      own.retire(); // given up: what lands late for this value is deleted
+      waiting.own.retire(); // given up: what lands late for this value is deleted
       throw error;
     } finally {
       turn?.leave();
@@ -139,6 +139,14 @@ export class Mutex {
     if (mayHaveLeftKeys(this.#ctx, result)) {
       waiting.own.sweep();
       await cleanUpRound(this.#ctx, waiting.own.value);
+    }
+    // A node that did not answer may still run this attempt's commands, or its clean-up, later
+    // (a client replays what it queued across a failover, on another connection than the next
+    // attempt's): under the same value, a late clean-up would delete the lock the next attempt
+    // wins. The next attempt takes a fresh value; what lands late for this one is reaped.
+    if (result.round.errors > 0) {
+      waiting.own.retire();
+      waiting.own = new ValueOwner(this.#newValue());
     }
     waiting.call.signal?.throwIfAborted();
     if (hasConfigurationProblem(result.round.outcomes)) throw new RedisConfigError(result.round.outcomes);
@@ -255,8 +263,8 @@ export class Mutex {
 /** The state of one waiting `acquire()` across its attempts. */
 interface Waiting {
   readonly call: Call;
-  /** The call's value, and what lands late for it. */
-  readonly own: ValueOwner;
+  /** The call's value (a fresh one after an attempt a node did not answer), and what lands late for it. */
+  own: ValueOwner;
   readonly turn: Turn | undefined;
   readonly patience: Patience;
   /** Until when the holder's key lives, by the last reading (for polling without a wait line). */

@@ -5,16 +5,22 @@
  * IPC when it holds the lock, and obeys its "partition yourself" commands.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { Redsync, fencedSet, fromIoredis, isLockError } from 'redsync-ts';
 import { FaultProxy } from 'redsync-ts/testing';
 import { connectUrl } from '../connect.js';
 import { runContender, startSignal, tell, type ContenderTask } from './contender-io.js';
+import type { TopologyConnection } from './topology.js';
 import { monotonicMs, type ContenderCommand, type ContenderReport, type Hold } from './history.js';
 
 interface Task extends ContenderTask {
   /** Connect through proxies of our own, so that this process alone can be partitioned; renew. */
   readonly partitionable: boolean;
+  /** A topology row: the one node is this Cluster or Sentinel deployment (lockUrls unused). */
+  readonly topology?: TopologyConnection;
+  readonly waitReplicas: number;
+  /** The shortest work per hold (topology rows: holds outlast a failover). */
+  readonly workFloorMs: number;
 }
 
 const task = JSON.parse(process.argv[2] ?? '{}') as Task;
@@ -34,10 +40,20 @@ async function lockUrls(proxies: FaultProxy[]): Promise<string[]> {
 }
 
 
+/** A client of a topology row's deployment: it follows failovers by itself. */
+function topologyClient(topology: TopologyConnection): Redis | Cluster {
+  const client =
+    topology.kind === 'cluster'
+      ? new Cluster([...topology.addresses], { redisOptions: { maxRetriesPerRequest: 1 }, clusterRetryStrategy: () => 50, lazyConnect: true })
+      : new Redis({ sentinels: [...topology.sentinels], name: topology.name, maxRetriesPerRequest: 1, sentinelRetryStrategy: () => 50, retryStrategy: () => 20, lazyConnect: true });
+  client.on('error', () => undefined);
+  return client;
+}
+
 async function main(): Promise<ContenderReport> {
   const proxies: FaultProxy[] = [];
   // Reconnect fast: a node that comes back should be usable again within milliseconds.
-  const lockClients = (await lockUrls(proxies)).map((url) => {
+  const lockClients = task.topology !== undefined ? [topologyClient(task.topology)] : (await lockUrls(proxies)).map((url) => {
     const client = connectUrl(url);
     client.options.retryStrategy = () => 5;
     return client;
@@ -46,7 +62,7 @@ async function main(): Promise<ContenderReport> {
   const resource = new Redis(task.resourceUrl.startsWith('unix://') ? { path: task.resourceUrl.slice(7) } : {});
   const rs = new Redsync(
     lockClients.map((c) => fromIoredis(c)),
-    { ttl: task.ttl, fencing: true, tries: 1_000, retryDelay: () => 2 + Math.random() * 8, autoExtend: task.partitionable },
+    { ttl: task.ttl, fencing: true, tries: 1_000, retryDelay: () => 2 + Math.random() * 8, autoExtend: task.partitionable, waitReplicas: task.waitReplicas },
   );
   const mutex = rs.mutex(task.name);
   // The run's clock starts when every contender is connected: a slow start (a loaded CI machine
@@ -85,7 +101,7 @@ async function main(): Promise<ContenderReport> {
     try {
       const read = Number(await resource.get(`${task.name}:counter`));
       // Work stops when the lock is lost, as work handed the signal would.
-      await sleep(Math.random() * task.workMs, undefined, { signal: lock.signal }).catch(() => undefined);
+      await sleep(task.workFloorMs + Math.random() * (task.workMs - task.workFloorMs), undefined, { signal: lock.signal }).catch(() => undefined);
       if (lock.remaining() <= 0) {
         stale += 1;
         if (!lock.signal.aborted) staleUnaborted += 1;

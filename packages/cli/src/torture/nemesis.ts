@@ -7,6 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { Redis } from 'ioredis';
 import type { FaultProxy, RedisServer } from 'redsync-ts/testing';
 import { monotonicMs } from './history.js';
+import { TOPOLOGY_ROWS, type Deployment } from './topology.js';
 
 /** The contender processes, and which of them holds the lock now (from their IPC reports). */
 export interface Contenders {
@@ -22,6 +23,8 @@ export interface Bench {
   readonly lockKey: string;
   readonly ttl: number;
   readonly until: number;
+  /** The Cluster or Sentinel deployment of a topology row (then there are no servers or proxies). */
+  readonly deployment?: Deployment | undefined;
 }
 
 export type Nemesis = (bench: Bench) => Promise<number>;
@@ -242,4 +245,10 @@ nemeses['UNSAFE: read-write: readers skip the writer'] = nemeses['none'] as Neme
 for (const family of ['multi-lock', 'fair lock']) {
   for (const [fault, nemesis] of Object.entries(SEMAPHORE_FAULTS)) if (nemesis !== undefined) nemeses[`${family}: ${fault}`] = nemesis;
   nemeses[`UNSAFE: ${family}: one node per process, no majority`] = nemeses['none'] as Nemesis;
+}
+
+/** The topology rows (topology.ts): a lagging replica, then its master killed, again and again. */
+for (const scenario of Object.keys(TOPOLOGY_ROWS)) {
+  // A second or two of calm between faults: the safe rows grant nothing while the replica lags.
+  nemeses[scenario] = (b) => repeat(b, () => between(1000, 2000), () => b.deployment?.lagThenKill(b.lockKey, b.ttl) ?? Promise.resolve(false));
 }

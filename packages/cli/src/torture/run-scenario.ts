@@ -8,6 +8,7 @@ import { monotonicMs, type ContenderCommand, type ContenderReport, type Contende
 import { nemeses, type Contenders } from './nemesis.js';
 import { CLOCKED, LONG_HOLDS, PARTITIONABLE, PERSISTENT, handoffMode, isCacheRow, isFairRow, isMultiRow, isRwRow, isSemaphoreRow, leaseKind } from './scenarios.js';
 import { SEMAPHORE_LIMIT } from './semaphore-limit.js';
+import { TOPOLOGY_ROWS, TOPOLOGY_TTL, startTopology } from './topology.js';
 
 export interface ScenarioOptions {
   readonly processes: number;
@@ -44,7 +45,11 @@ export async function runScenario(scenario: string, options: ScenarioOptions): P
   const nemesis = nemeses[scenario];
   if (nemesis === undefined) throw new RangeError(`unknown scenario ${scenario}`);
   if (CLOCKED.has(scenario) && !RedisServer.canFakeClock()) return skippedResult(scenario, options, 'libfaketime is not installed (apt-get install faketime)');
-  const servers = await startRedisServers(5, { appendOnly: PERSISTENT.has(scenario), fakeClock: CLOCKED.has(scenario) });
+  const topology = TOPOLOGY_ROWS[scenario];
+  // A topology row runs on one Cluster or Sentinel deployment instead of the 5 independent nodes.
+  const deployment = topology === undefined ? undefined : await startTopology(topology.kind);
+  const servers = deployment !== undefined ? [] : await startRedisServers(5, { appendOnly: PERSISTENT.has(scenario), fakeClock: CLOCKED.has(scenario) });
+  const ttl = topology === undefined ? options.ttl : TOPOLOGY_TTL;
   const resourceServer = await startRedisServer();
   const proxies = await Promise.all(servers.map((s) => FaultProxy.start({ path: s.socket })));
   const admin = servers.map((s) => {
@@ -61,8 +66,12 @@ export async function runScenario(scenario: string, options: ScenarioOptions): P
         lockUrls: proxies.map((p) => `redis://127.0.0.1:${String(p.port)}`),
         resourceUrl: resourceServer.url,
         name,
-        ttl: options.ttl,
-        workMs: workFor(scenario, options),
+        ttl,
+        // Topology rows: holds that outlast a failover (about 2 s here), so the control shows what it costs.
+        workMs: topology === undefined ? workFor(scenario, options) : Math.round(ttl * 0.9),
+        workFloorMs: topology === undefined ? 0 : Math.round(ttl * 0.6),
+        topology: deployment?.connection,
+        waitReplicas: topology?.waitReplicas ?? 0,
         maxAcquisitions: Math.ceil(options.maxAcquisitions / options.processes),
         partitionable: PARTITIONABLE.has(scenario),
         mode: handoffMode(scenario),
@@ -80,7 +89,7 @@ export async function runScenario(scenario: string, options: ScenarioOptions): P
     for (const { child } of running) child.send({ start: until } satisfies ContenderCommand);
     // Let the contenders connect before the first fault: a fault during connection set-up tests the client, not the lock.
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const faults = await nemesis({ servers, proxies, admin, lockKey: name, ttl: options.ttl, until, contenders });
+    const faults = await nemesis({ servers, proxies, admin, lockKey: name, ttl, until, contenders, deployment });
     for (const proxy of proxies) proxy.heal();
     for (const child of contenders.children) child.kill('SIGCONT'); // never leave a contender stopped
     const done = await reports;
@@ -106,6 +115,7 @@ export async function runScenario(scenario: string, options: ScenarioOptions): P
     for (const client of [...admin, resource]) client.disconnect();
     await Promise.all(proxies.map((p) => p.close()));
     await stopRedisServers([...servers, resourceServer]);
+    await deployment?.stop();
   }
 }
 
