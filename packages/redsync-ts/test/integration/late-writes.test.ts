@@ -78,4 +78,28 @@ describe('writes that land after their round (a client replaying a held SET)', {
     assert.equal(await lock.release(), true);
     assert.deepEqual(await valuesOf(cluster, name), [null, null, null]);
   });
+
+  test('after an attempt a node did not answer, the next attempt takes a fresh value (a replayed clean-up of the old one cannot delete it)', async () => {
+    const name = uniqueName();
+    const node = nth(cluster.nodes, 2);
+    const values: string[] = [];
+    let failFirst = true;
+    const flaky: RedisNode = {
+      ...node,
+      setNX: (key, value, ttl) => {
+        values.push(value);
+        if (failFirst) {
+          failFirst = false;
+          return Promise.reject(new Error('connection lost (a failover)'));
+        }
+        return node.setNX(key, value, ttl);
+      },
+    };
+    const rs = new Redsync([flaky], { ttl: 60_000, retryDelay: 1 });
+    const lock = await rs.mutex(name).acquire();
+    assert.equal(values.length, 1, 'the retry went through the reclaim script');
+    assert.notEqual(lock.value, values[0], 'a fresh value after the failed attempt');
+    assert.equal(await third(name), lock.value);
+    assert.equal(await lock.release(), true);
+  });
 });
