@@ -48,3 +48,4 @@ export { EvictingNodeError, type EvictingNodePolicy } from './eviction.js';
 export type { RedisNode, ReleaseFeed } from './node.js';
 export { fromIoredis, type IoredisClient } from './adapters/ioredis.js';
 export { fromNodeRedis, type NodeRedisClient, type NodeRedisEvalOptions } from './adapters/node-redis.js';
+export { fromGlide, type GlideClientLike } from './adapters/glide.js';
