@@ -1,14 +1,17 @@
 /**
  * `npm run bench:cluster`: lock + unlock on a 3-master Redis Cluster (the test kit's) through one
  * ioredis `Cluster` client, redsync-ts beside a hand-written floor on the same client (`SET NX PX`,
- * then a compare-and-delete script defined with `defineCommand`, which ioredis loads per node):
- * uncontended latency, and 200 workers on keys of their own. Rounds interleave the two.
+ * then a compare-and-delete script defined with `defineCommand`, which ioredis loads per node) and
+ * beside the peers, each given the same Cluster client where it takes an ioredis one: uncontended
+ * latency, and 200 workers on keys of their own. Rounds interleave them all; a peer that fails on
+ * the Cluster is reported with its error instead of figures.
  */
 import { randomBytes } from 'node:crypto';
-import { Cluster } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import { Redsync, fromIoredis } from 'redsync-ts';
 import { startCluster } from 'redsync-ts/testing';
 import { percentile } from '../percentile.js';
+import { PEERS, peerLibrary, type LockLibrary } from './libraries.js';
 
 const ROUNDS = Number(process.argv[2] ?? 3);
 const PAIRS = 1000;
@@ -35,6 +38,10 @@ const ours: Pair = async (key) => {
   const lock = await rs.mutex(key).acquire();
   await lock.release();
 };
+const pairOf = (library: LockLibrary): Pair => async (key) => {
+  const release = await library.acquire(key);
+  await release();
+};
 
 async function uncontended(pair: Pair, label: string): Promise<number[]> {
   const times: number[] = [];
@@ -60,30 +67,58 @@ async function concurrent(pair: Pair, label: string): Promise<number> {
   return pairs / (DURATION_MS / 1000);
 }
 
+/** The contestants that work on the Cluster, and the peers that failed there with their error. */
+async function contestants(): Promise<{ pairs: Map<string, Pair>; failed: Map<string, string>; libraries: LockLibrary[] }> {
+  const pairs = new Map<string, Pair>([
+    ['floor (SET NX PX + defineCommand compare-and-delete)', floor],
+    ['redsync-ts', ours],
+  ]);
+  const failed = new Map<string, string>();
+  const libraries: LockLibrary[] = [];
+  for (const peer of PEERS) {
+    const library = peerLibrary(peer, [client as unknown as Redis], 'default');
+    libraries.push(library);
+    const pair = pairOf(library);
+    try {
+      await uncontended(pair, `probe:${peer}`); // also the warm-up
+      pairs.set(peer, pair);
+    } catch (error) {
+      failed.set(peer, String(error).split('\n')[0] ?? 'failed');
+    }
+  }
+  return { pairs, failed, libraries };
+}
+
+const { pairs, failed, libraries } = await contestants();
 try {
-  const latencies = { floor: [] as number[], ours: [] as number[] };
-  const rates = { floor: [] as number[], ours: [] as number[] };
+  const names = [...pairs.keys()];
+  const latencies = new Map(names.map((name) => [name, [] as number[]]));
+  const rates = new Map(names.map((name) => [name, [] as number[]]));
   await uncontended(floor, 'warm');
   await uncontended(ours, 'warm');
   for (let round = 0; round < ROUNDS; round++) {
-    const order = round % 2 === 0 ? (['floor', 'ours'] as const) : (['ours', 'floor'] as const);
-    for (const which of order) {
-      const pair = which === 'floor' ? floor : ours;
-      latencies[which].push(...(await uncontended(pair, which)));
-      rates[which].push(await concurrent(pair, which));
+    const order = round % 2 === 0 ? names : [...names].reverse();
+    for (const [i, name] of order.entries()) {
+      const pair = pairs.get(name) as Pair;
+      latencies.get(name)?.push(...(await uncontended(pair, `r${String(round)}:${String(i)}`)));
+      rates.get(name)?.push(await concurrent(pair, `r${String(round)}:${String(i)}`));
     }
     console.error(`round ${String(round + 1)} of ${String(ROUNDS)} done`);
   }
-  const median = (values: number[]): number => percentile([...values].sort((a, b) => a - b), 50);
-  const sorted = (values: number[]): number[] => [...values].sort((a, b) => a - b);
+  const sorted = (values: readonly number[]): number[] => [...values].sort((a, b) => a - b);
+  const floorName = names[0] as string;
+  const floorP50 = percentile(sorted(latencies.get(floorName) ?? []), 50);
+  const floorRate = percentile(sorted(rates.get(floorName) ?? []), 50);
   console.log(`| 3-master Cluster, one ioredis Cluster client | uncontended p50 ms | p99 ms | p50 / floor | ${String(WORKERS)} workers: pairs/s (median of rounds) | / floor |`);
   console.log('|---|---|---|---|---|---|');
-  for (const which of ['floor', 'ours'] as const) {
-    const p50 = percentile(sorted(latencies[which]), 50);
-    const rate = median(rates[which]);
-    console.log(`| ${which === 'floor' ? 'floor (SET NX PX + defineCommand compare-and-delete)' : 'redsync-ts'} | ${p50.toFixed(3)} | ${percentile(sorted(latencies[which]), 99).toFixed(3)} | ${(p50 / percentile(sorted(latencies.floor), 50)).toFixed(3)}x | ${rate.toFixed(0)} | ${(rate / median(rates.floor)).toFixed(3)}x |`);
+  for (const name of names) {
+    const times = sorted(latencies.get(name) ?? []);
+    const rate = percentile(sorted(rates.get(name) ?? []), 50);
+    console.log(`| ${name} | ${percentile(times, 50).toFixed(3)} | ${percentile(times, 99).toFixed(3)} | ${(percentile(times, 50) / floorP50).toFixed(3)}x | ${rate.toFixed(0)} | ${(rate / floorRate).toFixed(3)}x |`);
   }
+  for (const [peer, error] of failed) console.log(`| ${peer} | failed on the Cluster: ${error} | | | | |`);
 } finally {
+  await Promise.all(libraries.map((library) => library.close().catch(() => undefined)));
   await rs.close();
   client.disconnect();
   await cluster.stop();
