@@ -10,6 +10,7 @@ import { GlideClient, GlideClusterClient, Logger } from '@valkey/valkey-glide';
 import { Redis } from 'ioredis';
 import { LockNotAcquiredError, Redsync, ReplicasNotConfirmedError, fromGlide, keySlot, type RedisNode } from '../../src/index.js';
 import { startCluster, startRedisServers, stopRedisServers, type RedisCluster, type RedisServer } from '../../src/testing/index.js';
+import { primitivesAndCache } from '../support/primitives-smoke.js';
 import { uniqueName } from '../support/cluster.js';
 
 Logger.setLoggerConfig('off'); // glide logs every error reply (a NOSCRIPT included) by default
@@ -47,25 +48,7 @@ for (const count of [1, 3]) {
       await rs.close();
     });
 
-    test('semaphore, read-write lock, multi-lock, fair lock and cache', async () => {
-      const rs = new Redsync(nodes, { ttl: 30_000 });
-      const name = uniqueName('glide');
-      const permits = await Promise.all([1, 2].map(() => rs.semaphore(`${name}:sem`, { limit: 2 }).acquire({ timeout: 10_000 })));
-      assert.equal(await rs.semaphore(`${name}:sem`, { limit: 2 }).tryAcquire(), null);
-      const read = await rs.rwlock(`${name}:rw`).read().acquire();
-      assert.equal(await rs.rwlock(`${name}:rw`).write().tryAcquire(), null);
-      const both = await rs.multiLock([`${name}:a`, `${name}:b`]).acquire();
-      assert.equal(await rs.mutex(`${name}:b`).tryAcquire(), null);
-      const fair = await rs.fairLock(`${name}:fair`).acquire();
-      assert.equal(await rs.fairLock(`${name}:fair`).tryAcquire(), null);
-      await Promise.all([...permits, read, both, fair].map((hold) => hold.release()));
-      let loads = 0;
-      const cache = rs.cache<string>({ ttl: 30_000, prefix: `${name}:cache:` });
-      const values = await Promise.all([1, 2, 3].map(() => cache.get('k', () => Promise.resolve(`v${String(++loads)}`))));
-      assert.deepEqual(values, ['v1', 'v1', 'v1']);
-      assert.equal(await cache.get('k', () => Promise.resolve('again')), 'v1', 'a hit, read with GET');
-      await rs.close();
-    });
+    test('semaphore, read-write lock, multi-lock, fair lock and cache', () => primitivesAndCache(nodes, 'glide'));
   });
 }
 
