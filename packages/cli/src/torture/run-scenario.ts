@@ -193,7 +193,9 @@ function runContender(script: string, task: string): { child: ChildProcess; read
     let output = '';
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.once('error', reject);
-    child.once('exit', (code) => {
+    // 'close', not 'exit': a report of some hundred KB may still be in the pipe when the process
+    // exits (a full run crashed once parsing a cache contender's cut-off report).
+    child.once('close', (code) => {
       if (code === 0) resolve(JSON.parse(output) as ContenderReport);
       else reject(new Error(`contender exited with code ${String(code)}`));
     });
