@@ -40,8 +40,8 @@ export interface RoundSpec<S = undefined> {
    */
   fallback?(node: number, error: unknown, subject: S, late: boolean): Promise<unknown> | undefined;
   /**
-   * A reply that came after the round settled, or after this node timed out: its verdict no
-   * longer counts, but a write it reports happened (see late-writes.ts). Must not throw.
+   * A reply that came after this node timed out: its verdict no longer counts, but a write it
+   * reports happened (see late-writes.ts). Must not throw.
    */
   late?(reply: unknown, node: number, subject: S): void;
 }
@@ -191,10 +191,12 @@ class Round<T, S> implements QuorumRound, Deadline {
 
   #accept(node: number, reply: unknown): void {
     // A straggler's verdict no longer counts, and reading it may send more (the reclaim script
-    // after a failed SET NX), which could land after the clean-up or release that follows. What
-    // it did still happened: the spec hears of it (a late SET is reaped, see late-writes.ts).
+    // after a failed SET NX), which could land after the clean-up or release that follows. A node
+    // that had timed out may have had its command queued and re-sent by the client, out of order
+    // with what we sent since: the spec hears of what it did (see late-writes.ts). A straggler of
+    // a round settled without it answers on the connection our later commands follow it on.
     if (this.#settled || this.#verdicts[node] !== undefined) {
-      this.#spec.late?.(reply, node, this.#subject);
+      if (this.#verdicts[node] === 'error') this.#spec.late?.(reply, node, this.#subject);
       return;
     }
     let verdict: AnswerVerdict | Promise<AnswerVerdict>;

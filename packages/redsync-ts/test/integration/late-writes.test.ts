@@ -57,14 +57,52 @@ describe('writes that land after their round (a client replaying a held SET)', {
     await (await other.mutex(name).acquire()).release();
   });
 
-  test('a lock released before its straggler SET lands: the late key is deleted', async () => {
+  test("a call that retried and won: its first attempt's timed-out SET, landing after the lock was released, is deleted", async () => {
     const name = uniqueName();
     const late = gated(nth(cluster.nodes, 2));
-    const rs = new Redsync([nth(cluster.nodes, 0), nth(cluster.nodes, 1), late.node], { ttl: 60_000 });
-    const lock = await rs.mutex(name).acquire(); // won on nodes 1 and 2
+    // The first attempt's SET NX is held past the per-node timeout; the retry (the reclaim script,
+    // under a fresh value) wins.
+    const rs = new Redsync([late.node], { ttl: 60_000, timeoutFactor: 0.001, retryDelay: 1 });
+    const lock = await rs.mutex(name).acquire();
     assert.equal(await lock.release(), true);
-    assert.deepEqual(await late.release(), ['OK']);
+    assert.deepEqual(await late.release(), ['OK'], 'the held SET landed on the free key');
     await until(async () => (await third(name)) === null, 'the late key deleted');
+  });
+
+  test('a straggler of a won round, answering only after the release began, is left to that release (no extra round)', async () => {
+    const name = uniqueName();
+    const node = nth(cluster.nodes, 2);
+    // Node 3 is slow but keeps order, as one connection does: its commands wait behind a gate,
+    // one after another, so the release runs there after the SET.
+    let open!: () => void;
+    let queue: Promise<unknown> = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const inOrder = <T>(send: () => Promise<T>): Promise<T> => {
+      const next = queue.then(send);
+      queue = next.catch(() => undefined);
+      return next;
+    };
+    const slow: RedisNode = {
+      ...node,
+      setNX: (key, value, ttl) => inOrder(() => node.setNX(key, value, ttl)),
+      evalsha: (sha, keys, args) => inOrder(() => node.evalsha(sha, keys, args)),
+      eval: (source, keys, args) => inOrder(() => node.eval(source, keys, args)),
+    };
+    const rs = new Redsync([nth(cluster.nodes, 0), nth(cluster.nodes, 1), slow], { ttl: 60_000 });
+    const lock = await rs.mutex(name).acquire(); // won on nodes 1 and 2; node 3's SET waits
+    const admin = nth(cluster.admin, 2);
+    await admin.config('RESETSTAT');
+    const released = lock.release(); // settles on nodes 1 and 2; node 3's release waits behind its SET
+    assert.equal(await released, true);
+    open();
+    await queue;
+    await new Promise((resolve) => setTimeout(resolve, 50)); // a reap would be sent at once
+    // Scripts run on node 3 (EVALSHA answered, or EVAL after a NOSCRIPT): the release alone.
+    const stats = await admin.info('commandstats');
+    const count = (command: string, field: string): number => Number(new RegExp(`cmdstat_${command}:.*?${field}=(\\d+)`).exec(stats)?.[1] ?? 0);
+    assert.equal(count('evalsha', 'calls') - count('evalsha', 'failed_calls') + count('eval', 'calls'), 1, 'no reap for a straggler its release covers');
+    assert.deepEqual(await valuesOf(cluster, name), [null, null, null]);
   });
 
   test('a straggler SET landing while its lock is held stays (it is ours) and goes with the release', async () => {
