@@ -192,13 +192,10 @@ export class Lock implements AsyncDisposable, LeaseOwner {
       const quiet = this.#quiesce(lease);
       if (handover === 'transfer' && reservation !== undefined) {
         const handing = quiet === undefined ? handOff(ctx, this.#value, reservation) : quiet.then(() => handOff(ctx, this.#value, reservation));
-        this.#releasing = handing.then(
-          (released) => {
-            this.#owner?.retire();
-            return this.#markReleased(released);
-          },
+        // Only once the transfer settled: a reap of late writes racing it would take its votes away.
+        this.#releasing = handing.finally(() => this.#owner?.retire()).then(
+          (released) => this.#markReleased(released),
           (error: unknown) => {
-            this.#owner?.retire();
             this.#releasing = undefined;
             throw error;
           },
@@ -266,8 +263,7 @@ export class Lock implements AsyncDisposable, LeaseOwner {
 
   #afterRelease(round: QuorumRound): boolean {
     this.#releasing = undefined;
-    // Only now: a reap of late writes racing the release round would take its votes away.
-    this.#owner?.retire();
+    this.#owner?.retire(); // only now: a reap racing the release round would take its votes away
     throwIfUndecided(this.#ctx, round);
     const released = this.#markReleased(round.ok >= this.#ctx.quorum);
     this.#ctx.notifier?.released(this.#ctx.key, this.#value);

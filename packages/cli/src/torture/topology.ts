@@ -1,7 +1,7 @@
 /**
- * The topology rows: the lock on one Redis Cluster or one Sentinel-managed master (a single
- * Redsync node whose replicas take over when it dies), instead of 5 independent masters. The
- * fault is the one replication cannot cover: the replica falls behind (SIGSTOP), a contender takes
+ * The topology rows: the lock on one Redis Cluster (a single Redsync node whose replicas take
+ * over when a master dies), instead of 5 independent masters. The fault is the one replication
+ * cannot cover: the replica falls behind (cut off, then stopped), a contender takes
  * the lock on the master, and the master dies before the replica has it. The replica is then
  * promoted without the lock, and a second contender can take it while the first still holds it.
  * With `waitReplicas: 1`, a vote counts only once the replica acknowledged the write: no hold is
@@ -10,20 +10,21 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { keySlot } from 'redsync-ts';
-import { startCluster, startSentinel, type ClusterAddress, type RedisCluster, type RedisSentinel, type RedisServer, type SentinelAddress } from 'redsync-ts/testing';
+import { startCluster, type ClusterAddress, type RedisCluster, type RedisServer } from 'redsync-ts/testing';
 import { monotonicMs } from './history.js';
 
 /** How a contender reaches the deployment (JSON in its task). */
-export type TopologyConnection = { readonly kind: 'cluster'; readonly addresses: readonly ClusterAddress[] } | { readonly kind: 'sentinel'; readonly sentinels: readonly SentinelAddress[]; readonly name: string };
+export interface TopologyConnection {
+  readonly addresses: readonly ClusterAddress[];
+}
 
 export interface TopologyRow {
-  readonly kind: TopologyConnection['kind'];
   readonly waitReplicas: number;
 }
 
 export const TOPOLOGY_ROWS: Readonly<Record<string, TopologyRow>> = {
-  'Cluster: master of the lock slot killed, its replica lagging (waitReplicas 1)': { kind: 'cluster', waitReplicas: 1 },
-  'UNSAFE: Cluster: master of the lock slot killed, its replica lagging (no waitReplicas)': { kind: 'cluster', waitReplicas: 0 },
+  'Cluster: master of the lock slot killed, its replica lagging (waitReplicas 1)': { waitReplicas: 1 },
+  'UNSAFE: Cluster: master of the lock slot killed, its replica lagging (no waitReplicas)': { waitReplicas: 0 },
 };
 
 /**
@@ -40,20 +41,13 @@ export interface Deployment {
   stop(): Promise<void>;
 }
 
-export async function startTopology(kind: TopologyRow['kind']): Promise<Deployment> {
-  if (kind === 'cluster') {
-    const cluster = await startCluster({ masters: 3, replicasPerMaster: 1, nodeTimeout: 500 });
-    return {
-      connection: { kind, addresses: cluster.addresses },
-      lagThenKill: (key, ttl) => clusterFault(cluster, key, ttl),
-      stop: () => cluster.stop(),
-    };
-  }
-  const deployment = await startSentinel({ replicas: 1, sentinels: 3, downAfter: 500 });
+/** The rows' Cluster: 3 masters with a replica each, a node timeout of 500 ms. */
+export async function startTopology(): Promise<Deployment> {
+  const cluster = await startCluster({ masters: 3, replicasPerMaster: 1, nodeTimeout: 500 });
   return {
-    connection: { kind, sentinels: deployment.sentinels, name: deployment.masterName },
-    lagThenKill: (key, ttl) => sentinelFault(deployment, key, ttl),
-    stop: () => deployment.stop(),
+    connection: { addresses: cluster.addresses },
+    lagThenKill: (key, ttl) => clusterFault(cluster, key, ttl),
+    stop: () => cluster.stop(),
   };
 }
 
@@ -69,18 +63,6 @@ async function clusterFault(cluster: RedisCluster, key: string, ttl: number): Pr
   await cluster.waitUntilOk();
   await master.restart(); // it rejoins as a replica of the new master
   await cluster.waitUntilOk();
-  return true;
-}
-
-async function sentinelFault(deployment: RedisSentinel, key: string, ttl: number): Promise<boolean> {
-  const master = await deployment.master();
-  const replica = deployment.servers.find((server) => server !== master && server.running);
-  if (replica === undefined) return false;
-  await lagThenKill(master, replica, key, ttl);
-  // As for the Cluster: the replica takes over before the old master comes back.
-  const deadline = monotonicMs() + 30_000;
-  while (monotonicMs() < deadline && (await deployment.master().catch(() => master)) !== replica) await sleep(20);
-  await master.restart(); // the sentinels make it a replica of the new master
   return true;
 }
 

@@ -28,11 +28,6 @@ interface IoredisLike {
   duplicate(...overrides: unknown[]): IoredisSubscriber;
 }
 
-/** How a feed subscribes: classic pub/sub, or sharded (a Cluster on Redis 7.0+). */
-interface Mode {
-  sharded: boolean;
-}
-
 const ignore = (): void => undefined;
 
 /** True when `error` is a server that does not know the sharded commands (Redis 6.2). */
@@ -58,7 +53,8 @@ export function ioredisListen(client: object): Listen | undefined {
   const overrides = { lazyConnect: false, enableOfflineQueue: true, autoResubscribe: false };
   return (onMessage, onDown) => {
     const subscriber = cluster ? source.duplicate([], { ...overrides, shardedSubscribers: true }) : source.duplicate(overrides);
-    const mode: Mode = { sharded: cluster };
+    // Sharded on a Cluster, until a server without sharded pub/sub (6.2) refuses SSUBSCRIBE.
+    let sharded = cluster;
     const channels = new Set<string>();
     const deliver = (channel: string, message: string): void => {
       if (channel.startsWith(prefix)) onMessage(channel.slice(prefix.length), message);
@@ -70,10 +66,10 @@ export function ioredisListen(client: object): Listen | undefined {
     if (cluster) watchShards(subscriber, channels, onMessage, onDown);
     else resubscribeOnReady(subscriber, channels, prefix, onMessage);
     const subscribe = (channel: string): Promise<unknown> => {
-      if (!mode.sharded) return subscriber.subscribe(prefix + channel);
+      if (!sharded) return subscriber.subscribe(prefix + channel);
       return (subscriber.ssubscribe as (channel: string) => Promise<unknown>)(channel).catch((error: unknown) => {
         if (!lacksShardedPubSub(error)) throw error;
-        mode.sharded = false;
+        sharded = false;
         return subscriber.subscribe(channel);
       });
     };
@@ -84,7 +80,7 @@ export function ioredisListen(client: object): Listen | undefined {
       },
       unsubscribe: (channel) => {
         channels.delete(channel);
-        return (mode.sharded ? (subscriber.sunsubscribe as (channel: string) => Promise<unknown>)(channel) : subscriber.unsubscribe(prefix + channel)).then(ignore);
+        return (sharded ? (subscriber.sunsubscribe as (channel: string) => Promise<unknown>)(channel) : subscriber.unsubscribe(prefix + channel)).then(ignore);
       },
       close: () => {
         subscriber.disconnect();
