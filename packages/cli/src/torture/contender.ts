@@ -16,7 +16,7 @@ import { monotonicMs, type ContenderCommand, type ContenderReport, type Hold } f
 interface Task extends ContenderTask {
   /** Connect through proxies of our own, so that this process alone can be partitioned; renew. */
   readonly partitionable: boolean;
-  /** A topology row: the one node is this Cluster (lockUrls unused). */
+  /** A topology row: the one node is this Cluster or Sentinel-managed master (lockUrls unused). */
   readonly topology?: TopologyConnection;
   readonly waitReplicas: number;
   /** The shortest work per hold (topology rows: holds outlast a failover). */
@@ -40,9 +40,12 @@ async function lockUrls(proxies: FaultProxy[]): Promise<string[]> {
 }
 
 
-/** A client of a topology row's Cluster: it follows failovers by itself. */
-function topologyClient(topology: TopologyConnection): Cluster {
-  const client = new Cluster([...topology.addresses], { redisOptions: { maxRetriesPerRequest: 1 }, clusterRetryStrategy: () => 50, lazyConnect: true });
+/** A client of a topology row's deployment: it follows failovers by itself. */
+function topologyClient(topology: TopologyConnection): Redis | Cluster {
+  const client =
+    topology.kind === 'cluster'
+      ? new Cluster([...topology.addresses], { redisOptions: { maxRetriesPerRequest: 1 }, clusterRetryStrategy: () => 50, lazyConnect: true })
+      : new Redis({ sentinels: [...topology.sentinels], name: topology.name, maxRetriesPerRequest: 1, sentinelRetryStrategy: () => 50, retryStrategy: () => 20, lazyConnect: true });
   client.on('error', () => undefined);
   return client;
 }

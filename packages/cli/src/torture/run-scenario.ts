@@ -46,8 +46,8 @@ export async function runScenario(scenario: string, options: ScenarioOptions): P
   if (nemesis === undefined) throw new RangeError(`unknown scenario ${scenario}`);
   if (CLOCKED.has(scenario) && !RedisServer.canFakeClock()) return skippedResult(scenario, options, 'libfaketime is not installed (apt-get install faketime)');
   const topology = TOPOLOGY_ROWS[scenario];
-  // A topology row runs on one Cluster instead of the 5 independent nodes.
-  const deployment = topology === undefined ? undefined : await startTopology();
+  // A topology row runs on one Cluster or Sentinel deployment instead of the 5 independent nodes.
+  const deployment = topology === undefined ? undefined : await startTopology(topology.kind);
   const servers = deployment !== undefined ? [] : await startRedisServers(5, { appendOnly: PERSISTENT.has(scenario), fakeClock: CLOCKED.has(scenario) });
   const ttl = topology === undefined ? options.ttl : TOPOLOGY_TTL;
   const resourceServer = await startRedisServer();

@@ -12,9 +12,13 @@ export const CACHE_PAUSES = new Set(['cache: filler paused past its lease (SIGST
  * the controls; the faults below are shared with the lock rows, which run them in CI.
  */
 export const FULL_RUN_ONLY = new Set([
-  // The topology rows start a 6-process Cluster and wait out failovers: minutes of CI for two rows.
+  // The topology rows start a 6-process Cluster or a Sentinel deployment and wait out failovers:
+  // minutes of CI for four rows.
   'Cluster: master of the lock slot killed, its replica lagging (waitReplicas 1)',
   'UNSAFE: Cluster: master of the lock slot killed, its replica lagging (no waitReplicas)',
+  'UNSAFE: Sentinel: master killed, its replica cut off (no waitReplicas)',
+  'Sentinel: master killed, its replica cut off (waitReplicas 1)',
+  'UNSAFE: Sentinel: master killed, its replica cut off (no waitReplicas)',
   ...['semaphore', 'read-write', 'multi-lock', 'fair lock'].flatMap((family) => ['none', 'latency 50..400 ms on 2 nodes', 'flapping partition of a minority', 'SCRIPT FLUSH', 'connection resets'].map((fault) => `${family}: ${fault}`)),
   ...['multi-lock', 'fair lock'].map((family) => `${family}: SIGSTOP a node`),
   // Needs a holder on a bare quorum at the instant two nodes restart: under a loaded CI suite it
@@ -76,6 +80,7 @@ export const UNSAFE = new Set([
   'UNSAFE: forward clock jump on a majority (rogue expiry)',
   'UNSAFE: forward clock jump on a majority (libfaketime)',
   'UNSAFE: Cluster: master of the lock slot killed, its replica lagging (no waitReplicas)',
+  'UNSAFE: Sentinel: master killed, its replica cut off (no waitReplicas)',
 ]);
 /**
  * Scenarios where no majority of nodes is faulty, yet Redlock does not promise mutual exclusion

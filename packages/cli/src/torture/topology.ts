@@ -1,6 +1,6 @@
 /**
- * The topology rows: the lock on one Redis Cluster (a single Redsync node whose replicas take
- * over when a master dies), instead of 5 independent masters. The fault is the one replication
+ * The topology rows: the lock on one Redis Cluster or one Sentinel-managed master (a single
+ * Redsync node whose replicas take over when a master dies), instead of 5 independent masters. The fault is the one replication
  * cannot cover: the replica falls behind (cut off, then stopped), a contender takes
  * the lock on the master, and the master dies before the replica has it. The replica is then
  * promoted without the lock, and a second contender can take it while the first still holds it.
@@ -10,21 +10,25 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { keySlot } from 'redsync-ts';
-import { startCluster, type ClusterAddress, type RedisCluster, type RedisServer } from 'redsync-ts/testing';
+import { startCluster, type ClusterAddress, type RedisCluster, type RedisServer, type SentinelAddress } from 'redsync-ts/testing';
 import { monotonicMs } from './history.js';
+import { startSentinelTopology } from './sentinel-fault.js';
 
 /** How a contender reaches the deployment (JSON in its task). */
-export interface TopologyConnection {
-  readonly addresses: readonly ClusterAddress[];
-}
+export type TopologyConnection =
+  | { readonly kind: 'cluster'; readonly addresses: readonly ClusterAddress[] }
+  | { readonly kind: 'sentinel'; readonly sentinels: readonly SentinelAddress[]; readonly name: string };
 
 export interface TopologyRow {
+  readonly kind: TopologyConnection['kind'];
   readonly waitReplicas: number;
 }
 
 export const TOPOLOGY_ROWS: Readonly<Record<string, TopologyRow>> = {
-  'Cluster: master of the lock slot killed, its replica lagging (waitReplicas 1)': { waitReplicas: 1 },
-  'UNSAFE: Cluster: master of the lock slot killed, its replica lagging (no waitReplicas)': { waitReplicas: 0 },
+  'Cluster: master of the lock slot killed, its replica lagging (waitReplicas 1)': { kind: 'cluster', waitReplicas: 1 },
+  'UNSAFE: Cluster: master of the lock slot killed, its replica lagging (no waitReplicas)': { kind: 'cluster', waitReplicas: 0 },
+  'Sentinel: master killed, its replica cut off (waitReplicas 1)': { kind: 'sentinel', waitReplicas: 1 },
+  'UNSAFE: Sentinel: master killed, its replica cut off (no waitReplicas)': { kind: 'sentinel', waitReplicas: 0 },
 };
 
 /**
@@ -41,11 +45,15 @@ export interface Deployment {
   stop(): Promise<void>;
 }
 
-/** The rows' Cluster: 3 masters with a replica each, a node timeout of 500 ms. */
-export async function startTopology(): Promise<Deployment> {
+/**
+ * The row's deployment. Cluster: 3 masters with a replica each, a node timeout of 500 ms.
+ * Sentinel: see sentinel-fault.ts.
+ */
+export async function startTopology(kind: TopologyRow['kind']): Promise<Deployment> {
+  if (kind === 'sentinel') return startSentinelTopology();
   const cluster = await startCluster({ masters: 3, replicasPerMaster: 1, nodeTimeout: 500 });
   return {
-    connection: { addresses: cluster.addresses },
+    connection: { kind, addresses: cluster.addresses },
     lagThenKill: (key, ttl) => clusterFault(cluster, key, ttl),
     stop: () => cluster.stop(),
   };
@@ -59,7 +67,10 @@ async function clusterFault(cluster: RedisCluster, key: string, ttl: number): Pr
   // The replica must have taken over before the master comes back: restarted empty while still
   // the master, it would wipe the replica's copy (the no-persistence caveat, not this row's fault).
   const deadline = monotonicMs() + 30_000;
-  while (monotonicMs() < deadline && (await cluster.masterOf(keySlot(key)).catch(() => undefined)) !== replica) await sleep(20);
+  while ((await cluster.masterOf(keySlot(key)).catch(() => undefined)) !== replica) {
+    if (monotonicMs() > deadline) throw new Error('cluster fault: the replica was not promoted within 30 s');
+    await sleep(20);
+  }
   await cluster.waitUntilOk();
   await master.restart(); // it rejoins as a replica of the new master
   await cluster.waitUntilOk();

@@ -127,6 +127,20 @@ export class RedisSentinel {
     return promoted as RedisServer;
   }
 
+  /**
+   * Resolves once every running sentinel names `server` as the master and it reports itself
+   * master: until then a client asking a sentinel that has not heard of a failover yet can be
+   * sent elsewhere.
+   * @throws Error when that does not happen within `readyTimeout`.
+   */
+  async untilMaster(server: RedisServer): Promise<void> {
+    await this.#until(async () => {
+      const replies = await Promise.all(this.sentinels.map((s) => this.#ask(s.port, ['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', this.masterName])));
+      if (!replies.every((reply) => Number(reply.trim().split('\n')[1]) === server.port)) return false;
+      return (await this.#ask(server.port as number, ['ROLE'])).startsWith('master');
+    }, `port ${String(server.port)} to be the master for every sentinel`);
+  }
+
   /** Stops everything and removes the directories. */
   async stop(): Promise<void> {
     for (const sentinel of this.#sentinels) {

@@ -64,7 +64,7 @@ export class RedisServer {
   readonly dir: string;
   /** The TCP port on 127.0.0.1, when started with `tcp: true`. */
   readonly port: number | undefined;
-  readonly #options: RedisServerOptions;
+  #options: RedisServerOptions;
   #child: ChildProcess | undefined;
 
   private constructor(dir: string, port: number | undefined, options: RedisServerOptions) {
@@ -141,10 +141,14 @@ export class RedisServer {
 
   /**
    * Kills the process (if running) and starts it again on the same socket and port, after
-   * `delay` ms. Empty unless started with `appendOnly: true`.
+   * `delay` ms. Empty unless started with `appendOnly: true`. `config` directives are added to
+   * the start options for this and every later start: e.g. `{ replicaof: '127.0.0.1 7001' }` for
+   * an old master that must come back as a replica of the one promoted in its place (as Sentinel
+   * would have rewritten its config file).
    */
-  async restart(options: { readonly delay?: number } = {}): Promise<void> {
+  async restart(options: { readonly delay?: number; readonly config?: Readonly<Record<string, string>> } = {}): Promise<void> {
     await this.kill();
+    if (options.config !== undefined) this.#options = { ...this.#options, config: { ...this.#options.config, ...options.config } };
     if (options.delay !== undefined && options.delay > 0) await new Promise((resolve) => setTimeout(resolve, options.delay));
     await this.#spawn();
   }

@@ -6,13 +6,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
+import { Valkey } from 'iovalkey';
 import { LockNotAcquiredError, LockTakenError, NodeError, RedisConfigError, Redsync, fromIoredis } from '../../src/index.js';
 import { startRedisServers, stopRedisServers, type RedisServer } from '../../src/testing/index.js';
 import { ADAPTERS, nth, openNode, startCluster, uniqueName, type TestCluster } from '../support/cluster.js';
 
-/** An ioredis client with its default options but one retry per request. */
-function ioredisWithDefaults(socket: string, closers: (() => Promise<unknown>)[]): Redis {
-  const client = new Redis({ path: socket, maxRetriesPerRequest: 1 });
+/** An ioredis (or iovalkey) client with its default options but one retry per request. */
+function ioredisWithDefaults(socket: string, closers: (() => Promise<unknown>)[], valkey = false): Redis | Valkey {
+  const client = valkey ? new Valkey({ path: socket, maxRetriesPerRequest: 1 }) : new Redis({ path: socket, maxRetriesPerRequest: 1 });
   client.on('error', () => undefined);
   closers.push(() => {
     client.disconnect();
@@ -87,8 +88,8 @@ for (const adapter of ADAPTERS) {
       // ioredis with its default options (an offline queue) hands the server's reply to the
       // command; set to fail fast it refuses to connect instead, before the library is involved.
       const node =
-        adapter === 'ioredis'
-          ? fromIoredis(ioredisWithDefaults(server.socket, closers))
+        adapter === 'ioredis' || adapter === 'iovalkey'
+          ? fromIoredis(ioredisWithDefaults(server.socket, closers, adapter === 'iovalkey'))
           : await openNode(adapter, server.socket, closers);
       // While ioredis reconnects after the refused handshake, an attempt can time out instead of
       // meeting the refusal: a short retry delay lets a later attempt see it.

@@ -118,5 +118,16 @@ describe('Sentinel (ioredis, a master, 2 replicas, 3 sentinels)', () => {
       await (contender as { release(): Promise<boolean> }).release();
     }
     await Promise.all([rs.close(), other.close()]);
+    // The kit: every sentinel names the promoted replica, and the old master comes back as its
+    // replica (never as an empty master) when restarted with a replicaof directive.
+    await deployment.untilMaster(promoted);
+    await master.restart({ config: { replicaof: `127.0.0.1 ${String(promoted.port)}` } });
+    const old = new Redis({ path: master.socket });
+    try {
+      await until(async () => (await old.info('replication')).includes('master_link_status:up'), 'the old master to replicate the promoted one');
+      assert.match(await old.info('replication'), /role:slave/);
+    } finally {
+      old.disconnect();
+    }
   });
 });

@@ -17,7 +17,17 @@ export type AdapterName = 'ioredis' | 'node-redis' | 'node-redis-v4' | 'iovalkey
  * Every test that talks to Redis runs once per client: ioredis 6, node-redis 5 and node-redis 4.
  * iovalkey (the Valkey fork of ioredis) runs a subset of its own (valkey-clients.test.ts).
  */
-export const ADAPTERS: readonly AdapterName[] = ['ioredis', 'node-redis', 'node-redis-v4'];
+export const ADAPTERS: readonly AdapterName[] = adaptersFromEnv() ?? ['ioredis', 'node-redis', 'node-redis-v4'];
+
+/** `REDSYNC_TEST_ADAPTERS=iovalkey,ioredis` runs the suite for those clients only. */
+function adaptersFromEnv(): AdapterName[] | undefined {
+  const list = process.env['REDSYNC_TEST_ADAPTERS'];
+  if (list === undefined || list === '') return undefined;
+  const known: readonly string[] = ['ioredis', 'node-redis', 'node-redis-v4', 'iovalkey'];
+  const names = list.split(',').map((name) => name.trim());
+  for (const name of names) if (!known.includes(name)) throw new RangeError(`REDSYNC_TEST_ADAPTERS: unknown client ${name}`);
+  return names as AdapterName[];
+}
 
 export interface TestCluster {
   readonly servers: RedisServer[];
