@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Redsync } from '../../src/index.js';
-import { ADAPTERS, nth, startCluster, uniqueName, until, type TestCluster } from '../support/cluster.js';
+import { ADAPTERS, nth, startCluster, uniqueName, until, type TestCluster, lacks } from '../support/cluster.js';
 import { gate } from '../support/gate.js';
 
 for (const adapter of ADAPTERS) {
@@ -43,7 +43,7 @@ for (const adapter of ADAPTERS) {
       await rs.close();
     });
 
-    test('a waiter of another process is woken with the value when it is written', async () => {
+    test('a waiter of another process is woken with the value when it is written', { skip: lacks(adapter, 'feed') }, async () => {
       const filler = new Redsync(cluster.nodes);
       const waiter = new Redsync(await cluster.connect());
       const [a, b] = [filler.cache<string>({ ttl: 60_000 }), waiter.cache<string>({ ttl: 60_000 })];

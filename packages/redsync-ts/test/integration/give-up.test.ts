@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import { Valkey } from 'iovalkey';
 import { LockNotAcquiredError, LockTakenError, NodeError, RedisConfigError, Redsync, fromIoredis } from '../../src/index.js';
 import { startRedisServers, stopRedisServers, type RedisServer } from '../../src/testing/index.js';
-import { ADAPTERS, nth, openNode, startCluster, uniqueName, type TestCluster } from '../support/cluster.js';
+import { ADAPTERS, nth, openNode, startCluster, uniqueName, type TestCluster, serverOptionsFor, lacks } from '../support/cluster.js';
 
 /** An ioredis (or iovalkey) client with its default options but one retry per request. */
 function ioredisWithDefaults(socket: string, closers: (() => Promise<unknown>)[], valkey = false): Redis | Valkey {
@@ -54,10 +54,10 @@ for (const adapter of ADAPTERS) {
     });
 
     test('when every node failed alike, the message says why, not only the cause', async () => {
-      const servers = await startRedisServers(2);
+      const servers = await startRedisServers(2, serverOptionsFor(adapter));
       const closers: (() => Promise<unknown>)[] = [];
       try {
-        const nodes = await Promise.all(servers.map((s) => openNode(adapter, s.socket, closers)));
+        const nodes = await Promise.all(servers.map((s) => openNode(adapter, s, closers)));
         await Promise.all(servers.map((server) => server.kill()));
         const error = await new Redsync(nodes, { tries: 2, retryDelay: 1 }).mutex(uniqueName()).acquire().catch((e: unknown) => e);
         assert.ok(error instanceof LockNotAcquiredError && !(error instanceof LockTakenError), String(error));
@@ -73,11 +73,11 @@ for (const adapter of ADAPTERS) {
     });
   });
 
-  describe(`a server that wants a password, given none, via ${adapter}`, { timeout: 30_000 }, () => {
+  describe(`a server that wants a password, given none, via ${adapter}`, { timeout: 30_000, skip: lacks(adapter, 'connect without the password') }, () => {
     let server: RedisServer;
     const closers: (() => Promise<unknown>)[] = [];
     before(async () => {
-      [server] = (await startRedisServers(1, { config: { requirepass: 'secret' } })) as [RedisServer];
+      [server] = (await startRedisServers(1, serverOptionsFor(adapter, { config: { requirepass: 'secret' } }))) as [RedisServer];
     });
     after(async () => {
       await Promise.allSettled(closers.map((close) => close()));
@@ -90,7 +90,7 @@ for (const adapter of ADAPTERS) {
       const node =
         adapter === 'ioredis' || adapter === 'iovalkey'
           ? fromIoredis(ioredisWithDefaults(server.socket, closers, adapter === 'iovalkey'))
-          : await openNode(adapter, server.socket, closers);
+          : await openNode(adapter, server, closers);
       // While ioredis reconnects after the refused handshake, an attempt can time out instead of
       // meeting the refusal: a short retry delay lets a later attempt see it.
       const mutex = new Redsync([node], { tries: 32, retryDelay: 10 }).mutex(uniqueName());

@@ -1,56 +1,16 @@
 /**
- * valkey-glide (`@valkey/valkey-glide`, its native core from the npm package) through `fromGlide`:
- * a subset of the suite on 1 and 3 standalone nodes (TCP: glide takes no unix sockets) and on the
- * kit's Cluster through `GlideClusterClient`: exclusion, fences, a waiter, each primitive and the
- * cache, NOSCRIPT recovery, and WAIT on the key's primary.
+ * valkey-glide's `GlideClusterClient` through `fromGlide` on the kit's Cluster: locks across slots,
+ * fences, a multi-lock over slots, and WAIT on the key's primary. (`GlideClient` on standalone
+ * servers runs the whole per-client suite: support/cluster.ts's ADAPTERS.)
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { GlideClient, GlideClusterClient, Logger } from '@valkey/valkey-glide';
-import { Redis } from 'ioredis';
-import { LockNotAcquiredError, Redsync, ReplicasNotConfirmedError, fromGlide, keySlot, type RedisNode } from '../../src/index.js';
-import { startCluster, startRedisServers, stopRedisServers, type RedisCluster, type RedisServer } from '../../src/testing/index.js';
-import { primitivesAndCache } from '../support/primitives-smoke.js';
+import { GlideClusterClient, Logger } from '@valkey/valkey-glide';
+import { LockNotAcquiredError, Redsync, ReplicasNotConfirmedError, fromGlide, keySlot } from '../../src/index.js';
+import { startCluster, type RedisCluster } from '../../src/testing/index.js';
 import { uniqueName } from '../support/cluster.js';
 
 Logger.setLoggerConfig('off'); // glide logs every error reply (a NOSCRIPT included) by default
-
-for (const count of [1, 3]) {
-  describe(`valkey-glide GlideClient (${String(count)} node(s))`, () => {
-    let servers: RedisServer[];
-    const clients: GlideClient[] = [];
-    let nodes: RedisNode[];
-    before(async () => {
-      servers = await startRedisServers(count, { tcp: true });
-      for (const server of servers) clients.push(await GlideClient.createClient({ addresses: [{ host: '127.0.0.1', port: server.port as number }], requestTimeout: 2000 }));
-      nodes = clients.map((client) => fromGlide(client));
-    });
-    after(async () => {
-      for (const client of clients) client.close();
-      await stopRedisServers(servers);
-    });
-
-    test('locks exclude, fences grow, a waiter gets the lock after the release, and NOSCRIPT is recovered', async () => {
-      const rs = new Redsync(nodes, { ttl: 60_000, fencing: true });
-      const name = uniqueName('glide');
-      const first = await rs.mutex(name).acquire();
-      assert.equal(await new Redsync(nodes).mutex(name).tryAcquire(), null);
-      const waiting = new Redsync(nodes).mutex(name, { fencing: true }).acquire({ timeout: 20_000 });
-      await first.release();
-      const second = await waiting; // no feed: the waiter's retry delay finds the lock free
-      assert.ok((second.fence ?? 0) > (first.fence ?? 0));
-      for (const server of servers) {
-        const admin = new Redis({ path: server.socket });
-        await admin.script('FLUSH');
-        admin.disconnect();
-      }
-      assert.equal(await second.release(), true, 'the release script was sent again with EVAL after NOSCRIPT');
-      await rs.close();
-    });
-
-    test('semaphore, read-write lock, multi-lock, fair lock and cache', () => primitivesAndCache(nodes, 'glide'));
-  });
-}
 
 describe('valkey-glide GlideClusterClient (3 masters with a replica each)', () => {
   let cluster: RedisCluster;

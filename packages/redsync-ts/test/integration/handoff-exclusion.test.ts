@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Redsync, type RedisNode } from '../../src/index.js';
 import { lockRelease, lockTransfer } from '../../src/scripts/index.js';
-import { ADAPTERS, heldEverywhere, startCluster, uniqueName, type TestCluster } from '../support/cluster.js';
+import { ADAPTERS, heldEverywhere, startCluster, uniqueName, type TestCluster, lacks } from '../support/cluster.js';
 
 const CALLERS = 5;
 const HOLDS_EACH = 8;
@@ -28,7 +28,7 @@ function counting(nodes: readonly RedisNode[], sent: { releases: number; transfe
 
 for (const adapter of ADAPTERS) {
   for (const n of [1, 3]) {
-    describe(`exclusion under handoffs on ${n} node(s) via ${adapter}`, { timeout: 60_000 }, () => {
+    describe(`exclusion under handoffs on ${n} node(s) via ${adapter}`, { timeout: 60_000, skip: lacks(adapter, 'feed') }, () => {
       let cluster: TestCluster;
       before(async () => {
         cluster = await startCluster(adapter, n);

@@ -10,12 +10,12 @@ import { after, before, describe, test } from 'node:test';
 import { Redsync } from '../../src/index.js';
 import { releaseChannelOf } from '../../src/keys.js';
 import { MAX_HANDOFFS } from '../../src/wait-line.js';
-import { ADAPTERS, heldEverywhere, startCluster, uniqueName, until, type TestCluster } from '../support/cluster.js';
+import { ADAPTERS, heldEverywhere, startCluster, uniqueName, until, type TestCluster, lacks } from '../support/cluster.js';
 import { MINUTE, SLOW, counting, subscribed, type CommandProbe } from '../support/handoff-probe.js';
 
 for (const adapter of ADAPTERS) {
   for (const n of [1, 3]) {
-    describe(`handoffs within a process on ${n} node(s) via ${adapter}`, { timeout: 30_000 }, () => {
+    describe(`handoffs within a process on ${n} node(s) via ${adapter}`, { timeout: 30_000, skip: lacks(adapter, 'feed') }, () => {
       let cluster: TestCluster;
       before(async () => {
         cluster = await startCluster(adapter, n);

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { LockTakenError, Redsync, type RedisNode } from '../../src/index.js';
-import { ADAPTERS, heldEverywhere, startCluster, uniqueName, until, type TestCluster } from '../support/cluster.js';
+import { ADAPTERS, heldEverywhere, startCluster, uniqueName, until, type TestCluster, lacks } from '../support/cluster.js';
 import { MINUTE, counting, subscribed } from '../support/handoff-probe.js';
 
 const FAST = { ttl: MINUTE, retryDelay: 5, tries: Infinity };
@@ -26,7 +26,7 @@ function deaf(nodes: readonly RedisNode[]): RedisNode[] {
 
 for (const adapter of ADAPTERS) {
   for (const n of [1, 3]) {
-    describe(`waiters that do not poll on ${n} node(s) via ${adapter}`, { timeout: 30_000 }, () => {
+    describe(`waiters that do not poll on ${n} node(s) via ${adapter}`, { timeout: 30_000, skip: lacks(adapter, 'feed') }, () => {
       let cluster: TestCluster;
       let holderSide: Redsync;
       before(async () => {

@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { Redsync, type RedisNode } from '../../src/index.js';
 import { releaseChannelOf } from '../../src/keys.js';
 import { lockReclaim } from '../../src/scripts/index.js';
-import { ADAPTERS, heldEverywhere, startCluster, uniqueName, until, valuesOf, type TestCluster } from '../support/cluster.js';
+import { ADAPTERS, heldEverywhere, startCluster, uniqueName, until, valuesOf, type TestCluster, lacks } from '../support/cluster.js';
 
 const MINUTE = 60_000;
 const SLOW = { ttl: MINUTE, retryDelay: MINUTE, tries: 1000 };
@@ -63,7 +63,7 @@ function counting(nodes: readonly RedisNode[]): { nodes: RedisNode[]; attempts: 
 
 for (const adapter of ADAPTERS) {
   for (const n of [1, 3]) {
-    describe(`release notifications on ${n} node(s) via ${adapter}`, { timeout: 30_000 }, () => {
+    describe(`release notifications on ${n} node(s) via ${adapter}`, { timeout: 30_000, skip: lacks(adapter, 'feed') }, () => {
       let cluster: TestCluster;
       let holderSide: Redsync;
       before(async () => {

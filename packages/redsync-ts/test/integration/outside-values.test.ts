@@ -11,12 +11,12 @@ import { after, before, describe, test } from 'node:test';
 import { Redsync, type Lock } from '../../src/index.js';
 import { runScript } from '../../src/script.js';
 import { lockRelease } from '../../src/scripts/index.js';
-import { ADAPTERS, heldEverywhere, startCluster, uniqueName, until, type TestCluster } from '../support/cluster.js';
+import { ADAPTERS, heldEverywhere, startCluster, uniqueName, until, type TestCluster, lacks } from '../support/cluster.js';
 import { MINUTE, SLOW, counting, subscribed, type CommandProbe } from '../support/handoff-probe.js';
 
 for (const adapter of ADAPTERS) {
   for (const n of [1, 3]) {
-    describe(`values known outside the library on ${n} node(s) via ${adapter}`, { timeout: 30_000 }, () => {
+    describe(`values known outside the library on ${n} node(s) via ${adapter}`, { timeout: 30_000, skip: lacks(adapter, 'feed') }, () => {
       let cluster: TestCluster;
       before(async () => {
         cluster = await startCluster(adapter, n);

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { LockTakenError, RedisConfigError, Redsync, fromIoredis, type RedisNode } from '../../src/index.js';
 import { startRedisServers, stopRedisServers, type RedisServer } from '../../src/testing/index.js';
-import { ADAPTERS, openNode, until } from '../support/cluster.js';
+import { ADAPTERS, openNode, until, serverOptionsFor, lacks } from '../support/cluster.js';
 
 /** The minimal ACL documented in the README: the commands the library runs, on its key patterns. */
 const MINIMAL = ['on', '>secret', 'resetkeys', '~rl:*', '~{rl:*', 'resetchannels', '&rl:*', '-@all', '+set', '+get', '+pttl', '+pexpire', '+del', '+incr', '+publish', '+subscribe', '+unsubscribe', '+eval', '+evalsha', '+ping', '+hello', '+client|setname'];
@@ -27,7 +27,7 @@ test('a wrong password (ioredis, default options) is a RedisConfigError at once,
 });
 
 for (const adapter of ADAPTERS) {
-  describe(`a restricted ACL user via ${adapter}`, () => {
+  describe(`a restricted ACL user via ${adapter}`, { skip: lacks(adapter, 'connect without INFO') }, () => {
     let servers: RedisServer[];
     let admin: Redis[];
     let nodes: RedisNode[];
@@ -37,10 +37,10 @@ for (const adapter of ADAPTERS) {
       Promise.all(admin.map(async (a) => Number(/cmdstat_set:.*rejected_calls=(\d+)/.exec(await a.info('commandstats'))?.[1] ?? 0)));
 
     before(async () => {
-      servers = await startRedisServers(3);
+      servers = await startRedisServers(3, serverOptionsFor(adapter));
       admin = servers.map((s) => new Redis({ path: s.socket }));
       await setAcl();
-      nodes = await Promise.all(servers.map((s) => openNode(adapter, s.socket, closers, { username: 'locker', password: 'secret' })));
+      nodes = await Promise.all(servers.map((s) => openNode(adapter, s, closers, { username: 'locker', password: 'secret' })));
     });
     after(async () => {
       await Promise.allSettled(closers.map((close) => close()));

@@ -3,27 +3,29 @@
  * admin connection per server for inspecting and tampering with keys behind the library's back.
  */
 import { randomUUID } from 'node:crypto';
+import { GlideClient, Logger } from '@valkey/valkey-glide';
 import { Redis } from 'ioredis';
 import { Valkey } from 'iovalkey';
 import { createClient } from 'redis';
 import { createClient as createClientV4 } from 'redis-v4';
-import { fromIoredis, fromNodeRedis, type RedisNode } from '../../src/index.js';
+import { fromGlide, fromIoredis, fromNodeRedis, type RedisNode } from '../../src/index.js';
 import { runScript } from '../../src/script.js';
 import { lockRelease } from '../../src/scripts/index.js';
 import { startRedisServers, stopRedisServers, type RedisServer, type RedisServerOptions } from '../../src/testing/index.js';
 
-export type AdapterName = 'ioredis' | 'node-redis' | 'node-redis-v4' | 'iovalkey';
+export type AdapterName = 'ioredis' | 'node-redis' | 'node-redis-v4' | 'iovalkey' | 'glide';
 /**
- * Every test that talks to Redis runs once per client: ioredis 6, node-redis 5 and node-redis 4.
- * iovalkey (the Valkey fork of ioredis) runs a subset of its own (valkey-clients.test.ts).
+ * Every test that talks to Redis runs once per client: ioredis 6, node-redis 5 and 4, iovalkey
+ * (the Valkey fork of ioredis) and valkey-glide's `GlideClient` (over TCP; the tests that need
+ * what glide does not give are skipped with the reason: see `lacks`).
  */
-export const ADAPTERS: readonly AdapterName[] = adaptersFromEnv() ?? ['ioredis', 'node-redis', 'node-redis-v4'];
+export const ADAPTERS: readonly AdapterName[] = adaptersFromEnv() ?? ['ioredis', 'node-redis', 'node-redis-v4', 'iovalkey', 'glide'];
 
 /** `REDSYNC_TEST_ADAPTERS=iovalkey,ioredis` runs the suite for those clients only. */
 function adaptersFromEnv(): AdapterName[] | undefined {
   const list = process.env['REDSYNC_TEST_ADAPTERS'];
   if (list === undefined || list === '') return undefined;
-  const known: readonly string[] = ['ioredis', 'node-redis', 'node-redis-v4', 'iovalkey'];
+  const known: readonly string[] = ['ioredis', 'node-redis', 'node-redis-v4', 'iovalkey', 'glide'];
   const names = list.split(',').map((name) => name.trim());
   for (const name of names) if (!known.includes(name)) throw new RangeError(`REDSYNC_TEST_ADAPTERS: unknown client ${name}`);
   return names as AdapterName[];
@@ -51,7 +53,9 @@ export interface Credentials {
  * A library node for `adapter` on `socket`, with client settings that fail fast instead of
  * queueing, so fault tests fail rather than hang. Its closer is pushed onto `closers`.
  */
-export async function openNode(adapter: AdapterName, socket: string, closers: (() => Promise<unknown>)[], auth: Partial<Credentials> = {}): Promise<RedisNode> {
+export async function openNode(adapter: AdapterName, server: RedisServer, closers: (() => Promise<unknown>)[], auth: Partial<Credentials> = {}): Promise<RedisNode> {
+  const socket = server.socket;
+  if (adapter === 'glide') return openGlide(server, closers, auth);
   if (adapter === 'ioredis' || adapter === 'iovalkey') {
     const options = { path: socket, ...auth, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => 50, lazyConnect: true };
     return ioredisLike(adapter === 'ioredis' ? new Redis(options) : new Valkey(options), closers);
@@ -73,6 +77,37 @@ export async function openNode(adapter: AdapterName, socket: string, closers: ((
   return fromNodeRedis(client);
 }
 
+/** Servers for `adapter`: glide takes no unix sockets, so its servers listen on TCP too. */
+export function serverOptionsFor(adapter: AdapterName, options: RedisServerOptions = {}): RedisServerOptions {
+  return adapter === 'glide' ? { ...options, tcp: true } : options;
+}
+
+/** What a test may need of a client that not every client gives. */
+export type ClientNeed = 'feed' | 'connect without INFO' | 'connect without the password';
+
+const GLIDE_LACKS: Readonly<Record<ClientNeed, string>> = {
+  feed: 'glide takes subscriptions only when a client is created: no release feed, waiters use their retry delay',
+  'connect without INFO': 'glide runs INFO when it connects: a user without INFO cannot connect at all',
+  'connect without the password': 'glide refuses to connect without the password: the library never sees the refusal',
+};
+
+/** A skip reason when `adapter` cannot give what a test needs, else false (for `{ skip }`). */
+export function lacks(adapter: AdapterName, need: ClientNeed): string | false {
+  return adapter === 'glide' ? GLIDE_LACKS[need] : false;
+}
+
+async function openGlide(server: RedisServer, closers: (() => Promise<unknown>)[], auth: Partial<Credentials>): Promise<RedisNode> {
+  if (server.port === undefined) throw new RangeError('glide needs a TCP server: start it with serverOptionsFor(adapter)');
+  Logger.setLoggerConfig('off'); // glide logs every error reply (a NOSCRIPT included) by default
+  const credentials = auth.password === undefined ? undefined : { ...(auth.username === undefined ? {} : { username: auth.username }), password: auth.password };
+  const client = await GlideClient.createClient({ addresses: [{ host: '127.0.0.1', port: server.port }], requestTimeout: 2000, ...(credentials === undefined ? {} : { credentials }) });
+  closers.push(() => {
+    client.close();
+    return Promise.resolve();
+  });
+  return fromGlide(client);
+}
+
 /** An ioredis or iovalkey client, connected, its closer pushed onto `closers`. */
 async function ioredisLike(client: Redis | Valkey, closers: (() => Promise<unknown>)[]): Promise<RedisNode> {
   client.on('error', () => undefined);
@@ -85,9 +120,9 @@ async function ioredisLike(client: Redis | Valkey, closers: (() => Promise<unkno
 }
 
 export async function startCluster(adapter: AdapterName, count: number, options?: RedisServerOptions): Promise<TestCluster> {
-  const servers = await startRedisServers(count, options);
+  const servers = await startRedisServers(count, serverOptionsFor(adapter, options));
   const closers: (() => Promise<unknown>)[] = [];
-  const connect = (): Promise<RedisNode[]> => Promise.all(servers.map((s) => openNode(adapter, s.socket, closers)));
+  const connect = (): Promise<RedisNode[]> => Promise.all(servers.map((s) => openNode(adapter, s, closers)));
   const admin = servers.map((s) => {
     const client = new Redis({ path: s.socket, maxRetriesPerRequest: 1, retryStrategy: () => 50 });
     client.on('error', () => undefined);
