@@ -2,6 +2,7 @@ import { cancelDeadline, scheduleDeadline } from './deadlines.js';
 import type { LockContext } from './lock-ops.js';
 import type { HeapEntry } from './min-heap.js';
 import type { RedisNode } from './node.js';
+import { replicasAcknowledging, waitTimeoutOf } from './replicas.js';
 import { runScript, type Operation } from './script.js';
 import { lockExtend, lockExtendMany, lockExtendOrSet } from './scripts/index.js';
 import { keySlot } from './slots.js';
@@ -139,8 +140,29 @@ export class Cohort<M extends CohortMember> implements HeapEntry {
     return { validUntil: until, all: false, confirmed, lost };
   }
 
-  /** The node's misses as flat (1-based slot, code) pairs; a failed chunk counts as missed. */
+  /**
+   * The node's misses as flat (1-based slot, code) pairs; a failed chunk counts as missed. With
+   * `waitReplicas`, a node whose replicas did not confirm the renewal (WAIT, once per hash slot on
+   * a Cluster node) counts as failed for every member: neither confirmed nor lost there.
+   */
   async #renewOnNode(node: RedisNode, size: number, renewal: Operation): Promise<number[]> {
+    const misses = await this.#extendOnNode(node, size, renewal);
+    const wanted = this.ctx.options.waitReplicas;
+    if (wanted === 0 || size === 0) return misses;
+    const keys = node.cluster === true ? this.#onePerSlot(size) : [this.#keys[0] as string];
+    const timeout = waitTimeoutOf(this.ctx);
+    const counts = await Promise.all(keys.map((key) => replicasAcknowledging(node, key, wanted, timeout).catch(() => -1)));
+    return counts.every((count) => count >= wanted) ? misses : missAll(0, size);
+  }
+
+  /** A key of each hash slot among the first `size` members (WAIT goes to that slot's master). */
+  #onePerSlot(size: number): string[] {
+    const bySlot = new Map<number, string>();
+    for (let i = 0; i < size; i++) bySlot.set(this.#slots?.[i] ?? keySlot(this.#keys[i] as string), this.#keys[i] as string);
+    return [...bySlot.values()];
+  }
+
+  async #extendOnNode(node: RedisNode, size: number, renewal: Operation): Promise<number[]> {
     const { options, ttlArg } = this.ctx;
     if (options.setNXOnExtend || unbatchable.has(node)) return this.#renewOneByOne(node, 0, size, renewal);
     if (node.cluster === true && this.#slots !== undefined) return this.#renewBySlot(node, size, renewal);

@@ -4,7 +4,7 @@ import type { ValueOwner } from './late-writes.js';
 import { runRound, type QuorumRound, type RoundSpec } from './quorum.js';
 import { fenceCommit, lockAcquireFenced } from './scripts/index.js';
 import type { FencedAcquireReply } from './scripts/lock-acquire-fenced.js';
-import { confirmingReplicas } from './replicas.js';
+import { confirmingReplicas, specFor } from './replicas.js';
 import { validUntil } from './validity.js';
 
 /**
@@ -33,7 +33,7 @@ export async function fencedAcquireRound(ctx: LockContext, value: string, owner?
   const first: TimedRound = { round, start, validUntil: until, holderTtl: take.holderTtl };
   if (!isWon(ctx, first)) return first;
   if (ctx.nodes.length === 1) return { ...first, fence: chosen };
-  const commit = await runRound<QuorumRound, ScriptCall>(ctx.order, COMMIT, ctx.settleRound, undefined, { ctx, keys, args: [value, String(chosen)] });
+  const commit = await runRound<QuorumRound, ScriptCall>(ctx.order, specFor(ctx, COMMIT, COMMIT_REPLICATED), ctx.settleRound, undefined, { ctx, keys, args: [value, String(chosen)] });
   return { round: commit, start, validUntil: until, fence: chosen };
 }
 
@@ -70,3 +70,4 @@ const TAKE: RoundSpec<FencedTake> = {
 const TAKE_REPLICATED = confirmingReplicas(TAKE);
 
 const COMMIT = scriptCallSpec(fenceCommit);
+const COMMIT_REPLICATED = confirmingReplicas(COMMIT);

@@ -1,11 +1,13 @@
 import { cleanUpRound, isWon, releaseRound, scriptCallSpec, throwIfUndecided, type LockContext, type ScriptCall, type TimedRound } from './lock-ops.js';
 import { runRound, type QuorumRound } from './quorum.js';
+import { confirmingReplicas, specFor } from './replicas.js';
 import { lockTransfer } from './scripts/index.js';
 import { validUntil as validityEnd } from './validity.js';
 import type { HandoffOffer, Reservation } from './handoff-chain.js';
 import type { ValueOwner } from './late-writes.js';
 
 const TRANSFER = scriptCallSpec(lockTransfer);
+const TRANSFER_REPLICATED = confirmingReplicas(TRANSFER);
 
 /**
  * True when a lock with `remaining` ms of validity may be passed on to the waiter of `offer` as it
@@ -52,7 +54,7 @@ export async function handOff(from: LockContext, value: string, reservation: Res
   const { ttl, driftFactor } = ctx.options;
   const start = ctx.clock();
   const subject: ScriptCall = { ctx, keys: [ctx.key], args: [value, next, ctx.ttlArg] };
-  const round = await runRound<QuorumRound, ScriptCall>(ctx.order, TRANSFER, ctx.settleRound, undefined, subject);
+  const round = await runRound<QuorumRound, ScriptCall>(ctx.order, specFor(ctx, TRANSFER, TRANSFER_REPLICATED), ctx.settleRound, undefined, subject);
   const grant: TimedRound = { round, start, validUntil: validityEnd(start, ttl, driftFactor) };
   if (isWon(ctx, grant)) {
     if (!reservation.deliver({ value: next, validUntil: grant.validUntil, start })) await releaseRound(ctx, next);

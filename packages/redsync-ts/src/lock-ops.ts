@@ -4,6 +4,7 @@ import type { RedisNode } from './node.js';
 import type { ReleaseNotifier } from './release-notifier.js';
 import type { ResolvedMutexOptions } from './options.js';
 import { runRound, type AnswerVerdict, type QuorumRound, type RoundOptions, type RoundSpec } from './quorum.js';
+import { confirmingReplicas, specFor } from './replicas.js';
 import { fallbackOf, isNoScriptError, type Operation, type Script } from './script.js';
 import { lockExtend, lockExtendOrSet, lockRelease } from './scripts/index.js';
 import { validUntil, type Clock } from './validity.js';
@@ -75,7 +76,8 @@ export function extendRound(ctx: LockContext, value: string, holder?: Operation)
   const start = ctx.clock();
   const { options } = ctx;
   const call: ScriptCall = holder === undefined ? { ctx, keys: [ctx.key], args: [value, ctx.ttlArg] } : { ctx, keys: [ctx.key], args: [value, ctx.ttlArg], holder };
-  return runRound<QuorumRound, ScriptCall>(ctx.order, options.setNXOnExtend ? EXTEND_OR_SET : EXTEND, ctx.settleRound, undefined, call).then((round) => ({
+  const spec = options.setNXOnExtend ? specFor(ctx, EXTEND_OR_SET, EXTEND_OR_SET_REPLICATED) : specFor(ctx, EXTEND, EXTEND_REPLICATED);
+  return runRound<QuorumRound, ScriptCall>(ctx.order, spec, ctx.settleRound, undefined, call).then((round) => ({
     round,
     validUntil: validUntil(start, options.ttl, options.driftFactor),
   }));
@@ -115,6 +117,8 @@ export function scriptCallSpec<C extends ScriptCall, R>(script: Script<R>, inter
 const RELEASE = scriptCallSpec(lockRelease);
 const EXTEND = scriptCallSpec(lockExtend);
 const EXTEND_OR_SET = scriptCallSpec(lockExtendOrSet);
+const EXTEND_REPLICATED = confirmingReplicas(EXTEND);
+const EXTEND_OR_SET_REPLICATED = confirmingReplicas(EXTEND_OR_SET);
 
 /**
  * Releases a held lock: deletes the key on every node where it still holds `value`, and settles

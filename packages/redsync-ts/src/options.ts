@@ -107,9 +107,11 @@ export interface MutexOptions {
    */
   readonly fencing?: boolean;
   /**
-   * Count a node's vote for an acquisition only once this many of its replicas acknowledged the
-   * write (`WAIT n timeout` after the winning SET, to the key's master; Redisson's
-   * `checkLockSyncedSlaves`). It narrows the window in which a master that dies right after the
+   * Count a node's vote for an acquisition or a renewal only once this many of its replicas
+   * acknowledged the write (`WAIT n timeout` after the winning SET, extend or transfer, to the
+   * key's master; Redisson's `checkLockSyncedSlaves`). Set on the Redsync, it covers the
+   * semaphore, read-write lock, multi-lock and fair lock too (their grants and renewals; a fair
+   * lock's one-hop grant is confirmed by a renewal before `acquire` returns). It narrows the window in which a master that dies right after the
    * SET is replaced by a replica without the lock; it is not consensus (docs/topologies.md). One
    * more round trip per won node; a node whose replicas do not confirm within half the per-node
    * timeout counts as failed (`ReplicasNotConfirmedError` as the cause). 0 turns it off. Needs

@@ -6,7 +6,7 @@ import type { QuorumRound } from '../quorum.js';
 import { resolveWaitOptions, type PermitWaitOptions } from '../semaphore/options.js';
 import { Permit } from '../semaphore/permit.js';
 import type { GrantLine } from './grant-line.js';
-import { attemptRound, releaseRound, type FairContext } from './rounds.js';
+import { attemptRound, extendRound, releaseRound, type FairContext } from './rounds.js';
 import { FairWaiter } from './waiter.js';
 
 /**
@@ -42,7 +42,12 @@ export class FairLock {
     const attempt = await attemptRound(fair, id, waiter.nextSeq(), 0, waiter.score);
     waiter.merge(attempt);
     const until = waiter.heldUntil(fair.lock.clock());
-    if (until !== undefined) return new Permit(fair.lease, id, until, 0);
+    if (until !== undefined) {
+      const confirmation = await this.#confirm(id, until);
+      if (typeof confirmation === 'number') return new Permit(fair.lease, id, confirmation, 0);
+      await releaseRound(fair, id, true);
+      throw new LockNotAcquiredError('granted, but too few nodes confirmed the grant on their replicas (waitReplicas)', 1, confirmation.outcomes);
+    }
     // Unless every node answered that it was not our turn, some node may hold the key for us.
     if (attempt.round.taken < fair.lock.nodes.length) await releaseRound(fair, id, true);
     throwIfUnreachable(fair, attempt.round);
@@ -73,16 +78,18 @@ export class FairLock {
       await this.#refresh(id, waiter);
       for (let attempts = 1; ; ) {
         const until = waiter.heldUntil(clock());
-        if (until !== undefined) {
+        const confirmation = until === undefined ? undefined : await this.#confirm(id, until);
+        if (typeof confirmation === 'number') {
           held = true;
-          return new Permit(fair.lease, id, until, 0);
+          return new Permit(fair.lease, id, confirmation, 0);
         }
         line ??= this.#line();
         leave ??= line.join(releaseTagOf(id), waiter);
         const left = deadline - clock();
         if (left <= 0) throw new LockTakenError(attempts, [], `not granted within the timeout of ${String(timeout)} ms: `);
-        // A grant may go unheard while the line is not live: then look every POLL_MS.
-        const woke = await waiter.wait(Math.min(left, fair.waiterLease / 3, line.live ? Number.POSITIVE_INFINITY : POLL_MS), signal);
+        // A grant may go unheard while the line is not live, and one the replicas did not confirm
+        // yet is ours to confirm again (we are first in line): then look every POLL_MS.
+        const woke = await waiter.wait(Math.min(left, fair.waiterLease / 3, line.live && confirmation === undefined ? Number.POSITIVE_INFINITY : POLL_MS), signal);
         signal?.throwIfAborted();
         if (woke === 'grant') continue;
         attempts += 1;
@@ -93,6 +100,18 @@ export class FairLock {
       // Leaves the queues, and passes on any grant that came too late or too thin.
       if (!held) await releaseRound(fair, id, true).catch(() => undefined);
     }
+  }
+
+  /**
+   * With `waitReplicas`, a grant (from a message or an attempt) counts once a renewal of it was
+   * confirmed by the replicas of a majority: the grant was written by another process's script,
+   * on a connection whose WAIT we cannot send. Returns the validity, or the round that fell short.
+   */
+  async #confirm(id: string, until: number): Promise<number | QuorumRound> {
+    const fair = this.#fair;
+    if (fair.lock.options.waitReplicas === 0) return until;
+    const { round, validUntil } = await extendRound(fair, id);
+    return round.ok >= fair.lock.quorum && validUntil > fair.lock.clock() ? validUntil : round;
   }
 
   /** An attempt, or a refresh of the waiter's place, and what its answers call for. */

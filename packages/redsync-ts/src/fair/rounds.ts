@@ -1,6 +1,7 @@
 import { companionKey } from '../keys.js';
 import { scriptCallSpec, type LockContext, type ScriptCall } from '../lock-ops.js';
 import { runRound, type AnswerVerdict, type QuorumRound } from '../quorum.js';
+import { confirmingReplicas, specFor } from '../replicas.js';
 import { fairAcquire, fairRelease, lockExtend } from '../scripts/index.js';
 import type { FairAcquireReply } from '../scripts/fair-acquire.js';
 import type { LeaseOps } from '../semaphore/permit.js';
@@ -43,6 +44,7 @@ interface AttemptCall extends ScriptCall {
 
 const ACQUIRE = scriptCallSpec<AttemptCall, FairAcquireReply>(fairAcquire, noteGrant);
 const EXTEND = scriptCallSpec(lockExtend);
+const EXTEND_REPLICATED = confirmingReplicas(EXTEND);
 const RELEASE = scriptCallSpec(fairRelease);
 
 /** How an attempt (or a waiter's refresh) went, node by node. */
@@ -80,7 +82,7 @@ function noteGrant(reply: FairAcquireReply, call: AttemptCall, node: number): An
 export function extendRound(fair: FairContext, id: string): Promise<{ round: QuorumRound; validUntil: number }> {
   const { lock } = fair;
   const start = lock.clock();
-  return runRound<QuorumRound, ScriptCall>(lock.order, EXTEND, lock.settleRound, undefined, { ctx: lock, keys: [fair.keys[0]], args: [id, fair.ttlArg] }).then((round) => ({
+  return runRound<QuorumRound, ScriptCall>(lock.order, specFor(lock, EXTEND, EXTEND_REPLICATED), lock.settleRound, undefined, { ctx: lock, keys: [fair.keys[0]], args: [id, fair.ttlArg] }).then((round) => ({
     round,
     validUntil: validUntil(start, fair.ttl, lock.options.driftFactor),
   }));

@@ -1,6 +1,7 @@
 import { nodeAt, type LockContext } from '../lock-ops.js';
 import type { RedisNode } from '../node.js';
 import { runRound, type AnswerVerdict, type QuorumRound, type RoundOptions, type RoundSpec } from '../quorum.js';
+import { confirmingWrites, specFor, type Written } from '../replicas.js';
 import { runScript, type Operation, type Script } from '../script.js';
 import { multiAcquire, multiExtend, multiRelease } from '../scripts/index.js';
 import type { MultiAcquireReply } from '../scripts/multi-acquire.js';
@@ -85,6 +86,10 @@ async function eachGroupOn(node: number, call: MultiCall): Promise<AnswerVerdict
 // runScript falls back to EVAL itself (or to the script's late form once `over`): no `fallback`.
 const ACQUIRE: RoundSpec<MultiCall> = { send: acquireOn, interpret: (verdict) => verdict as AnswerVerdict };
 const EACH_GROUP: RoundSpec<MultiCall> = { send: eachGroupOn, interpret: (verdict) => verdict as AnswerVerdict };
+// With waitReplicas: one key per slot group (on a Cluster node, WAIT goes to each group's master).
+const written = (call: MultiCall): Written => ({ ctx: call.multi.lock, keys: call.multi.slotGroups.map((group) => group[0] as string) });
+const ACQUIRE_REPLICATED = confirmingWrites(ACQUIRE, written);
+const EXTEND_REPLICATED = confirmingWrites(EACH_GROUP, written);
 
 function run(multi: MultiContext, spec: RoundSpec<MultiCall>, options: RoundOptions, script: Script<unknown>, args: readonly string[]): Promise<{ round: QuorumRound; call: MultiCall }> {
   const call: MultiCall = { multi, script, args, over: false, blocker: undefined, blockerTtl: Number.POSITIVE_INFINITY };
@@ -107,7 +112,7 @@ export interface MultiAttempt {
 /** One attempt to take every key, with value `id`, on every node. */
 export function acquireRound(multi: MultiContext, id: string): Promise<MultiAttempt> {
   const start = multi.lock.clock();
-  return run(multi, ACQUIRE, multi.lock.settleRound, multiAcquire, [id, multi.ttlArg]).then(({ round, call }) => ({
+  return run(multi, specFor(multi.lock, ACQUIRE, ACQUIRE_REPLICATED), multi.lock.settleRound, multiAcquire, [id, multi.ttlArg]).then(({ round, call }) => ({
     round,
     validUntil: validUntil(start, multi.ttl, multi.lock.options.driftFactor),
     blocker: call.blocker,
@@ -118,7 +123,7 @@ export function acquireRound(multi: MultiContext, id: string): Promise<MultiAtte
 /** Renews every key still holding `id`, all or none per node. */
 export function extendRound(multi: MultiContext, id: string): Promise<{ round: QuorumRound; validUntil: number }> {
   const start = multi.lock.clock();
-  return run(multi, EACH_GROUP, multi.lock.settleRound, multiExtend, [id, multi.ttlArg]).then(({ round }) => ({
+  return run(multi, specFor(multi.lock, EACH_GROUP, EXTEND_REPLICATED), multi.lock.settleRound, multiExtend, [id, multi.ttlArg]).then(({ round }) => ({
     round,
     validUntil: validUntil(start, multi.ttl, multi.lock.options.driftFactor),
   }));

@@ -1,6 +1,7 @@
 import { companionKey } from '../keys.js';
 import { scriptCallSpec, type LockContext, type ScriptCall } from '../lock-ops.js';
 import { runRound, type AnswerVerdict, type QuorumRound, type RoundOptions } from '../quorum.js';
+import { confirmingReplicas, specFor } from '../replicas.js';
 import { rwExtend, rwRead, rwRelease, rwWrite } from '../scripts/index.js';
 import type { SemaphoreAcquireReply } from '../scripts/semaphore-acquire.js';
 import type { LeaseOps } from '../semaphore/permit.js';
@@ -64,6 +65,9 @@ const READ = scriptCallSpec<AttemptCall, SemaphoreAcquireReply>(rwRead, interpre
 const WRITE = scriptCallSpec<AttemptCall, SemaphoreAcquireReply>(rwWrite, interpret);
 const RELEASE = scriptCallSpec(rwRelease);
 const EXTEND = scriptCallSpec(rwExtend);
+const READ_REPLICATED = confirmingReplicas(READ);
+const WRITE_REPLICATED = confirmingReplicas(WRITE);
+const EXTEND_REPLICATED = confirmingReplicas(EXTEND);
 
 /** One attempt of `side` with hold id `id` on every node. */
 export function attemptRound(rw: RwContext, side: RwSide, id: string): Promise<{ round: QuorumRound; validUntil: number; freeIn: number }> {
@@ -71,7 +75,7 @@ export function attemptRound(rw: RwContext, side: RwSide, id: string): Promise<{
   const start = lock.clock();
   const args = side === 'r' ? [id, rw.ttlArg] : [id, rw.ttlArg, rw.markerArg];
   const call: AttemptCall = { ctx: lock, keys: rw.keys, args, freeIn: Number.POSITIVE_INFINITY };
-  return runRound<QuorumRound, AttemptCall>(lock.order, side === 'r' ? READ : WRITE, rw.settle, undefined, call).then((round) => ({
+  return runRound<QuorumRound, AttemptCall>(lock.order, side === 'r' ? specFor(lock, READ, READ_REPLICATED) : specFor(lock, WRITE, WRITE_REPLICATED), rw.settle, undefined, call).then((round) => ({
     round,
     validUntil: validUntil(start, rw.ttl, lock.options.driftFactor),
     freeIn: call.freeIn,
@@ -81,7 +85,7 @@ export function attemptRound(rw: RwContext, side: RwSide, id: string): Promise<{
 function extendRound(rw: RwContext, side: RwSide, id: string): Promise<{ round: QuorumRound; validUntil: number }> {
   const { lock } = rw;
   const start = lock.clock();
-  return runRound<QuorumRound, ScriptCall>(lock.order, EXTEND, rw.settle, undefined, { ctx: lock, keys: rw.keys.slice(0, 2), args: [id, rw.ttlArg, side] }).then((round) => ({
+  return runRound<QuorumRound, ScriptCall>(lock.order, specFor(lock, EXTEND, EXTEND_REPLICATED), rw.settle, undefined, { ctx: lock, keys: rw.keys.slice(0, 2), args: [id, rw.ttlArg, side] }).then((round) => ({
     round,
     validUntil: validUntil(start, rw.ttl, lock.options.driftFactor),
   }));

@@ -1,6 +1,7 @@
 import { companionKey } from '../keys.js';
 import { scriptCallSpec, type LockContext, type ScriptCall } from '../lock-ops.js';
 import { runRound, type AnswerVerdict, type QuorumRound, type RoundOptions } from '../quorum.js';
+import { confirmingReplicas, specFor } from '../replicas.js';
 import { semaphoreAcquire, semaphoreExtend, semaphoreRelease } from '../scripts/index.js';
 import type { SemaphoreAcquireReply } from '../scripts/semaphore-acquire.js';
 import { validUntil } from '../validity.js';
@@ -62,6 +63,8 @@ const ACQUIRE = scriptCallSpec<AcquireCall, SemaphoreAcquireReply>(semaphoreAcqu
 });
 const RELEASE = scriptCallSpec(semaphoreRelease);
 const EXTEND = scriptCallSpec(semaphoreExtend);
+const ACQUIRE_REPLICATED = confirmingReplicas(ACQUIRE);
+const EXTEND_REPLICATED = confirmingReplicas(EXTEND);
 
 /** How an attempt went: the round, the validity a win grants, and what the nodes said. */
 export interface AttemptRound {
@@ -76,7 +79,7 @@ export function acquireRound(sem: SemaphoreContext, id: string): Promise<Attempt
   const { lock } = sem;
   const start = lock.clock();
   const call: AcquireCall = { ctx: lock, keys: [lock.key, sem.grantsKey], args: [id, sem.ttlArg, sem.perNodeArg], grant: 0, freeIn: Number.POSITIVE_INFINITY };
-  return runRound<QuorumRound, AcquireCall>(lock.order, ACQUIRE, sem.settle, undefined, call).then((round) => ({
+  return runRound<QuorumRound, AcquireCall>(lock.order, specFor(lock, ACQUIRE, ACQUIRE_REPLICATED), sem.settle, undefined, call).then((round) => ({
     round,
     validUntil: validUntil(start, sem.ttl, lock.options.driftFactor),
     grant: call.grant,
@@ -88,7 +91,7 @@ export function acquireRound(sem: SemaphoreContext, id: string): Promise<Attempt
 export function extendRound(sem: SemaphoreContext, id: string): Promise<{ round: QuorumRound; validUntil: number }> {
   const { lock } = sem;
   const start = lock.clock();
-  return runRound<QuorumRound, ScriptCall>(lock.order, EXTEND, sem.settle, undefined, { ctx: lock, keys: [lock.key], args: [id, sem.ttlArg] }).then((round) => ({
+  return runRound<QuorumRound, ScriptCall>(lock.order, specFor(lock, EXTEND, EXTEND_REPLICATED), sem.settle, undefined, { ctx: lock, keys: [lock.key], args: [id, sem.ttlArg] }).then((round) => ({
     round,
     validUntil: validUntil(start, sem.ttl, lock.options.driftFactor),
   }));

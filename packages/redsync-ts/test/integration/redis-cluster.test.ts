@@ -177,6 +177,39 @@ describe('Redis Cluster (ioredis Cluster, 3 masters with a replica each)', () =>
     });
   }
 
+  test('waitReplicas on a multi-lock across masters: WAIT goes to each slot group\'s master, so one stopped replica fails it typed', async () => {
+    const rs = new Redsync([fromIoredis(open())], { ttl: 10_000, tries: 1, waitReplicas: 1 });
+    const masters = await cluster.masters();
+    // Names on two different masters.
+    const names: string[] = [];
+    const mastersOf: unknown[] = [];
+    for (let i = 0; names.length < 2 && i < 1000; i++) {
+      const name = uniqueName('multi-replicated');
+      const master = await cluster.masterOf(keySlot(name));
+      if (!mastersOf.includes(master)) {
+        names.push(name);
+        mastersOf.push(master);
+      }
+    }
+    assert.equal(names.length, 2);
+    assert.ok(masters.length >= 2);
+    const held = await rs.multiLock(names).acquire();
+    await held.release();
+    // The replica of the later slot's master: a WAIT sent only for the first slot group would pass.
+    const later = keySlot(names[0] as string) > keySlot(names[1] as string) ? 0 : 1;
+    const [replica] = await cluster.replicasOf(mastersOf[later] as Awaited<ReturnType<typeof cluster.masterOf>>);
+    assert.ok(replica !== undefined);
+    replica.pause();
+    try {
+      const error = await rs.multiLock(names).acquire().catch((e: unknown) => e);
+      assert.ok(replicaFailure(error) !== undefined, `a typed cause, got ${String(error)}`);
+    } finally {
+      replica.resume();
+    }
+    await cluster.waitUntilOk();
+    await rs.close();
+  });
+
   test('200 renewing locks across the slots stay held past 3 ttls, renewed one extend-many per slot', async () => {
     // A short ttl makes 3 ttls quick; the per-node deadline is widened so that 200 releases at
     // once on a loaded 2-core CI box are not cut at 75 ms (CI failed so once).

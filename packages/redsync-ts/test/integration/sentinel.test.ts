@@ -84,6 +84,59 @@ describe('Sentinel (ioredis, a master, 2 replicas, 3 sentinels)', () => {
     await rs.close();
   });
 
+  test('waitReplicas covers renewals and every primitive: with a replica stopped, extends and grants are not confirmed', async () => {
+    const node = fromIoredis(open());
+    const rs = new Redsync([node], { ttl: 10_000, tries: 1, waitReplicas: 2 });
+    const name = uniqueName('sentinel-renewals');
+    // Both replicas acknowledging a write first (right after the deployment starts, the first
+    // WAIT can take over 250 ms; a WAIT on a connection that wrote nothing returns at once).
+    const admin = new Redis({ path: (await deployment.master()).socket });
+    await until(async () => (await admin.set(`${name}:probe`, '1'), await admin.wait(2, 100)) === 2, 'both replicas to acknowledge');
+    admin.disconnect();
+    const lock = await rs.mutex(name).acquire();
+    const sem = await rs.semaphore(`${name}:sem`, { limit: 2 }).acquire();
+    const master = await deployment.master();
+    const [stopped] = deployment.servers.filter((server) => server !== master && server.running);
+    assert.ok(stopped !== undefined);
+    const unconfirmed = (error: unknown): boolean => {
+      const outcomes = (error as { outcomes?: readonly { error?: { cause?: unknown } }[] }).outcomes ?? [];
+      return isLockError(error) && outcomes.some((outcome) => outcome.error?.cause instanceof ReplicasNotConfirmedError);
+    };
+    stopped.pause();
+    try {
+      const extend = await lock.extend().catch((e: unknown) => e);
+      assert.ok(unconfirmed(extend), `the extend: ${String(extend)}`);
+      assert.equal(lock.signal.aborted, false, 'a renewal that was not confirmed does not end the lock');
+      const renew = await sem.extend().catch((e: unknown) => e);
+      assert.ok(unconfirmed(renew), `the permit's extend: ${String(renew)}`);
+      const grants = [
+        () => rs.semaphore(`${name}:sem`, { limit: 2 }).tryAcquire(),
+        () => rs.rwlock(`${name}:rw`).read().tryAcquire(),
+        () => rs.rwlock(`${name}:rw`).write().tryAcquire(),
+        () => rs.multiLock([`${name}:a`, `${name}:b`]).tryAcquire(),
+        () => rs.fairLock(`${name}:fair`).tryAcquire(),
+      ];
+      for (const grant of grants) {
+        const error = await grant().catch((e: unknown) => e);
+        assert.ok(unconfirmed(error), String(error));
+      }
+      // A renewing lock whose renewals are never confirmed is lost by its validity end.
+      const renewing = await new Redsync([node], { ttl: 2000, waitReplicas: 1 }).mutex(`${name}:renewing`, { autoExtend: true }).acquire();
+      const renewingStopped = deployment.servers.find((server) => server !== master && server !== stopped && server.running);
+      renewingStopped?.pause();
+      try {
+        assert.ok((await aborted(renewing.signal)) instanceof LockLostError);
+      } finally {
+        renewingStopped?.resume();
+      }
+    } finally {
+      stopped.resume();
+    }
+    assert.ok((await lock.extend()) > 0, 'confirmed again once the replica is back');
+    await Promise.all([lock.release(), sem.release()]);
+    await rs.close();
+  });
+
   test('the master crashes mid-hold: the sentinels promote a replica, and the holder keeps its lock or learns it lost it', async (t) => {
     const rs = new Redsync([fromIoredis(open())]);
     const name = uniqueName('sentinel-failover');
