@@ -44,7 +44,7 @@ export class Cache<T = unknown> implements AsyncDisposable {
   /** Fill locks' releases on their way (a fill's callers do not wait for them). */
   readonly #releases = new Set<Promise<void>>();
   /** GETs in flight, by entry key. */
-  readonly #reads = new Map<string, Promise<string | undefined>>();
+  readonly #reads = new Map<string, Promise<string | null | undefined>>();
   #warnedDown = false;
 
   /** @internal Use `rs.cache()`. */
@@ -175,7 +175,7 @@ export class Cache<T = unknown> implements AsyncDisposable {
   }
 
   /** What a get returns once its read is in: the value, a stale value, or a fill. */
-  #answer(entryKey: string, raw: string | undefined, loader: Loader<T>, policy: EntryPolicy, signal?: AbortSignal, timeout?: number, trace?: CacheTraceContext): T | undefined | Promise<T | undefined> {
+  #answer(entryKey: string, raw: string | null | undefined, loader: Loader<T>, policy: EntryPolicy, signal?: AbortSignal, timeout?: number, trace?: CacheTraceContext): T | undefined | Promise<T | undefined> {
     const entry = usable(decodeEntry(raw));
     const now = Date.now();
     if (entry !== undefined && now < entry.expiresAt + policy.staleWhileRevalidate) {

@@ -19,11 +19,20 @@ export class CacheStore {
     this.#timeout = timeout;
   }
 
-  /** The raw entry: a plain GET where the adapter has one (the hit path), else the read script. */
-  get(key: string): Promise<string | undefined> {
+  /**
+   * The raw entry (null or undefined when there is none): a plain GET where the adapter has one
+   * (the hit path), else the read script.
+   */
+  get(key: string): Promise<string | null | undefined> {
     const { node } = this;
     if (node.get === undefined) return this.read(key).then((reply) => reply.entry);
-    return this.#bounded('GET', () => node.get?.(key) as Promise<string | null>).then((raw) => (raw === null ? undefined : raw));
+    let sent: Promise<string | null>;
+    try {
+      sent = node.get(key);
+    } catch (error) {
+      sent = Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    return this.#bounded('GET', sent);
   }
 
   /** The entry with the store's clock and, given `lockKey`, the fill lock's pttl on this node. */
@@ -48,19 +57,19 @@ export class CacheStore {
   }
 
   #script<R>(script: Script<R>, keys: string[], args: string[]): Promise<R> {
-    return this.#bounded(script.name, () => runScript(this.node, script, keys, args));
+    let sent: Promise<R>;
+    try {
+      sent = runScript(this.node, script, keys, args);
+    } catch (error) {
+      sent = Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    return this.#bounded(script.name, sent);
   }
 
-  #bounded<R>(what: string, send: () => Promise<R>): Promise<R> {
+  #bounded<R>(what: string, sent: Promise<R>): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       // The process-wide deadline queue, not a timer per command: the hit path is one GET.
       const deadline = scheduleDeadline(this.#timeout, () => reject(new CacheStoreError(`the cache store did not answer ${what} within ${String(this.#timeout)} ms`)));
-      let sent: Promise<R>;
-      try {
-        sent = send();
-      } catch (error) {
-        sent = Promise.reject(error instanceof Error ? error : new Error(String(error)));
-      }
       sent.then(
         (value) => {
           cancelDeadline(deadline);
