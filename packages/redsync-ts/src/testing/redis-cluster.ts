@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { freePort } from './server-process.js';
+import { freePort, retryOnPortClash } from './server-process.js';
 import { RedisServer } from './redis-server.js';
 
 /** How to start a test Redis Cluster. */
@@ -174,18 +174,21 @@ export class RedisCluster {
   }
 }
 
-async function startNode(options: RedisClusterOptions): Promise<RedisServer> {
-  const config = {
-    'cluster-enabled': 'yes',
-    'cluster-config-file': 'nodes.conf',
-    'cluster-node-timeout': String(options.nodeTimeout ?? 1000),
-    // Diskless full syncs otherwise wait 5 s for more replicas before they start.
-    'repl-diskless-sync-delay': '0',
-    // The bus port would be port + 10000, which may be taken: ask for a free one instead.
-    'cluster-port': String(await freePort()),
-    ...options.config,
-  };
-  return RedisServer.start({ tcp: true, config });
+function startNode(options: RedisClusterOptions): Promise<RedisServer> {
+  // A bus port taken between the probe and the bind: again with another one.
+  return retryOnPortClash(async () => {
+    const config = {
+      'cluster-enabled': 'yes',
+      'cluster-config-file': 'nodes.conf',
+      'cluster-node-timeout': String(options.nodeTimeout ?? 1000),
+      // Diskless full syncs otherwise wait 5 s for more replicas before they start.
+      'repl-diskless-sync-delay': '0',
+      // The bus port would be port + 10000, which may be taken: ask for a free one instead.
+      'cluster-port': String(await freePort()),
+      ...options.config,
+    };
+    return RedisServer.start({ tcp: true, config });
+  });
 }
 
 /** True when a `CLUSTER NODES` line lists `slot` among its own slots (ranges `a-b` or single). */

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RedisServer } from './redis-server.js';
-import { freePort, waitForReady } from './server-process.js';
+import { freePort, retryOnPortClash, waitForReady } from './server-process.js';
 
 /** How to start a test Sentinel deployment. */
 export interface RedisSentinelOptions {
@@ -72,7 +72,7 @@ export class RedisSentinel {
         const links = await Promise.all(deployment.#data.slice(1).map((replica) => deployment.#ask(replica.port as number, ['INFO', 'replication'])));
         return links.every((info) => info.includes('master_link_status:up'));
       }, 'every replica to be in sync');
-      for (let i = 0; i < sentinels; i++) deployment.#sentinels.push(await deployment.#startSentinel(master.port as number, Math.floor(sentinels / 2) + 1));
+      for (let i = 0; i < sentinels; i++) deployment.#sentinels.push(await retryOnPortClash(() => deployment.#startSentinel(master.port as number, Math.floor(sentinels / 2) + 1)));
       await deployment.#until(async () => {
         const counts = await Promise.all(deployment.#sentinels.map((s) => deployment.#ask(s.port, ['SENTINEL', 'REPLICAS', deployment.masterName])));
         return counts.every((reply) => (reply.match(/^ip$/gm) ?? []).length >= replicas);
@@ -185,7 +185,13 @@ export class RedisSentinel {
       children.delete(child);
       sentinel.child = undefined;
     });
-    await waitForReady(child, 'redis-server', this.#options.readyTimeout ?? 30_000, /\+monitor master/);
+    try {
+      await waitForReady(child, 'redis-server', this.#options.readyTimeout ?? 30_000, /\+monitor master/);
+    } catch (error) {
+      child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+      throw error;
+    }
     return sentinel;
   }
 

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { canFakeClock, fakeClockEnv, setClockOffset } from './fake-clock.js';
-import { freePort, tlsConfig, waitForReady } from './server-process.js';
+import { freePort, retryOnPortClash, tlsConfig, waitForReady } from './server-process.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -80,12 +80,20 @@ export class RedisServer {
    */
   static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
     installExitHook();
-    const dir = mkdtempSync(join(tmpdir(), 'redsync-'));
-    dirs.add(dir);
-    const port = options.tcp === true || options.tls !== undefined ? await freePort() : undefined;
-    const server = new RedisServer(dir, port, options);
-    await server.#spawn();
-    return server;
+    return retryOnPortClash(async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'redsync-'));
+      dirs.add(dir);
+      const port = options.tcp === true || options.tls !== undefined ? await freePort() : undefined;
+      const server = new RedisServer(dir, port, options);
+      try {
+        await server.#spawn();
+      } catch (error) {
+        rmSync(dir, { recursive: true, force: true });
+        dirs.delete(dir);
+        throw error;
+      }
+      return server;
+    });
   }
 
   /** `rediss://127.0.0.1:port` with TLS, `redis://127.0.0.1:port` with TCP, else `unix://socket`. */

@@ -58,6 +58,21 @@ export function waitForReady(child: ChildProcess, binary: string, timeoutMs: num
 }
 
 /** A port that was free a moment ago on 127.0.0.1 (the kernel picks it). */
+/**
+ * Runs `start` again (up to 3 times in all) when it failed because a port it was given was taken
+ * between `freePort()` and the server's bind: the port was free when probed, but the kernel hands
+ * the same range to other listeners and to outgoing connections.
+ */
+export async function retryOnPortClash<T>(start: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (error) {
+      if (attempt >= 3 || !(error instanceof Error) || !error.message.includes('Address already in use')) throw error;
+    }
+  }
+}
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
