@@ -15,11 +15,14 @@ import { startRedisServers, stopRedisServers, type RedisServer, type RedisServer
 
 export type AdapterName = 'ioredis' | 'node-redis' | 'node-redis-v4' | 'iovalkey' | 'glide';
 /**
- * Every test that talks to Redis runs once per client: ioredis 6, node-redis 5 and 4, iovalkey
- * (the Valkey fork of ioredis) and valkey-glide's `GlideClient` (over TCP; the tests that need
- * what glide does not give are skipped with the reason: see `lacks`).
+ * Every test that talks to Redis runs once per client: ioredis 6, node-redis 5 and 4 and iovalkey
+ * (the Valkey fork of ioredis) in `npm run test:all`; valkey-glide's `GlideClient` (over TCP; the
+ * tests that need what glide does not give are skipped with the reason: see `lacks`) in
+ * `npm run test:glide`, after the rest: glide's own threads answer later on a busy 2-core machine,
+ * and the suite's short-ttl tests missed their per-node deadlines twice in 2 runs beside the
+ * torture's short run.
  */
-export const ADAPTERS: readonly AdapterName[] = adaptersFromEnv() ?? ['ioredis', 'node-redis', 'node-redis-v4', 'iovalkey', 'glide'];
+export const ADAPTERS: readonly AdapterName[] = adaptersFromEnv() ?? ['ioredis', 'node-redis', 'node-redis-v4', 'iovalkey'];
 
 /** `REDSYNC_TEST_ADAPTERS=iovalkey,ioredis` runs the suite for those clients only. */
 function adaptersFromEnv(): AdapterName[] | undefined {
