@@ -3,7 +3,7 @@ import { runRound, type AnswerVerdict, type QuorumRound, type RoundSpec } from '
 import { runScript } from './script.js';
 import { lockReclaim } from './scripts/index.js';
 import type { ValueOwner } from './late-writes.js';
-import { confirmingReplicas } from './replicas.js';
+import { confirmingReplicas, specFor } from './replicas.js';
 import { monotonicNow, validUntil } from './validity.js';
 
 /**
@@ -100,6 +100,6 @@ export function acquireRound<T = TimedRound>(
   const attempt = new Attempt<T>(ctx, value, finish, owner);
   // The attempt's start doubles as the deadline's, when it was read off the deadlines' own clock.
   const startedAt = ctx.clock === monotonicNow ? attempt.start : undefined;
-  const spec = ctx.options.waitReplicas === 0 ? (retry ? RECLAIM : SET_NX) : retry ? RECLAIM_REPLICATED : SET_NX_REPLICATED;
+  const spec = retry ? specFor(ctx, RECLAIM, RECLAIM_REPLICATED) : specFor(ctx, SET_NX, SET_NX_REPLICATED);
   return runRound<T, Attempt<T>>(ctx.order, spec, ctx.settleRound, settle, attempt, startedAt);
 }

@@ -2,7 +2,7 @@ import { cancelDeadline, scheduleDeadline } from './deadlines.js';
 import type { LockContext } from './lock-ops.js';
 import type { HeapEntry } from './min-heap.js';
 import type { RedisNode } from './node.js';
-import { replicasAcknowledging, waitTimeoutOf } from './replicas.js';
+import { acknowledgingReplicas } from './replicas.js';
 import { runScript, type Operation } from './script.js';
 import { lockExtend, lockExtendMany, lockExtendOrSet } from './scripts/index.js';
 import { keySlot } from './slots.js';
@@ -150,9 +150,8 @@ export class Cohort<M extends CohortMember> implements HeapEntry {
     const wanted = this.ctx.options.waitReplicas;
     if (wanted === 0 || size === 0) return misses;
     const keys = node.cluster === true ? this.#onePerSlot(size) : [this.#keys[0] as string];
-    const timeout = waitTimeoutOf(this.ctx);
-    const counts = await Promise.all(keys.map((key) => replicasAcknowledging(node, key, wanted, timeout).catch(() => -1)));
-    return counts.every((count) => count >= wanted) ? misses : missAll(0, size);
+    const count = await acknowledgingReplicas(this.ctx, node, keys).catch(() => -1);
+    return count >= wanted ? misses : missAll(0, size);
   }
 
   /** A key of each hash slot among the first `size` members (WAIT goes to that slot's master). */

@@ -25,7 +25,7 @@ export async function fencedAcquireRound(ctx: LockContext, value: string, owner?
   const { ttl, driftFactor } = ctx.options;
   const keys = [ctx.key, fenceKeyOf(ctx.key)];
   const take: FencedTake = { ctx, keys, args: [value, ctx.ttlArg], token: 0, holderTtl: undefined, owner, sentAt: owner === undefined ? 0 : owner.sweeps };
-  const round = await runRound<QuorumRound, FencedTake>(ctx.order, ctx.options.waitReplicas === 0 ? TAKE : TAKE_REPLICATED, ctx.settleRound, undefined, take);
+  const round = await runRound<QuorumRound, FencedTake>(ctx.order, specFor(ctx, TAKE, TAKE_REPLICATED), ctx.settleRound, undefined, take);
   // The token is fixed when the round settles: replies from stragglers still update `take` later,
   // and must not raise the token above what round 2 commits.
   const chosen = take.token;

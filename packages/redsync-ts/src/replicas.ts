@@ -1,7 +1,8 @@
 /**
  * `waitReplicas`: a node's vote for an acquisition or a renewal (of a lock or of any primitive's
- * hold) counts only once enough of its replicas have the write. Replication is asynchronous, so a master that dies right after our SET can be
- * replaced by a replica that never saw it, and a second holder gets in (see docs/topologies.md).
+ * hold) counts only once enough of its replicas have the write. Replication is asynchronous, so a
+ * master that dies right after our SET can be replaced by a replica that never saw it, and a
+ * second holder gets in (see docs/topologies.md).
  * `WAIT n timeout` after the winning write narrows that window to a crash before the replicas
  * acknowledged; it is not consensus (a replica that acknowledged can still lose the race to be
  * promoted, and WAIT cannot run inside a script, so it is one more round trip on the winning
@@ -36,30 +37,29 @@ export class ReplicasNotConfirmedError extends LockError {
   }
 }
 
-/**
- * `WAIT wanted timeout` on the connection of `node` that wrote `key`: how many replicas have it.
- * (Nodes without WAIT are refused with the options, so 0 here is never reached in practice.)
- */
-export function replicasAcknowledging(node: RedisNode, key: string, wanted: number, timeout: number): Promise<number> {
-  return node.waitReplicas?.(key, wanted, timeout) ?? Promise.resolve(0);
+/** The WAIT timeout: half the per-node deadline, so a short count is reported before the deadline cuts the node off. */
+function waitTimeoutOf(ctx: ReplicaContext): number {
+  return Math.max(1, Math.floor(ctx.timeout / 2));
 }
 
-/** The WAIT timeout: half the per-node deadline, so a short count is reported before the deadline cuts the node off. */
-export function waitTimeoutOf(ctx: ReplicaContext): number {
-  return Math.max(1, Math.floor(ctx.timeout / 2));
+/**
+ * How many replicas of `node` acknowledged the writes of `keys` (the fewest over the keys): `WAIT`
+ * on the connection that wrote each. WAIT counts the writes of its own connection, so one per key
+ * only where keys can live on different masters (a Cluster node: give one key per slot); elsewhere
+ * the first key's connection wrote them all. (Nodes without WAIT are refused with the options.)
+ */
+export async function acknowledgingReplicas(ctx: ReplicaContext, node: RedisNode, keys: readonly string[]): Promise<number> {
+  const { waitReplicas } = ctx.options;
+  const timeout = waitTimeoutOf(ctx);
+  const sent = (node.cluster === true ? keys : keys.slice(0, 1)).map((key) => node.waitReplicas?.(key, waitReplicas, timeout) ?? Promise.resolve(0));
+  return Math.min(...(await Promise.all(sent)));
 }
 
 async function confirmed(ctx: ReplicaContext, node: number, keys: readonly string[], verdict: AnswerVerdict): Promise<AnswerVerdict> {
   if (verdict !== 'ok') return verdict;
-  const wanted = ctx.options.waitReplicas;
-  const timeout = waitTimeoutOf(ctx);
-  const target = ctx.nodes[node] as RedisNode;
-  // WAIT counts the writes of its own connection: one per key only where keys can live on
-  // different masters (a Cluster node); elsewhere the first key's connection wrote them all.
-  const counts = await Promise.all((target.cluster === true ? keys : keys.slice(0, 1)).map((key) => replicasAcknowledging(target, key, wanted, timeout)));
-  const count = Math.min(...counts);
-  if (count >= wanted) return 'ok';
-  throw new ReplicasNotConfirmedError(wanted, count, timeout);
+  const count = await acknowledgingReplicas(ctx, ctx.nodes[node] as RedisNode, keys);
+  if (count >= ctx.options.waitReplicas) return 'ok';
+  throw new ReplicasNotConfirmedError(ctx.options.waitReplicas, count, waitTimeoutOf(ctx));
 }
 
 /** What a round wrote: its context, and the keys to confirm. */
