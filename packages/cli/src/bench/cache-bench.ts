@@ -7,17 +7,29 @@
 import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
 import { median, percentile } from '../percentile.js';
 import type { CacheChildJob, CacheChildReport } from './cache-child.js';
-import { CACHE_LIBRARIES, COLD_FLOOR, COLD_FLOOR_RTT, openCache, type CacheLibraryName } from './cache-libraries.js';
+import { hitPath, type HitRow } from './cache-hit.js';
+import { CACHE_LIBRARIES, COLD_FLOOR, COLD_FLOOR_PROTOCOL, COLD_FLOOR_RTT, type CacheLibraryName } from './cache-libraries.js';
 
 const CHILD = fileURLToPath(new URL('./cache-child.js', import.meta.url));
 const PROCESSES = 4;
 
-export interface ColdBurstRow { readonly library: string; readonly loaderCalls: number; readonly lastMs: number; readonly failed: number }
-export interface HitRow { readonly library: string; readonly p50: number; readonly p99: number; readonly ratio: number }
+/** Medians over rounds; see burstRound. */
+export interface ColdBurstRow {
+  readonly library: string;
+  readonly loaderCalls: number;
+  /** From the first process's go to the last caller served. */
+  readonly lastMs: number;
+  /** The loader's own time as it ran. */
+  readonly loaderMs: number;
+  readonly coordinationMs: number;
+  readonly startMs: number;
+  readonly failed: number;
+}
 export interface SteadyRow { readonly library: string; readonly loaderCalls: number; readonly expiries: number; readonly p50: number; readonly p99: number; readonly failed: number }
+
+export type { HitRow };
 
 export interface CacheResults {
   readonly loaderMs: number;
@@ -26,12 +38,8 @@ export interface CacheResults {
   readonly steady: { readonly rate: number; readonly durationMs: number; readonly ttlMs: number; readonly rows: readonly SteadyRow[] };
 }
 
-/**
- * Runs `PROCESSES` children on one job and collects their reports, with the moment `go` was sent
- * (on the clock of the children's `lastAt`): one origin for the whole fleet, so that a child told
- * later does not look faster.
- */
-async function fleet(job: Omit<CacheChildJob, 'key'>): Promise<{ reports: CacheChildReport[]; goAt: number }> {
+/** Runs `PROCESSES` children on one job, tells them all `go` once each is ready, and collects their reports. */
+async function fleet(job: Omit<CacheChildJob, 'key'>): Promise<CacheChildReport[]> {
   const full: CacheChildJob = { ...job, key: `bench:cache:${randomUUID()}` };
   const children = Array.from({ length: PROCESSES }, () => fork(CHILD, [JSON.stringify(full)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
   try {
@@ -46,65 +54,54 @@ async function fleet(job: Omit<CacheChildJob, 'key'>): Promise<{ reports: CacheC
         }),
     );
     await Promise.all(children.map((child) => new Promise((resolve) => child.once('message', resolve))));
-    const goAt = performance.timeOrigin + performance.now();
     for (const child of children) child.send('go');
-    return { reports: await Promise.all(reports), goAt };
+    return await Promise.all(reports);
   } finally {
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
   }
 }
 
-async function coldBurst(socket: string, library: CacheLibraryName, loaderMs: number, rounds: number): Promise<ColdBurstRow> {
-  const calls: number[] = [];
-  const last: number[] = [];
-  let failed = 0;
-  for (let round = 0; round < rounds; round++) {
-    const { reports, goAt } = await fleet({ library, socket, mode: 'burst', loaderMs, ttlMs: 60_000, gets: 250, rate: 0, durationMs: 0 });
-    calls.push(reports.reduce((sum, r) => sum + r.calls, 0));
-    last.push(Math.max(...reports.map((r) => r.lastAt)) - goAt);
-    failed += reports.reduce((sum, r) => sum + r.failed, 0);
-  }
-  return { library, loaderCalls: median(calls), lastMs: median(last), failed };
+/**
+ * One round of the cold burst, from its processes' reports. `coordinationMs` is what a process's
+ * callers waited beyond the loader that served them (go to last caller, less that loader's own
+ * time, which under this load overshoots its nominal 50 ms by a few ms either way): the worst
+ * process counts. `startMs` is how long a process took from go to its loader's start.
+ */
+function burstRound(reports: readonly CacheChildReport[]): Omit<ColdBurstRow, 'library' | 'failed'> {
+  const duration = (r: CacheChildReport): number => r.loaderEndAt - r.loaderStartAt;
+  const loaders = reports.filter((r) => r.calls > 0);
+  const shared = loaders.length === 1 ? duration(loaders[0] as CacheChildReport) : median(loaders.map(duration));
+  const coordination = reports.map((r) => r.lastAt - r.goAt - (r.calls > 0 ? duration(r) : shared));
+  return {
+    loaderCalls: reports.reduce((sum, r) => sum + r.calls, 0),
+    lastMs: Math.max(...reports.map((r) => r.lastAt)) - Math.min(...reports.map((r) => r.goAt)),
+    loaderMs: shared,
+    coordinationMs: Math.max(...coordination),
+    startMs: median(loaders.map((r) => r.loaderStartAt - r.goAt)),
+  };
 }
 
-/** Sequential gets of a warm key per library, beside a raw GET of the same bytes, interleaved. */
-async function hitPath(socket: string, rounds: number, gets: number): Promise<HitRow[]> {
-  const raw = new Redis({ path: socket });
-  const libs = await Promise.all(CACHE_LIBRARIES.map((name) => openCache(name, socket, 600_000)));
-  const key = `bench:hit:${randomUUID()}`;
-  const value = 'x'.repeat(200);
-  await Promise.all(libs.map((lib) => lib.get(key, () => Promise.resolve(value))));
-  // The floor reads the very bytes redsync-ts stored: the same size on the wire, no decoding.
-  const floorKey = `bench:hit-floor:${randomUUID()}`;
-  await raw.set(floorKey, (await raw.get(`cache:${key}`)) ?? value);
-  const getters: (() => Promise<unknown>)[] = [() => raw.get(floorKey), ...libs.map((lib) => () => lib.get(key, () => Promise.resolve(value)))];
-  const samples: number[][][] = getters.map(() => []);
-  // Gets of every library interleave in batches of 10, in a rotating order: a machine whose speed
-  // drifts during the run (it did, 38 -> 100 µs per GET within seconds) then moves them all alike.
-  for (let round = 0; round <= rounds; round++) {
-    const latencies: number[][] = getters.map(() => []);
-    for (let batch = 0; batch < gets / 10; batch++) {
-      for (let k = 0; k < getters.length; k++) {
-        const i = (batch + k) % getters.length;
-        const get = getters[i] as () => Promise<unknown>;
-        for (let j = 0; j < 10; j++) {
-          const at = performance.now();
-          await get();
-          latencies[i]?.push(performance.now() - at);
-        }
-      }
+/** `rounds` cold bursts per library, the libraries taking turns in a rotating order. */
+export async function coldBursts(socket: string, libraries: readonly CacheLibraryName[], loaderMs: number, rounds: number): Promise<ColdBurstRow[]> {
+  const perLibrary = libraries.map(() => [] as Omit<ColdBurstRow, 'library' | 'failed'>[]);
+  const failed = libraries.map(() => 0);
+  for (let round = 0; round < rounds; round++) {
+    for (let k = 0; k < libraries.length; k++) {
+      const i = (round + k) % libraries.length;
+      const reports = await fleet({ library: libraries[i] as CacheLibraryName, socket, mode: 'burst', loaderMs, ttlMs: 60_000, gets: 250, rate: 0, durationMs: 0 });
+      perLibrary[i]?.push(burstRound(reports));
+      failed[i] = (failed[i] ?? 0) + reports.reduce((sum, r) => sum + r.failed, 0);
     }
-    if (round > 0) latencies.forEach((l, i) => samples[i]?.push(l)); // round 0 warms up
   }
-  await Promise.all(libs.map((lib) => lib.close()));
-  raw.disconnect();
-  const p = (i: number, q: number): number => median((samples[i] ?? []).map((s) => percentile(s, q)));
-  const floor = p(0, 50);
-  return [{ library: 'raw GET (floor)', p50: floor, p99: p(0, 99), ratio: 1 }, ...libs.map((lib, i) => ({ library: lib.name, p50: p(i + 1, 50), p99: p(i + 1, 99), ratio: p(i + 1, 50) / floor }))];
+  return libraries.map((library, i) => {
+    const own = perLibrary[i] ?? [];
+    const mid = (pick: (r: Omit<ColdBurstRow, 'library' | 'failed'>) => number): number => median(own.map(pick));
+    return { library, loaderCalls: mid((r) => r.loaderCalls), lastMs: mid((r) => r.lastMs), loaderMs: mid((r) => r.loaderMs), coordinationMs: mid((r) => r.coordinationMs), startMs: mid((r) => r.startMs), failed: failed[i] ?? 0 };
+  });
 }
 
 async function steady(socket: string, library: CacheLibraryName, loaderMs: number, rate: number, durationMs: number, ttlMs: number): Promise<SteadyRow> {
-  const { reports } = await fleet({ library, socket, mode: 'steady', loaderMs, ttlMs, gets: 0, rate: rate / PROCESSES, durationMs });
+  const reports = await fleet({ library, socket, mode: 'steady', loaderMs, ttlMs, gets: 0, rate: rate / PROCESSES, durationMs });
   const latencies = reports.flatMap((r) => r.latencies);
   return {
     library,
@@ -119,10 +116,11 @@ async function steady(socket: string, library: CacheLibraryName, loaderMs: numbe
 /** The whole cache section on the server at `socket`. */
 export async function cacheBench(socket: string, options: { rounds: number; log: (line: string) => void }): Promise<CacheResults> {
   const loaderMs = 50;
-  const coldRows: ColdBurstRow[] = [];
-  for (const library of [COLD_FLOOR, COLD_FLOOR_RTT, ...CACHE_LIBRARIES]) coldRows.push(await coldBurst(socket, library, loaderMs, options.rounds));
+  // At least 5 bursts and 15 hit rounds per library, whatever the bench's rounds: medians of 2
+  // or 3 flipped the targets between runs.
+  const coldRows = await coldBursts(socket, [COLD_FLOOR, COLD_FLOOR_RTT, COLD_FLOOR_PROTOCOL, ...CACHE_LIBRARIES], loaderMs, Math.max(5, options.rounds));
   options.log('cache: cold burst done');
-  const hitRows = await hitPath(socket, options.rounds, 2000);
+  const hitRows = await hitPath(socket, Math.max(15, options.rounds), 2000);
   options.log('cache: hit path done');
   const steadyRows: SteadyRow[] = [];
   const plan = { rate: 200, durationMs: 10_000, ttlMs: 2000 };
@@ -133,9 +131,16 @@ export async function cacheBench(socket: string, options: { rounds: number; log:
 
 /** The section's tables, in markdown. */
 export function cacheMarkdown(results: CacheResults): string {
-  const lines = [`### Cache: cold burst, ${String(PROCESSES)} processes x 250 concurrent gets of one key, loader ${String(results.loaderMs)} ms`, '', '| library | loader calls | last caller served after (ms) | failed |', '|---|---|---|---|'];
-  for (const r of results.coldBurst) lines.push(`| ${r.library} | ${String(r.loaderCalls)} | ${r.lastMs.toFixed(1)} | ${String(r.failed)} |`);
-  lines.push('', '### Cache: hit path, sequential gets of a warm 200-byte value (Redis only, no in-memory tier)', '', '| library | p50 ms | p99 ms | p50 / raw GET |', '|---|---|---|---|');
+  const lines = [
+    `### Cache: cold burst, ${String(PROCESSES)} processes x 250 concurrent gets of one key, loader ${String(results.loaderMs)} ms`,
+    '',
+    'Medians over rounds, the libraries taking turns. *Coordination*: how long the worst process\'s callers waited beyond the loader that served them (its own time as it ran). *Start*: from go to the loader\'s start.',
+    '',
+    '| library | loader calls | last caller served after (ms) | loader as it ran (ms) | coordination (ms) | start (ms) | failed |',
+    '|---|---|---|---|---|---|---|',
+  ];
+  for (const r of results.coldBurst) lines.push(`| ${r.library} | ${String(r.loaderCalls)} | ${r.lastMs.toFixed(1)} | ${r.loaderMs.toFixed(1)} | ${r.coordinationMs.toFixed(2)} | ${r.startMs.toFixed(2)} | ${String(r.failed)} |`);
+  lines.push('', '### Cache: hit path, sequential gets of a warm 200-byte value (Redis only, no in-memory tier)', '', 'Each library in a process of its own beside a raw GET of the same bytes; the processes take turns. The ratio is the median over rounds of the library\'s p50 over its own process\'s raw GET.', '', '| library | p50 ms | p99 ms | p50 / raw GET |', '|---|---|---|---|');
   for (const r of results.hitPath) lines.push(`| ${r.library} | ${r.p50.toFixed(3)} | ${r.p99.toFixed(3)} | ${r.ratio.toFixed(2)}x |`);
   const s = results.steady;
   lines.push('', `### Cache: expiries under steady load, ${String(s.rate)} gets/s over ${String(s.durationMs / 1000)} s across ${String(PROCESSES)} processes, ttl ${String(s.ttlMs / 1000)} s, defaults`, '', '| library | loader calls (cold fill + expiries) | expiries | calls per expiry | p50 ms | p99 ms | failed |', '|---|---|---|---|---|---|---|');

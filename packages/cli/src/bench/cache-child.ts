@@ -20,9 +20,19 @@ export interface CacheChildJob {
   readonly durationMs: number;
 }
 
+/**
+ * Times are ms on the machine's monotonic clock (`process.hrtime`), which every process shares:
+ * the parent compares one child's loader with another's callers. `performance.now()` would not
+ * do: each process counts it from its own start.
+ */
 export interface CacheChildReport {
   readonly calls: number;
-  /** burst: when the last caller had a value, as `performance.timeOrigin + performance.now()`. */
+  /** When this process heard `go`. */
+  readonly goAt: number;
+  /** When its first loader call began and its last one ended (NaN when it called none). */
+  readonly loaderStartAt: number;
+  readonly loaderEndAt: number;
+  /** burst: when the last caller had a value. */
   readonly lastAt: number;
   /** steady: each get's latency in ms. */
   readonly latencies: readonly number[];
@@ -31,20 +41,34 @@ export interface CacheChildReport {
 
 const job = JSON.parse(process.argv[2] ?? '{}') as CacheChildJob;
 const VALUE = 'x'.repeat(200);
+const clock = (): number => Number(process.hrtime.bigint()) / 1e6;
 
 async function main(): Promise<CacheChildReport> {
   const cache = await openCache(job.library, job.socket, job.ttlMs);
   let calls = 0;
+  let loaderStartAt: number;
+  let loaderEndAt: number;
   const loader = async (): Promise<string> => {
     calls += 1;
+    if (calls === 1) loaderStartAt = clock();
     await sleep(job.loaderMs);
+    loaderEndAt = clock();
     return VALUE;
   };
-  // Warm up as a running service would be: connections, scripts, subscriptions, JIT.
-  await Promise.all(Array.from({ length: job.gets || 50 }, () => cache.get(`${job.key}:warm-up`, loader).catch(() => undefined)));
+  // Warm up as a running service would be: connections, scripts, subscriptions, and compiled
+  // code for both sides of a fill, taking the lock and waiting (fresh processes compiled the
+  // waiting side during the measured burst: 10 ms of CPU each). Three rounds of bursts of 4 keys
+  // at once, which every process races for: each wins some and loses others.
+  for (let round = 0; round < 3; round++) {
+    const keys = Array.from({ length: 4 }, (_, i) => `${job.key}:warm-up:${String(round)}:${String(i)}`);
+    await Promise.all(keys.flatMap((key) => Array.from({ length: Math.ceil((job.gets || 50) / 4) }, () => cache.get(key, loader).catch(() => undefined))));
+  }
   calls = 0;
+  loaderStartAt = Number.NaN;
+  loaderEndAt = Number.NaN;
   process.send?.({ ready: true });
   await new Promise<void>((resolve) => process.once('message', () => resolve()));
+  const goAt = clock();
   const started = performance.now();
   let failed = 0;
   const latencies: number[] = [];
@@ -68,9 +92,12 @@ async function main(): Promise<CacheChildReport> {
     }
     await Promise.all(inFlight);
   }
-  const lastAt = performance.timeOrigin + performance.now();
+  const lastAt = clock();
+  // Idle before closing and reporting: that work would take the CPU from processes whose callers
+  // are still waking (4 processes on 2 cores) and land in their figures.
+  await sleep(1000);
   await cache.close();
-  return { calls, lastAt, latencies: job.mode === 'steady' ? latencies : [], failed };
+  return { calls, goAt, loaderStartAt, loaderEndAt, lastAt, latencies: job.mode === 'steady' ? latencies : [], failed };
 }
 
 main().then(

@@ -23,7 +23,15 @@ export const CACHE_LIBRARIES = ['redsync-ts', 'bentocache 1.6.1', 'cache-manager
 export const COLD_FLOOR = 'loader alone (floor)' as const;
 /** The floor plus one round trip under the burst's load: one shared GET, then the loader. */
 export const COLD_FLOOR_RTT = 'GET miss then loader (floor + 1 round trip)' as const;
-export type CacheLibraryName = (typeof CACHE_LIBRARIES)[number] | typeof COLD_FLOOR | typeof COLD_FLOOR_RTT;
+/**
+ * The least a fleet-wide fill can do, as a row: GET (a miss), SET NX of a lock, the loader, then
+ * SET of the value and PUBLISH to processes subscribed before the burst; losers of the lock wait
+ * for the message. Three round trips and the wake of idle processes, with no re-read, no lock
+ * renewal or release, no timeout and no fault handling: the target's "loader time + 3 round
+ * trips" as this machine runs it.
+ */
+export const COLD_FLOOR_PROTOCOL = 'GET, SET NX, loader, SET + PUBLISH (floor: 3 round trips)' as const;
+export type CacheLibraryName = (typeof CACHE_LIBRARIES)[number] | typeof COLD_FLOOR | typeof COLD_FLOOR_RTT | typeof COLD_FLOOR_PROTOCOL;
 
 /** One cache, with the loader fixed per call. */
 export interface CacheLibrary {
@@ -49,6 +57,8 @@ export async function openCache(name: CacheLibraryName, socket: string, ttlMs: n
       };
       return { name, get, close: () => Promise.resolve(client?.disconnect()) };
     }
+    case COLD_FLOOR_PROTOCOL:
+      return openProtocolFloor(socket);
     case 'redsync-ts': {
       const client = new Redis({ path: socket });
       const rs = new Redsync([fromIoredis(client)]);
@@ -91,4 +101,41 @@ export async function openCache(name: CacheLibraryName, socket: string, ttlMs: n
       };
     }
   }
+}
+
+async function openProtocolFloor(socket: string): Promise<CacheLibrary> {
+  const client = new Redis({ path: socket });
+  const subscriber = new Redis({ path: socket });
+  const flights = new Map<string, Promise<string>>();
+  const waiting = new Map<string, (value: string) => void>();
+  subscriber.on('pmessage', (_pattern: string, channel: string, message: string) => waiting.get(channel.slice('floor:'.length))?.(message));
+  await subscriber.psubscribe('floor:*');
+  const fill = async (key: string, loader: () => Promise<string>): Promise<string> => {
+    const cached = await client.get(key);
+    if (cached !== null) return cached;
+    // Listening before the lock attempt: a value published meanwhile is not missed.
+    const arrived = new Promise<string>((resolve) => waiting.set(key, resolve));
+    // A message read before this GET's reply would be missed: look again after a second.
+    const late = setTimeout(() => void client.get(key).then((value) => value !== null && waiting.get(key)?.(value)), 1000);
+    void arrived.then(() => clearTimeout(late));
+    if ((await client.set(`${key}:lock`, '1', 'PX', 10_000, 'NX')) === null) return arrived;
+    clearTimeout(late);
+    const value = await loader();
+    await client.pipeline().set(key, value, 'PX', 60_000).publish(`floor:${key}`, value).exec();
+    return value;
+  };
+  const get = (key: string, loader: () => Promise<string>): Promise<string> => {
+    let flight = flights.get(key);
+    if (flight === undefined) {
+      flight = fill(key, loader);
+      flights.set(key, flight);
+    }
+    return flight;
+  };
+  const close = (): Promise<void> => {
+    client.disconnect();
+    subscriber.disconnect();
+    return Promise.resolve();
+  };
+  return { name: COLD_FLOOR_PROTOCOL, get, close };
 }

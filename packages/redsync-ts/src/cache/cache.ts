@@ -43,8 +43,13 @@ export class Cache<T = unknown> implements AsyncDisposable {
   readonly #refreshing = new Set<string>();
   /** Fill locks' releases on their way (a fill's callers do not wait for them). */
   readonly #releases = new Set<Promise<void>>();
-  /** GETs in flight, by entry key. */
-  readonly #reads = new Map<string, Promise<string | null | undefined>>();
+  /**
+   * Reads in flight, by entry key: concurrent gets of one key share one GET and what it answered.
+   * A burst of 250 gets in one process otherwise queued 250 GETs ahead of the fill's own commands
+   * (its loader started 46-78 ms late); with one answer per caller, the burst's 4 processes took
+   * 8 ms of CPU each before their loader could start.
+   */
+  readonly #reads = new Map<string, SharedRead<T>>();
   #warnedDown = false;
 
   /** @internal Use `rs.cache()`. */
@@ -153,59 +158,60 @@ export class Cache<T = unknown> implements AsyncDisposable {
       if (trace !== undefined) trace.outcome = 'miss';
       return withCallerLimits(flying, signal, timeout);
     }
-    // One GET per key in flight: concurrent callers share it. A burst of 250 gets in one process
-    // otherwise queued 250 GETs ahead of the fill's own commands (its loader started 46-78 ms late).
-    let read = this.#reads.get(entryKey);
-    if (read === undefined) {
-      read = this.#store.get(entryKey);
-      this.#reads.set(entryKey, read);
+    const shared = trace === undefined ? this.#reads.get(entryKey) : undefined;
+    if (shared !== undefined && samePolicy(shared.policy, policy)) {
+      shared.joiners += 1;
+      return withCallerLimits(shared.answer, signal, timeout);
     }
-    const sent = read;
-    return sent.then(
+    const read: SharedRead<T> = { policy, joiners: 0, answer: Promise.resolve(undefined) };
+    read.answer = this.#store.get(entryKey).then(
       (raw) => {
-        if (this.#reads.get(entryKey) === sent) this.#reads.delete(entryKey);
-        return this.#answer(entryKey, raw, loader, policy, signal, timeout, trace);
+        if (this.#reads.get(entryKey) === read) this.#reads.delete(entryKey);
+        return this.#answer(entryKey, raw, loader, policy, 1 + read.joiners, trace);
       },
       (error: unknown) => {
-        if (this.#reads.get(entryKey) === sent) this.#reads.delete(entryKey);
+        if (this.#reads.get(entryKey) === read) this.#reads.delete(entryKey);
         if (trace !== undefined) trace.outcome = 'fallback';
-        return withCallerLimits(this.#flight(entryKey, () => this.#storeDown(error, loader)), signal, timeout);
+        return this.#flight(entryKey, () => this.#storeDown(error, loader), 1 + read.joiners);
       },
     );
+    this.#reads.set(entryKey, read);
+    return withCallerLimits(read.answer, signal, timeout);
   }
 
-  /** What a get returns once its read is in: the value, a stale value, or a fill. */
-  #answer(entryKey: string, raw: string | null | undefined, loader: Loader<T>, policy: EntryPolicy, signal?: AbortSignal, timeout?: number, trace?: CacheTraceContext): T | undefined | Promise<T | undefined> {
+  /** What the `callers` sharing a read get once it is in: the value, a stale value, or a fill. */
+  #answer(entryKey: string, raw: string | null | undefined, loader: Loader<T>, policy: EntryPolicy, callers: number, trace?: CacheTraceContext): T | undefined | Promise<T | undefined> {
     const entry = usable(decodeEntry(raw));
     const now = Date.now();
     if (entry !== undefined && now < entry.expiresAt + policy.staleWhileRevalidate) {
       const value = this.#decode(entry);
       if (value !== undefined) {
-        this.#counters.hits += 1;
+        this.#counters.hits += callers;
         const fresh = now < entry.expiresAt;
-        if (!fresh) this.#counters.staleServed += 1;
+        if (!fresh) this.#counters.staleServed += callers;
         if (trace !== undefined) trace.outcome = fresh ? 'hit' : 'stale';
         if (!fresh || shouldRefreshEarly(entry, now, policy.earlyRefresh)) this.#refresh(entryKey, loader, policy, entry);
         return value.value;
       }
     }
-    this.#counters.misses += 1;
+    this.#counters.misses += callers;
     if (trace !== undefined) trace.outcome = 'miss';
     const request: FillRequest<T> = { key: entryKey, loader, policy, stale: entry };
-    return withCallerLimits(this.#flight(entryKey, () => this.#fill(request)), signal, timeout);
+    return this.#flight(entryKey, () => this.#fill(request), callers);
   }
 
   /**
    * One fill per key in this process: later callers join the one in flight, all awaiting one
    * promise of the value (a cold burst wakes 250 callers per process at once; an async function
-   * per caller cost each of them two more hops).
+   * per caller cost each of them two more hops). All `callers` but the one that starts it wait.
    */
-  #flight(entryKey: string, start: () => Promise<FillResult<T>>): Promise<T | undefined> {
+  #flight(entryKey: string, start: () => Promise<FillResult<T>>, callers: number): Promise<T | undefined> {
     const flying = this.#flights.get(entryKey);
     if (flying !== undefined) {
-      this.#counters.waits += 1;
+      this.#counters.waits += callers;
       return flying;
     }
+    this.#counters.waits += callers - 1;
     const land = (): void => {
       if (this.#flights.get(entryKey) === flight) this.#flights.delete(entryKey);
     };
@@ -282,6 +288,19 @@ export class Cache<T = unknown> implements AsyncDisposable {
       return undefined;
     }
   }
+}
+
+/** A read in flight: the answer of its first caller, shared by later callers of the same policy. */
+interface SharedRead<T> {
+  readonly policy: EntryPolicy;
+  answer: Promise<T | undefined>;
+  /** Callers after the first, counted in the stats when the answer is in. */
+  joiners: number;
+}
+
+/** Equal entry policies: callers passing the same options share a read. */
+function samePolicy(a: EntryPolicy, b: EntryPolicy): boolean {
+  return a === b || (a.ttl === b.ttl && a.jitter === b.jitter && a.staleWhileRevalidate === b.staleWhileRevalidate && a.staleIfError === b.staleIfError && a.earlyRefresh === b.earlyRefresh);
 }
 
 /** A stored entry that can serve a value (not a tombstone). */

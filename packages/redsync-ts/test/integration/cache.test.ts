@@ -207,6 +207,29 @@ describe('cache on 3 nodes (ioredis)', () => {
     await Promise.all([rs.close(), b.rs.close()]);
   });
 
+  test('concurrent gets of a key share one GET and its answer; each is counted; other options read for themselves', async () => {
+    const rs = new Redsync(cluster.nodes);
+    const cache = rs.cache<string>({ ttl: 60_000, earlyRefresh: 0 });
+    const key = uniqueName('shared');
+    await cache.set(key, 'v');
+    const gets = async (): Promise<number> => {
+      const info = await nth(other, 0).info('commandstats');
+      return Number(/cmdstat_get:calls=(\d+)/.exec(info)?.[1] ?? 0);
+    };
+    const before = await gets();
+    const loader = (): string => assert.fail('a warm key must not load');
+    const values = await Promise.all([
+      ...Array.from({ length: 20 }, () => cache.get(key, loader)),
+      ...Array.from({ length: 10 }, () => cache.get(key, loader, { earlyRefresh: 0 })), // equal options: shared
+      cache.get(key, loader, { staleWhileRevalidate: 1000 }), // other options: a read of its own
+    ]);
+    assert.ok(values.every((v) => v === 'v'));
+    // The INFO call itself is counted as a command, not as a GET.
+    assert.equal((await gets()) - before, 2);
+    assert.equal(cache.stats().hits, 31);
+    await rs.close();
+  });
+
   test('a caller timeout stops only that caller; bad input is refused before any I/O', async () => {
     const rs = new Redsync(cluster.nodes);
     const cache = rs.cache<string>({ ttl: 60_000 });
