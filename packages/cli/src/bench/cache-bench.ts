@@ -82,7 +82,7 @@ function burstRound(reports: readonly CacheChildReport[]): Omit<ColdBurstRow, 'l
 }
 
 /** `rounds` cold bursts per library, the libraries taking turns in a rotating order. */
-export async function coldBursts(socket: string, libraries: readonly CacheLibraryName[], loaderMs: number, rounds: number): Promise<ColdBurstRow[]> {
+async function coldBursts(socket: string, libraries: readonly CacheLibraryName[], loaderMs: number, rounds: number): Promise<ColdBurstRow[]> {
   const perLibrary = libraries.map(() => [] as Omit<ColdBurstRow, 'library' | 'failed'>[]);
   const failed = libraries.map(() => 0);
   for (let round = 0; round < rounds; round++) {

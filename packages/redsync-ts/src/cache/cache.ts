@@ -10,6 +10,7 @@ import { encodeValue, fill, type FillRequest, type FillResult, type FillSetup } 
 import { ChannelFeed } from '../channel-feed.js';
 import { resolveEntryPolicy, resolveGetOptions, type CacheEntryOptions, type CacheGetOptions, type EntryPolicy, type ResolvedCacheOptions } from './options.js';
 import { newCounters, snapshot, type CacheStats } from './stats.js';
+import { Flights, samePolicy, type SharedRead } from './flights.js';
 import { CacheStore } from './store.js';
 import { warmKeys, type WarmLoader, type WarmOptions, type WarmResult } from './warm.js';
 
@@ -38,8 +39,7 @@ export class Cache<T = unknown> implements AsyncDisposable {
   readonly #store: CacheStore;
   readonly #feed: ChannelFeed;
   readonly #counters = newCounters();
-  /** Fills in flight in this process, by entry key: concurrent misses share one. */
-  readonly #flights = new Map<string, Promise<T | undefined>>();
+  readonly #flights = new Flights<T>(this.#counters);
   readonly #refreshing = new Set<string>();
   /** Fill locks' releases on their way (a fill's callers do not wait for them). */
   readonly #releases = new Set<Promise<void>>();
@@ -96,7 +96,7 @@ export class Cache<T = unknown> implements AsyncDisposable {
     const ttl = jittered(policy.ttl, policy.jitter);
     const tail = envelopeTail(Date.now() + ttl, 0, payload);
     await this.#store.set(entryKey, tail, ttl + Math.max(policy.staleWhileRevalidate, policy.staleIfError), tail.length <= 64 * 1024 ? '1' : '0');
-    this.#flights.delete(entryKey); // later gets read what was set, not a fill that began before
+    this.#flights.forget(entryKey); // later gets read what was set, not a fill that began before
   }
 
   /**
@@ -106,7 +106,7 @@ export class Cache<T = unknown> implements AsyncDisposable {
   async delete(key: string): Promise<void> {
     const entryKey = this.#key(key);
     await this.#store.set(entryKey, TOMBSTONE_TAIL, this.#options.fillTimeout + this.#backend.lockTtl, '-');
-    this.#flights.delete(entryKey);
+    this.#flights.forget(entryKey);
   }
 
   /**
@@ -172,7 +172,7 @@ export class Cache<T = unknown> implements AsyncDisposable {
       (error: unknown) => {
         if (this.#reads.get(entryKey) === read) this.#reads.delete(entryKey);
         if (trace !== undefined) trace.outcome = 'fallback';
-        return this.#flight(entryKey, () => this.#storeDown(error, loader), 1 + read.joiners);
+        return this.#flights.join(entryKey, () => this.#storeDown(error, loader), 1 + read.joiners);
       },
     );
     this.#reads.set(entryKey, read);
@@ -197,36 +197,7 @@ export class Cache<T = unknown> implements AsyncDisposable {
     this.#counters.misses += callers;
     if (trace !== undefined) trace.outcome = 'miss';
     const request: FillRequest<T> = { key: entryKey, loader, policy, stale: entry };
-    return this.#flight(entryKey, () => this.#fill(request), callers);
-  }
-
-  /**
-   * One fill per key in this process: later callers join the one in flight, all awaiting one
-   * promise of the value (a cold burst wakes 250 callers per process at once; an async function
-   * per caller cost each of them two more hops). All `callers` but the one that starts it wait.
-   */
-  #flight(entryKey: string, start: () => Promise<FillResult<T>>, callers: number): Promise<T | undefined> {
-    const flying = this.#flights.get(entryKey);
-    if (flying !== undefined) {
-      this.#counters.waits += callers;
-      return flying;
-    }
-    this.#counters.waits += callers - 1;
-    const land = (): void => {
-      if (this.#flights.get(entryKey) === flight) this.#flights.delete(entryKey);
-    };
-    const flight = start().then(
-      (result) => {
-        land();
-        return result.value;
-      },
-      (error: unknown) => {
-        land();
-        throw error;
-      },
-    );
-    this.#flights.set(entryKey, flight);
-    return flight;
+    return this.#flights.join(entryKey, () => this.#fill(request), callers);
   }
 
   /** A fill, falling back to the loader alone when the store or the lock nodes fail before it ran. */
@@ -252,7 +223,7 @@ export class Cache<T = unknown> implements AsyncDisposable {
 
   /** One background refresh per key in this process, one across the fleet (the fill lock). */
   #refresh(entryKey: string, loader: Loader<T>, policy: EntryPolicy, entry: Entry): void {
-    if (this.#refreshing.has(entryKey) || this.#flights.has(entryKey)) return;
+    if (this.#refreshing.has(entryKey) || this.#flights.get(entryKey) !== undefined) return;
     this.#refreshing.add(entryKey);
     const request: FillRequest<T> = { key: entryKey, loader, policy, stale: entry, refreshOf: entry, onlyIfFree: true };
     this.#traceFill(request).then(
@@ -288,19 +259,6 @@ export class Cache<T = unknown> implements AsyncDisposable {
       return undefined;
     }
   }
-}
-
-/** A read in flight: the answer of its first caller, shared by later callers of the same policy. */
-interface SharedRead<T> {
-  readonly policy: EntryPolicy;
-  answer: Promise<T | undefined>;
-  /** Callers after the first, counted in the stats when the answer is in. */
-  joiners: number;
-}
-
-/** Equal entry policies: callers passing the same options share a read. */
-function samePolicy(a: EntryPolicy, b: EntryPolicy): boolean {
-  return a === b || (a.ttl === b.ttl && a.jitter === b.jitter && a.staleWhileRevalidate === b.staleWhileRevalidate && a.staleIfError === b.staleIfError && a.earlyRefresh === b.earlyRefresh);
 }
 
 /** A stored entry that can serve a value (not a tombstone). */

@@ -1,0 +1,70 @@
+/**
+ * What a cache shares between the callers of one process: fills in flight and reads in flight,
+ * by entry key. Concurrent misses of a key share one fill (one promise of the value); concurrent
+ * gets share one GET and what it answered.
+ */
+import type { CacheCounters } from './stats.js';
+import type { FillResult } from './fill.js';
+import type { EntryPolicy } from './options.js';
+
+/** A read in flight: the answer of its first caller, shared by later callers of the same policy. */
+export interface SharedRead<T> {
+  readonly policy: EntryPolicy;
+  answer: Promise<T | undefined>;
+  /** Callers after the first, counted in the stats when the answer is in. */
+  joiners: number;
+}
+
+/** Equal entry policies: callers passing the same options share a read. */
+export function samePolicy(a: EntryPolicy, b: EntryPolicy): boolean {
+  return a === b || (a.ttl === b.ttl && a.jitter === b.jitter && a.staleWhileRevalidate === b.staleWhileRevalidate && a.staleIfError === b.staleIfError && a.earlyRefresh === b.earlyRefresh);
+}
+
+/**
+ * One fill per key in this process: later callers join the one in flight, all awaiting one
+ * promise of the value (a cold burst wakes 250 callers per process at once; an async function
+ * per caller cost each of them two more hops).
+ */
+export class Flights<T> {
+  readonly #flights = new Map<string, Promise<T | undefined>>();
+  readonly #counters: CacheCounters;
+
+  constructor(counters: CacheCounters) {
+    this.#counters = counters;
+  }
+
+  /** The fill of `key` in flight, if any. */
+  get(key: string): Promise<T | undefined> | undefined {
+    return this.#flights.get(key);
+  }
+
+  /** Forgets the fill of `key`: later callers read again (after a `set` or `delete`). */
+  forget(key: string): void {
+    this.#flights.delete(key);
+  }
+
+  /** Joins the fill of `key`, or starts it; all `callers` but the one that starts it wait. */
+  join(key: string, start: () => Promise<FillResult<T>>, callers: number): Promise<T | undefined> {
+    const flying = this.#flights.get(key);
+    if (flying !== undefined) {
+      this.#counters.waits += callers;
+      return flying;
+    }
+    this.#counters.waits += callers - 1;
+    const land = (): void => {
+      if (this.#flights.get(key) === flight) this.#flights.delete(key);
+    };
+    const flight = start().then(
+      (result) => {
+        land();
+        return result.value;
+      },
+      (error: unknown) => {
+        land();
+        throw error;
+      },
+    );
+    this.#flights.set(key, flight);
+    return flight;
+  }
+}
