@@ -46,8 +46,8 @@ export class Cache<T = unknown> implements AsyncDisposable {
   /**
    * Reads in flight, by entry key: concurrent gets of one key share one GET and what it answered.
    * A burst of 250 gets in one process otherwise queued 250 GETs ahead of the fill's own commands
-   * (its loader started 46-78 ms late); with one answer per caller, the burst's 4 processes took
-   * 8 ms of CPU each before their loader could start.
+   * (its loader started 46-78 ms late). Sharing the answer, not only the GET, took the burst's
+   * 250 calls from 0.85 to 0.55 ms in one process.
    */
   readonly #reads = new Map<string, SharedRead<T>>();
   #warnedDown = false;
@@ -163,8 +163,8 @@ export class Cache<T = unknown> implements AsyncDisposable {
       shared.joiners += 1;
       return withCallerLimits(shared.answer, signal, timeout);
     }
-    const read: SharedRead<T> = { policy, joiners: 0, answer: Promise.resolve(undefined) };
-    read.answer = this.#store.get(entryKey).then(
+    // The callbacks run after `read` below exists: a read settles on a later tick.
+    const answer = this.#store.get(entryKey).then(
       (raw) => {
         if (this.#reads.get(entryKey) === read) this.#reads.delete(entryKey);
         return this.#answer(entryKey, raw, loader, policy, 1 + read.joiners, trace);
@@ -175,8 +175,9 @@ export class Cache<T = unknown> implements AsyncDisposable {
         return this.#flights.join(entryKey, () => this.#storeDown(error, loader), 1 + read.joiners);
       },
     );
+    const read: SharedRead<T> = { policy, joiners: 0, answer };
     this.#reads.set(entryKey, read);
-    return withCallerLimits(read.answer, signal, timeout);
+    return withCallerLimits(answer, signal, timeout);
   }
 
   /** What the `callers` sharing a read get once it is in: the value, a stale value, or a fill. */

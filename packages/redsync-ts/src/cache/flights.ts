@@ -10,7 +10,7 @@ import type { EntryPolicy } from './options.js';
 /** A read in flight: the answer of its first caller, shared by later callers of the same policy. */
 export interface SharedRead<T> {
   readonly policy: EntryPolicy;
-  answer: Promise<T | undefined>;
+  readonly answer: Promise<T | undefined>;
   /** Callers after the first, counted in the stats when the answer is in. */
   joiners: number;
 }
