@@ -46,15 +46,7 @@ export async function openCache(name: CacheLibraryName, socket: string, ttlMs: n
     case COLD_FLOOR:
     case COLD_FLOOR_RTT: {
       const client = name === COLD_FLOOR_RTT ? new Redis({ path: socket }) : undefined;
-      const flights = new Map<string, Promise<string>>();
-      const get = (key: string, loader: () => Promise<string>): Promise<string> => {
-        let flight = flights.get(key);
-        if (flight === undefined) {
-          flight = client === undefined ? loader() : client.get(key).then(loader);
-          flights.set(key, flight);
-        }
-        return flight;
-      };
+      const get = oncePerKey((key, loader) => (client === undefined ? loader() : client.get(key).then(loader)));
       return { name, get, close: () => Promise.resolve(client?.disconnect()) };
     }
     case COLD_FLOOR_PROTOCOL:
@@ -103,10 +95,22 @@ export async function openCache(name: CacheLibraryName, socket: string, ttlMs: n
   }
 }
 
+/** The floors' single flight: one call of `fill` per key in this process (each burst has a new key). */
+function oncePerKey(fill: (key: string, loader: () => Promise<string>) => Promise<string>): CacheLibrary['get'] {
+  const flights = new Map<string, Promise<string>>();
+  return (key, loader) => {
+    let flight = flights.get(key);
+    if (flight === undefined) {
+      flight = fill(key, loader);
+      flights.set(key, flight);
+    }
+    return flight;
+  };
+}
+
 async function openProtocolFloor(socket: string): Promise<CacheLibrary> {
   const client = new Redis({ path: socket });
   const subscriber = new Redis({ path: socket });
-  const flights = new Map<string, Promise<string>>();
   const waiting = new Map<string, (value: string) => void>();
   subscriber.on('pmessage', (_pattern: string, channel: string, message: string) => waiting.get(channel.slice('floor:'.length))?.(message));
   await subscriber.psubscribe('floor:*');
@@ -124,14 +128,7 @@ async function openProtocolFloor(socket: string): Promise<CacheLibrary> {
     await client.pipeline().set(key, value, 'PX', 60_000).publish(`floor:${key}`, value).exec();
     return value;
   };
-  const get = (key: string, loader: () => Promise<string>): Promise<string> => {
-    let flight = flights.get(key);
-    if (flight === undefined) {
-      flight = fill(key, loader);
-      flights.set(key, flight);
-    }
-    return flight;
-  };
+  const get = oncePerKey(fill);
   const close = (): Promise<void> => {
     client.disconnect();
     subscriber.disconnect();
