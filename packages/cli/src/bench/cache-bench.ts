@@ -38,7 +38,12 @@ export interface CacheResults {
   readonly steady: { readonly rate: number; readonly durationMs: number; readonly ttlMs: number; readonly rows: readonly SteadyRow[] };
 }
 
-/** Runs `PROCESSES` children on one job, tells them all `go` once each is ready, and collects their reports. */
+/**
+ * Runs `PROCESSES` children on one job and collects their reports. Two barriers: all warm up at
+ * once once each has opened its cache (a process that started late found the warm-up keys filled,
+ * so its first fill and first wait, with their one-time work, fell in the measured burst), then
+ * all hear `go` once each is warm.
+ */
 async function fleet(job: Omit<CacheChildJob, 'key'>): Promise<CacheChildReport[]> {
   const full: CacheChildJob = { ...job, key: `bench:cache:${randomUUID()}` };
   const children = Array.from({ length: PROCESSES }, () => fork(CHILD, [JSON.stringify(full)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
@@ -47,14 +52,16 @@ async function fleet(job: Omit<CacheChildJob, 'key'>): Promise<CacheChildReport[
       (child) =>
         new Promise<CacheChildReport>((resolve, reject) => {
           let report: CacheChildReport | undefined;
-          child.on('message', (message: CacheChildReport | { ready: true }) => {
+          child.on('message', (message: CacheChildReport | { ready: 'open' | 'warm' }) => {
             if (!('ready' in message)) report = message;
           });
           child.once('exit', (code) => (report === undefined ? reject(new Error(`cache bench child exited with ${String(code)}`)) : resolve(report)));
         }),
     );
-    await Promise.all(children.map((child) => new Promise((resolve) => child.once('message', resolve))));
-    for (const child of children) child.send('go');
+    for (const step of ['warm', 'go']) {
+      await Promise.all(children.map((child) => new Promise((resolve) => child.once('message', resolve))));
+      for (const child of children) child.send(step);
+    }
     return await Promise.all(reports);
   } finally {
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');

@@ -1,6 +1,6 @@
 /**
  * One process of the cache bench's fleet rows. argv[2] is the job (JSON). It opens its library,
- * says `ready` over IPC, and on `go` either fires a burst of concurrent gets of one cold key or
+ * says so over IPC, warms up on `warm` (with the other processes), says so, and on `go` either fires a burst of concurrent gets of one cold key or
  * makes gets at a steady rate for a while; then it reports its loader calls and timings.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -55,19 +55,28 @@ async function main(): Promise<CacheChildReport> {
     loaderEndAt = clock();
     return VALUE;
   };
+  const heard = (): Promise<void> => new Promise<void>((resolve) => process.once('message', () => resolve()));
+  process.send?.({ ready: 'open' });
+  await heard();
   // Warm up as a running service would be: connections, scripts, subscriptions, and compiled
   // code for both sides of a fill, taking the lock and waiting (fresh processes compiled the
-  // waiting side during the measured burst: 10 ms of CPU each). Three rounds of bursts of 4 keys
-  // at once, which every process races for: each wins some and loses others.
-  for (let round = 0; round < 3; round++) {
+  // waiting side during the measured burst: 10 ms of CPU each; one library's first lock attempt
+  // also reads INFO). Rounds of bursts of 4 keys at once, which every process races for, until
+  // this process has won one and lost one (3 rounds at least, 10 at most).
+  let won = 0;
+  let lost = 0;
+  for (let round = 0; round < 10 && (round < 3 || won === 0 || lost === 0); round++) {
     const keys = Array.from({ length: 4 }, (_, i) => `${job.key}:warm-up:${String(round)}:${String(i)}`);
+    const before = calls;
     await Promise.all(keys.flatMap((key) => Array.from({ length: Math.ceil((job.gets || 50) / 4) }, () => cache.get(key, loader).catch(() => undefined))));
+    won += calls - before;
+    lost += keys.length - (calls - before);
   }
   calls = 0;
   loaderStartAt = Number.NaN;
   loaderEndAt = Number.NaN;
-  process.send?.({ ready: true });
-  await new Promise<void>((resolve) => process.once('message', () => resolve()));
+  process.send?.({ ready: 'warm' });
+  await heard();
   const goAt = clock();
   const started = performance.now();
   let failed = 0;
