@@ -56,13 +56,29 @@ function reclaimOn(attempt: Attempt<unknown>, node: number): Promise<AnswerVerdi
   );
 }
 
+const sendSetNX = (node: number, attempt: Attempt<unknown>): Promise<unknown> => nodeAt(attempt.ctx, node).setNX(attempt.ctx.key, attempt.value, attempt.ctx.options.ttl);
+const setNXLanded = (reply: unknown, _node: number, attempt: Attempt<unknown>): void => {
+  if (reply === 'OK') attempt.owner?.landed(attempt.ctx, attempt.sentAt);
+};
+
 /** A first attempt: `SET NX PX`, and only where that fails, the reclaim script. */
 const SET_NX: RoundSpec<Attempt<unknown>> = {
-  send: (node, attempt) => nodeAt(attempt.ctx, node).setNX(attempt.ctx.key, attempt.value, attempt.ctx.options.ttl),
+  send: sendSetNX,
   interpret: (reply, node, attempt) => (reply === 'OK' ? 'ok' : reclaimOn(attempt, node)),
-  late: (reply, _node, attempt) => {
-    if (reply === 'OK') attempt.owner?.landed(attempt.ctx, attempt.sentAt);
-  },
+  late: setNXLanded,
+};
+
+/**
+ * A `tryAcquire` of a fresh value: `SET NX PX` alone. Where it fails, the reclaim script has
+ * nothing to do: no earlier attempt can have left this value (the default `genValue` makes a new
+ * random one per call), nobody will wait, so no waiting flag is raised (the holder's release then
+ * publishes nothing), and no holder's PTTL is needed. In a cache's cold burst every losing
+ * process sent it beside its fill's own commands, and the fill's release then published to no one.
+ */
+const SET_NX_PROBE: RoundSpec<Attempt<unknown>> = {
+  send: sendSetNX,
+  interpret: (reply) => (reply === 'OK' ? 'ok' : 'taken'),
+  late: setNXLanded,
 };
 
 /** A retry expects a holder: the reclaim script straight away (it also tries the `SET NX`). */
@@ -75,7 +91,11 @@ const RECLAIM: RoundSpec<Attempt<unknown>> = {
 };
 
 const SET_NX_REPLICATED = confirmingReplicas(SET_NX);
+const SET_NX_PROBE_REPLICATED = confirmingReplicas(SET_NX_PROBE);
 const RECLAIM_REPLICATED = confirmingReplicas(RECLAIM);
+
+/** Which attempt a round is: see {@link acquireRound}. */
+export type AttemptKind = 'first' | 'retry' | 'probe';
 
 function settle<T>(round: QuorumRound, attempt: Attempt<T>): T | PromiseLike<T> {
   attempt.round = round;
@@ -88,18 +108,19 @@ function settle<T>(round: QuorumRound, attempt: Attempt<T>): T | PromiseLike<T> 
  * uncontended case: one plain command), and only where that fails, the reclaim script (our own
  * leftover counts as ours, the holder's PTTL is read, and the waiting flag is raised). A `retry`
  * expects to meet a holder and sends the reclaim script straight away, which also tries the
- * `SET NX`: one round trip per attempt either way. `finish` runs inside the round's resolution.
+ * `SET NX`: one round trip per attempt either way. A `probe` (`tryAcquire` with fresh values)
+ * sends `SET NX PX` alone. `finish` runs inside the round's resolution.
  */
 export function acquireRound<T = TimedRound>(
   ctx: LockContext,
   value: string,
   finish?: (result: TimedRound) => T | PromiseLike<T>,
-  retry = false,
+  kind: AttemptKind = 'first',
   owner?: ValueOwner,
 ): Promise<T> {
   const attempt = new Attempt<T>(ctx, value, finish, owner);
   // The attempt's start doubles as the deadline's, when it was read off the deadlines' own clock.
   const startedAt = ctx.clock === monotonicNow ? attempt.start : undefined;
-  const spec = retry ? specFor(ctx, RECLAIM, RECLAIM_REPLICATED) : specFor(ctx, SET_NX, SET_NX_REPLICATED);
+  const spec = kind === 'retry' ? specFor(ctx, RECLAIM, RECLAIM_REPLICATED) : kind === 'probe' ? specFor(ctx, SET_NX_PROBE, SET_NX_PROBE_REPLICATED) : specFor(ctx, SET_NX, SET_NX_REPLICATED);
   return runRound<T, Attempt<T>>(ctx.order, spec, ctx.settleRound, settle, attempt, startedAt);
 }

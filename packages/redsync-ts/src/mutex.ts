@@ -2,13 +2,14 @@ import { Patience, failureOf, patienceRanOut, readCall, timedOut, type AcquireOp
 import { delay } from './delay.js';
 import { RedisConfigError, hasConfigurationProblem } from './errors.js';
 import { Lock } from './lock.js';
-import { acquireRound } from './acquire-round.js';
+import { acquireRound, type AttemptKind } from './acquire-round.js';
 import { cleanUpRound, isWon, releaseRound, type LockContext, type TimedRound } from './lock-ops.js';
 import { fencedAcquireRound } from './fenced-acquire.js';
 import { ValueOwner } from './late-writes.js';
 import type { Turn } from './wait-line.js';
 import { checkDelay, checkName, describeValue } from './validate.js';
 import { lockChannels, lockSummary, traceContext, traced } from './tracing.js';
+import { defaultGenValue } from './options.js';
 
 
 /**
@@ -72,14 +73,14 @@ export class Mutex {
   }
 
   /** One acquisition attempt, fenced or not; `finish` runs inside the round's resolution. */
-  #round(own: ValueOwner, finish?: undefined, retry?: boolean): Promise<TimedRound>;
+  #round(own: ValueOwner, finish?: undefined, kind?: AttemptKind): Promise<TimedRound>;
   #round<T>(own: ValueOwner, finish: (round: TimedRound) => T | PromiseLike<T>): Promise<T>;
-  #round<T>(own: ValueOwner, finish?: (round: TimedRound) => T | PromiseLike<T>, retry = false): Promise<T | TimedRound> {
+  #round<T>(own: ValueOwner, finish?: (round: TimedRound) => T | PromiseLike<T>, kind: AttemptKind = 'first'): Promise<T | TimedRound> {
     if (this.#ctx.options.fencing) {
       const round = fencedAcquireRound(this.#ctx, own.value, own);
       return finish === undefined ? round : round.then(finish);
     }
-    return acquireRound<T | TimedRound>(this.#ctx, own.value, finish, retry, own);
+    return acquireRound<T | TimedRound>(this.#ctx, own.value, finish, kind, own);
   }
 
   /** A lock won by an attempt, or handed over by a holder of this process (under `own.value`). */
@@ -116,7 +117,7 @@ export class Mutex {
         if (woke === 'look') continue;
         if (this.#ctx.clock() >= call.deadline) throw timedOut(this.#ctx, call, result, waiting.attempts);
         waiting.attempts += 1;
-        result = await this.#round(waiting.own, undefined, true);
+        result = await this.#round(waiting.own, undefined, 'retry');
         if (isWon(this.#ctx, result) && !signal?.aborted) {
           turn?.won(result.validUntil);
           return this.#grant(waiting.own, call, result);
@@ -240,7 +241,8 @@ export class Mutex {
 
   /** One attempt; on failure the key is cleaned up on every node before this returns. */
   async #attempt(own: ValueOwner, call: Call): Promise<Lock | TimedRound> {
-    const result = await this.#round(own);
+    // A value of our own making is fresh: nothing to reclaim, and nobody will wait for a release.
+    const result = await this.#round(own, undefined, this.#ctx.options.genValue === defaultGenValue ? 'probe' : 'first');
     if (isWon(this.#ctx, result) && call.signal?.aborted !== true) return this.#grant(own, call, result);
     if (mayHaveLeftKeys(this.#ctx, result)) {
       own.sweep();

@@ -66,10 +66,13 @@ for (const adapter of ADAPTERS) {
         }
       });
 
+      /** An `acquire()` attempt that finds `name` taken and gives up (its attempt raises the flag). */
+      const losingAttempt = (name: string): Promise<unknown> => assert.rejects(rs.mutex(name, { tries: 1 }).acquire(), { code: 'LOCK_TAKEN' });
+
       test('an attempt that finds the lock taken raises the flag for the holder ttl; the release takes it down and is announced once per node', async () => {
         const name = uniqueName();
         const held = await rs.mutex(name).acquire();
-        assert.equal(await rs.mutex(name).tryAcquire(), null);
+        await losingAttempt(name);
         for (const ttl of await flagTtls(cluster, name)) assert.ok(ttl > MINUTE / 2, `flag ttl ${String(ttl)} ms covers the holder's`);
         const heard = await Promise.all(cluster.admin.map((admin) => listen(admin, releaseChannelOf(name))));
         try {
@@ -86,11 +89,27 @@ for (const adapter of ADAPTERS) {
         for (const suffix of ['plain', '{tag}rest', 'a{}b', '{}', 'open{only', 'x{y}z{w}']) {
           const name = `${uniqueName()}:${suffix}`;
           const held = await rs.mutex(name).acquire();
-          assert.equal(await rs.mutex(name).tryAcquire(), null);
+          await losingAttempt(name);
           assert.ok((await flagTtls(cluster, name)).every((ttl) => ttl > 0), `flag of ${name} raised`);
           await held.release();
           // A release settles at its quorum: the last node's may land a moment later.
           await until(async () => (await flagTtls(cluster, name)).every((ttl) => ttl === -2), `flag of ${name} taken down`);
+        }
+      });
+
+      test('tryAcquire finding the lock taken raises no flag (nobody will wait), so the release publishes nothing', async () => {
+        const name = uniqueName();
+        const held = await rs.mutex(name).acquire();
+        assert.equal(await rs.mutex(name).tryAcquire(), null);
+        assert.deepEqual(await flagTtls(cluster, name), Array(n).fill(-2));
+        const heard = await Promise.all(cluster.admin.map((admin) => listen(admin, releaseChannelOf(name))));
+        try {
+          assert.equal(await held.release(), true);
+          // The first message each server delivers is the marker published after the release.
+          await Promise.all(cluster.admin.map((admin) => admin.publish(releaseChannelOf(name), 'marker')));
+          assert.deepEqual(await Promise.all(heard.map((h) => h.next())), Array(n).fill('marker'));
+        } finally {
+          for (const h of heard) h.close();
         }
       });
 
