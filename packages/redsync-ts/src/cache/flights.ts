@@ -1,6 +1,6 @@
 /**
  * What a cache shares between the callers of one process: fills in flight and reads in flight,
- * by entry key. Concurrent misses of a key share one fill (one promise of the value); concurrent
+ * by the callers' key (the cache's prefix is the same for all). Concurrent misses of a key share one fill (one promise of the value); concurrent
  * gets share one GET and what it answered.
  */
 import type { CacheCounters } from './stats.js';
@@ -16,7 +16,7 @@ export interface SharedRead<T> {
 }
 
 /**
- * Reads in flight, by entry key: concurrent gets of one key share one GET and what it answered.
+ * Reads in flight, by key: concurrent gets of one key share one GET and what it answered.
  * A burst of 250 gets in one process otherwise queued 250 GETs ahead of the fill's own commands
  * (its loader started 46-78 ms late). Sharing the answer, not only the GET, took the burst's 250
  * calls from 0.85 to 0.55 ms in one process.

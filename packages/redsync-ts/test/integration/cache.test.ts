@@ -237,6 +237,10 @@ describe('cache on 3 nodes (ioredis)', () => {
     const release = gate<string>();
     const shared = cache.get(key, () => release.promise);
     await assert.rejects(cache.get(key, () => 'x', { timeout: 20 }), CacheTimeoutError);
+    // A fill of `key` is in flight: callers that would join it are still checked first.
+    await assert.rejects(cache.get(key, 'nope' as never), /loader must be a function/);
+    await assert.rejects(cache.get(42 as never, () => 'x'), /key must be a string/);
+    assert.equal(cache.stats().misses, 2);
     release.open('done');
     assert.equal(await shared, 'done');
     await assert.rejects(cache.get('', () => 'x'), RangeError);
