@@ -230,6 +230,19 @@ describe('cache on 3 nodes (ioredis)', () => {
     await rs.close();
   });
 
+  test("the loader's signal aborts at fillTimeout, and once its fill is over", async () => {
+    const rs = new Redsync(cluster.nodes);
+    const cache = rs.cache<string>({ ttl: 60_000, fillTimeout: 300 });
+    const hanging = (signal: AbortSignal): Promise<string> => new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error)));
+    await assert.rejects(cache.get(uniqueName('hang'), hanging), { name: 'TimeoutError' });
+    let seen: AbortSignal | undefined;
+    assert.equal(await cache.get(uniqueName('quick'), (signal) => ((seen = signal), 'v')), 'v');
+    // Released after the callers have their value: the signal says so (stray work can stop).
+    await until(() => seen?.aborted === true, 'the signal aborted at the release');
+    assert.equal((seen?.reason as Error).name, 'LockReleasedError');
+    await rs.close();
+  });
+
   test('a caller timeout stops only that caller; bad input is refused before any I/O', async () => {
     const rs = new Redsync(cluster.nodes);
     const cache = rs.cache<string>({ ttl: 60_000 });
