@@ -123,9 +123,10 @@ async function steady(socket: string, library: CacheLibraryName, loaderMs: numbe
 /** The whole cache section on the server at `socket`. */
 export async function cacheBench(socket: string, options: { rounds: number; log: (line: string) => void }): Promise<CacheResults> {
   const loaderMs = 50;
-  // At least 5 bursts and 15 hit rounds per library, whatever the bench's rounds: medians of 2
-  // or 3 flipped the targets between runs.
-  const coldRows = await coldBursts(socket, [COLD_FLOOR, COLD_FLOOR_RTT, COLD_FLOOR_PROTOCOL, ...CACHE_LIBRARIES], loaderMs, Math.max(5, options.rounds));
+  // At least 9 bursts and 15 hit rounds per library, whatever the bench's rounds: medians of 2
+  // or 3 flipped the targets between runs, and of 5 bursts still moved by 2-3 ms between runs
+  // (one burst's coordination ranges over 4-14 ms on 2 cores).
+  const coldRows = await coldBursts(socket, [COLD_FLOOR, COLD_FLOOR_RTT, COLD_FLOOR_PROTOCOL, ...CACHE_LIBRARIES], loaderMs, Math.max(9, options.rounds));
   options.log('cache: cold burst done');
   const hitRows = await hitPath(socket, Math.max(15, options.rounds), 2000);
   options.log('cache: hit path done');
