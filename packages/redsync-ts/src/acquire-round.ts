@@ -90,12 +90,15 @@ const RECLAIM: RoundSpec<Attempt<unknown>> = {
   },
 };
 
-const SET_NX_REPLICATED = confirmingReplicas(SET_NX);
-const SET_NX_PROBE_REPLICATED = confirmingReplicas(SET_NX_PROBE);
-const RECLAIM_REPLICATED = confirmingReplicas(RECLAIM);
-
 /** Which attempt a round is: see {@link acquireRound}. */
 export type AttemptKind = 'first' | 'retry' | 'probe';
+
+/** Each kind's round, plain and with replicas to confirm. */
+const SPECS: Record<AttemptKind, readonly [RoundSpec<Attempt<unknown>>, RoundSpec<Attempt<unknown>>]> = {
+  first: [SET_NX, confirmingReplicas(SET_NX)],
+  retry: [RECLAIM, confirmingReplicas(RECLAIM)],
+  probe: [SET_NX_PROBE, confirmingReplicas(SET_NX_PROBE)],
+};
 
 function settle<T>(round: QuorumRound, attempt: Attempt<T>): T | PromiseLike<T> {
   attempt.round = round;
@@ -121,6 +124,7 @@ export function acquireRound<T = TimedRound>(
   const attempt = new Attempt<T>(ctx, value, finish, owner);
   // The attempt's start doubles as the deadline's, when it was read off the deadlines' own clock.
   const startedAt = ctx.clock === monotonicNow ? attempt.start : undefined;
-  const spec = kind === 'retry' ? specFor(ctx, RECLAIM, RECLAIM_REPLICATED) : kind === 'probe' ? specFor(ctx, SET_NX_PROBE, SET_NX_PROBE_REPLICATED) : specFor(ctx, SET_NX, SET_NX_REPLICATED);
+  const [plain, replicated] = SPECS[kind];
+  const spec = specFor(ctx, plain, replicated);
   return runRound<T, Attempt<T>>(ctx.order, spec, ctx.settleRound, settle, attempt, startedAt);
 }

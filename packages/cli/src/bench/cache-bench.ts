@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { median, percentile } from '../percentile.js';
 import type { CacheChildJob, CacheChildReport } from './cache-child.js';
 import { hitPath, type HitRow } from './cache-hit.js';
+import { nextMessage } from './ipc.js';
 import { CACHE_LIBRARIES, COLD_FLOOR, COLD_FLOOR_PROTOCOL, COLD_FLOOR_RTT, type CacheLibraryName } from './cache-libraries.js';
 
 const CHILD = fileURLToPath(new URL('./cache-child.js', import.meta.url));
@@ -58,11 +59,13 @@ async function fleet(job: Omit<CacheChildJob, 'key'>): Promise<CacheChildReport[
           child.once('exit', (code) => (report === undefined ? reject(new Error(`cache bench child exited with ${String(code)}`)) : resolve(report)));
         }),
     );
+    const reported = Promise.all(reports);
+    reported.catch(() => undefined); // a dead child fails the barrier below first
     for (const step of ['warm', 'go']) {
-      await Promise.all(children.map((child) => new Promise((resolve) => child.once('message', resolve))));
+      await Promise.all(children.map((child) => nextMessage(child)));
       for (const child of children) child.send(step);
     }
-    return await Promise.all(reports);
+    return await reported;
   } finally {
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
   }

@@ -12,23 +12,13 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { median } from '../percentile.js';
 import type { CacheHitJob, CacheHitRound } from './cache-hit-child.js';
+import { nextMessage } from './ipc.js';
 import { CACHE_LIBRARIES, openCache } from './cache-libraries.js';
 
 const CHILD = fileURLToPath(new URL('./cache-hit-child.js', import.meta.url));
 
 /** One library's hit path; `ratio` is the median over rounds of its p50 over its process's raw GET p50. */
 export interface HitRow { readonly library: string; readonly p50: number; readonly p99: number; readonly ratio: number }
-
-function nextMessage<T>(child: ChildProcess): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onExit = (code: number | null): void => reject(new Error(`cache hit child exited with ${String(code)}`));
-    child.once('exit', onExit);
-    child.once('message', (message: T) => {
-      child.off('exit', onExit);
-      resolve(message);
-    });
-  });
-}
 
 /** Stores the value once with redsync-ts and copies its bytes under a key of their own. */
 async function seed(socket: string, key: string): Promise<string> {
