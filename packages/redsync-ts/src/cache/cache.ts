@@ -151,17 +151,17 @@ export class Cache<T = unknown> implements AsyncDisposable {
     const entryKey = this.#options.prefix + key;
     const answer = this.#store.get(entryKey).then(
       (raw) => {
-        this.#reads.done(key, read);
-        return this.#answer(key, entryKey, raw, loader, policy, 1 + read.joiners, trace);
+        this.#reads.done(read);
+        return this.#answer(read, raw, 1 + read.joiners);
       },
       (error: unknown) => {
-        this.#reads.done(key, read);
+        this.#reads.done(read);
         if (trace !== undefined) trace.outcome = 'fallback';
         return this.#flights.join(key, () => this.#filler.storeDown(error, loader), 1 + read.joiners);
       },
     );
-    const read: SharedRead<T> = { policy, joiners: 0, answer };
-    this.#reads.add(key, read);
+    const read: SharedRead<T> = { key, entryKey, loader, policy, trace, joiners: 0, answer };
+    this.#reads.add(read);
     return answer;
   }
 
@@ -185,18 +185,19 @@ export class Cache<T = unknown> implements AsyncDisposable {
   }
 
   /** What the `callers` sharing a read get once it is in: the value, a stale value, or a fill. */
-  #answer(key: string, entryKey: string, raw: string | null | undefined, loader: Loader<T>, policy: EntryPolicy, callers: number, trace?: CacheTraceContext): T | undefined | Promise<T | undefined> {
+  #answer(read: SharedRead<T>, raw: string | null | undefined, callers: number): T | undefined | Promise<T | undefined> {
+    const { key, entryKey, loader, policy, trace } = read;
     const entry = usable(decodeEntry(raw));
     const now = Date.now();
     if (entry !== undefined && now < entry.expiresAt + policy.staleWhileRevalidate) {
       const value = this.#decode(entry);
-      if (value !== undefined) {
+      if (value !== UNREADABLE) {
         this.#counters.hits += callers;
         const fresh = now < entry.expiresAt;
         if (!fresh) this.#counters.staleServed += callers;
         if (trace !== undefined) trace.outcome = fresh ? 'hit' : 'stale';
         if (!fresh || shouldRefreshEarly(entry, now, policy.earlyRefresh)) this.#filler.refresh(key, entryKey, loader, policy, entry);
-        return value.value;
+        return value;
       }
     }
     this.#counters.misses += callers;
@@ -205,15 +206,18 @@ export class Cache<T = unknown> implements AsyncDisposable {
     return this.#flights.join(key, () => this.#filler.fill(request), callers);
   }
 
-  /** The entry's value; undefined (a miss) when the serializer cannot read it. */
-  #decode(entry: Entry): { value: T } | undefined {
+  /** The entry's value; UNREADABLE (a miss) when the serializer cannot read it. */
+  #decode(entry: Entry): T | typeof UNREADABLE {
     try {
-      return { value: this.#options.serializer.decode(entry.payload) };
+      return this.#options.serializer.decode(entry.payload);
     } catch {
-      return undefined;
+      return UNREADABLE;
     }
   }
 }
+
+/** What `#decode` makes of a payload the serializer cannot read (a symbol: no value is one). */
+const UNREADABLE: unique symbol = Symbol('unreadable');
 
 /** A stored entry that can serve a value (not a tombstone). */
 function usable(entry: Entry | undefined): Entry | undefined {

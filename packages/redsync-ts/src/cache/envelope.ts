@@ -8,7 +8,8 @@
 
 /** A decoded entry. */
 export interface Entry {
-  readonly stamp: number;
+  /** As stored: only ever compared for equality here (the scripts order by it), never converted. */
+  readonly stamp: string;
   /** Logical expiry, epoch ms on the writer's wall clock; 0 for a tombstone. */
   readonly expiresAt: number;
   /** How long the computation that produced it took, in ms. */
@@ -33,11 +34,25 @@ export function decodeEntry(raw: string | null | undefined): Entry | undefined {
   const b = a < 0 ? -1 : raw.indexOf('|', a + 1);
   const c = b < 0 ? -1 : raw.indexOf('|', b + 1);
   if (c < 0) return undefined;
-  const stamp = Number(raw.slice(MAGIC.length, a));
-  const expiresAt = Number(raw.slice(a + 1, b));
-  const delta = Number(raw.slice(b + 1, c));
-  if (!Number.isFinite(stamp) || !Number.isFinite(expiresAt) || !Number.isFinite(delta)) return undefined;
-  return { stamp, expiresAt, delta, payload: raw.slice(c + 1) };
+  const expiresAt = digits(raw, a + 1, b);
+  const delta = digits(raw, b + 1, c);
+  if (Number.isNaN(digits(raw, MAGIC.length, a)) || Number.isNaN(expiresAt) || Number.isNaN(delta)) return undefined;
+  return { stamp: raw.slice(MAGIC.length, a), expiresAt, delta, payload: raw.slice(c + 1) };
+}
+
+/**
+ * The number that `raw[from..to)` spells in decimal digits (all the envelope writes), NaN for
+ * anything else; read in place, without the slice and conversion per field (see Entry.stamp).
+ */
+function digits(raw: string, from: number, to: number): number {
+  if (from === to || to - from > 16) return Number.NaN;
+  let value = 0;
+  for (let i = from; i < to; i++) {
+    const digit = raw.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return Number.NaN;
+    value = value * 10 + digit;
+  }
+  return value;
 }
 
 /** True for a `delete`'s tombstone. */

@@ -94,4 +94,36 @@ describe('cache with its store down', () => {
       await cluster.close();
     }
   });
+
+  test('a store that stops answering: the read fails by storeTimeout and concurrent callers share the fallback', async () => {
+    const cluster = await startCluster('ioredis', 1);
+    const rs = new Redsync(cluster.nodes);
+    const cache = rs.cache<string>({ ttl: 60_000, storeTimeout: 200 });
+    const strict = rs.cache<string>({ ttl: 60_000, storeTimeout: 200, onStoreError: 'throw' });
+    const onWarning = (): void => undefined;
+    process.on('warning', onWarning);
+    const server = nth(cluster.servers, 0);
+    try {
+      await cache.set('paused', 'stored');
+      server.pause();
+      let calls = 0;
+      const loader = (): string => {
+        calls += 1;
+        return 'direct';
+      };
+      // Three callers share one read; when it times out they share one direct load.
+      assert.deepEqual(await Promise.all([cache.get('paused', loader), cache.get('paused', loader), cache.get('paused', loader)]), ['direct', 'direct', 'direct']);
+      assert.equal(calls, 1);
+      await assert.rejects(strict.get('paused', loader), { name: 'CacheStoreError', message: 'the cache store did not answer GET within 200 ms' });
+      server.resume();
+      // The late reply of the timed-out read changes nothing: the next get reads the store.
+      assert.equal(await cache.get('paused', loader), 'stored');
+      assert.equal(calls, 1);
+    } finally {
+      server.resume();
+      process.off('warning', onWarning);
+      await rs.close();
+      await cluster.close();
+    }
+  });
 });

@@ -139,7 +139,7 @@ describe('cache on 3 nodes (ioredis)', () => {
     // entry again before the run ends: what must never happen is two recomputations of one entry.
     const a = rs.cache<number>({ ttl: 1000, jitter: 0, earlyRefresh: 5 });
     const b = otherCache<number>({ ttl: 1000, jitter: 0, earlyRefresh: 5 });
-    const refreshed: (number | undefined)[] = [];
+    const refreshed: (string | undefined)[] = [];
     const loader = async (): Promise<number> => {
       // Which stored entry this computation replaces (undefined for the cold start).
       refreshed.push(decodeEntry(await nth(other, 0).get(`cache:${key}`))?.stamp);

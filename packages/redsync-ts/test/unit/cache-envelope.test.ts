@@ -6,7 +6,7 @@ import { resolveCacheOptions, resolveGetOptions } from '../../src/cache/options.
 describe('cache envelope', () => {
   test('round-trips what the scripts write, payload bars included', () => {
     const raw = `c1|1733000000123456|${envelopeTail(1_700_000_000_000, 12.6, 'a|b|c')}`;
-    assert.deepEqual(decodeEntry(raw), { stamp: 1733000000123456, expiresAt: 1_700_000_000_000, delta: 13, payload: 'a|b|c' });
+    assert.deepEqual(decodeEntry(raw), { stamp: '1733000000123456', expiresAt: 1_700_000_000_000, delta: 13, payload: 'a|b|c' });
   });
 
   test('anything else under the key reads as a miss', () => {
@@ -26,7 +26,7 @@ describe('cache envelope', () => {
   });
 
   test('XFetch refreshes earlier for slow computations and never with beta 0', () => {
-    const entry = { stamp: 1, expiresAt: 10_000, delta: 100, payload: '' };
+    const entry = { stamp: '1', expiresAt: 10_000, delta: 100, payload: '' };
     // -ln(0.5) * 100 = 69 ms ahead: refresh from 9931 on.
     assert.equal(shouldRefreshEarly(entry, 9900, 1, () => 0.5), false);
     assert.equal(shouldRefreshEarly(entry, 9940, 1, () => 0.5), true);
