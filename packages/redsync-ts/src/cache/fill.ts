@@ -5,6 +5,7 @@
  * takes over only when the filler vanished. Never a retry delay, never a second loader while the
  * first one lives.
  */
+import { LockReleasedError } from '../errors.js';
 import type { Lock } from '../lock.js';
 import type { Mutex } from '../mutex.js';
 import { decodeEntry, envelopeTail, isTombstone, jittered, type Entry } from './envelope.js';
@@ -77,13 +78,15 @@ export async function fill<T>(setup: FillSetup<T>, request: FillRequest<T>): Pro
 }
 
 async function fillUnder<T>(setup: FillSetup<T>, request: FillRequest<T>, lock: Lock, deadline: number, beside: Promise<CacheReadReply | undefined> | undefined): Promise<FillResult<T>> {
+  let bound: LoaderSignal | undefined;
   try {
     const early = await beside;
     const read = early !== undefined && early.lockHolder === lock.value ? early : await setup.store.read(request.key, setup.lockKeyOnStore);
     const current = decodeEntry(read.entry);
     const done = settled(request, current, Date.now());
     if (done) return request.onlyIfFree !== true && current !== undefined ? { value: setup.serializer.decode(current.payload), source: 'arrived' } : { value: undefined, source: 'skipped' };
-    const loaded = await runLoader(setup, request, lock, deadline);
+    bound = loaderSignal(lock, Math.max(1, Math.floor(deadline - performance.now())));
+    const loaded = await runLoader(setup, request, bound);
     if (loaded.source === 'stale' || loaded.value === undefined) return loaded;
     await write(setup, request, lock, read.now, encodeValue(setup.serializer, loaded.value), loaded.delta);
     return { value: loaded.value, source: 'loaded' };
@@ -91,7 +94,14 @@ async function fillUnder<T>(setup: FillSetup<T>, request: FillRequest<T>, lock: 
     // After the callers have their value (setImmediate runs once the microtasks that wake them
     // are done): the value is written and published, so they need not wait for one more round
     // trip, nor for the release's own work. The key would expire by its ttl anyway.
-    setup.releasing(new Promise<void>((resolve) => setImmediate(() => void lock.release().then(() => resolve(), () => resolve()))));
+    setup.releasing(
+      new Promise<void>((resolve) =>
+        setImmediate(() => {
+          bound?.released();
+          void lock.release().then(() => resolve(), () => resolve());
+        }),
+      ),
+    );
   }
 }
 
@@ -102,14 +112,12 @@ function settled(request: FillRequest<unknown>, current: Entry | undefined, now:
   return current.expiresAt > now && (request.stale === undefined || current.stamp !== request.stale.stamp);
 }
 
-async function runLoader<T>(setup: FillSetup<T>, request: FillRequest<T>, lock: Lock, deadline: number): Promise<FillResult<T> & { delta: number }> {
-  const bound = loaderSignal(lock, Math.max(1, Math.floor(deadline - performance.now())));
-  const { signal } = bound;
+async function runLoader<T>(setup: FillSetup<T>, request: FillRequest<T>, bound: LoaderSignal): Promise<FillResult<T> & { delta: number }> {
   const started = performance.now();
   setup.counters.fills += 1;
   request.loaderCalled = true;
   try {
-    const value = await request.loader(signal);
+    const value = await request.loader(bound.signal);
     if (value === undefined) {
       await setup.store.notify(request.key, 'u').catch(() => undefined);
       return { value: undefined, source: 'loaded', delta: 0 };
@@ -127,20 +135,35 @@ async function runLoader<T>(setup: FillSetup<T>, request: FillRequest<T>, lock: 
   }
 }
 
+/** A loader's signal, and how its fill tells it that the loader is done and the lock released. */
+interface LoaderSignal {
+  readonly signal: AbortSignal;
+  /** The loader returned or threw: no timeout, no loss to report any more. */
+  done(): void;
+  /** The fill lock is being released: work the loader left running can stop. */
+  released(): void;
+}
+
 /**
- * The loader's signal: aborts with the lock's reason when the fill lock ends (lost, or released
- * once the fill is over), or with a `TimeoutError` after `ms`. One controller, a listener and a
- * timer, instead of `AbortSignal.any([lock.signal, AbortSignal.timeout(ms)])`: the winner's CPU
- * from the lock's reply to its loader's start went 0.31-0.54 -> 0.17-0.34 ms (cold bursts of
- * bench:cache's harness, 3-4 each).
+ * The loader's signal: aborts with the fill lock's `LockLostError` when it is lost while the
+ * loader runs, with a `TimeoutError` after `ms`, and with a `LockReleasedError` once the fill is
+ * over. One controller, the lock's loss callback and a timer: `AbortSignal.any([lock.signal,
+ * AbortSignal.timeout(ms)])` cost the winner 0.31-0.54 ms of CPU from the lock's reply to its
+ * loader's start, this 0.17-0.34 ms (cold bursts of bench:cache's harness, 3-4 each); and reading
+ * `lock.signal` at all cost each fill about 60 µs of CPU (see `Lock.watchLoss`).
  */
-function loaderSignal(lock: Lock, ms: number): { readonly signal: AbortSignal; done(): void } {
+function loaderSignal(lock: Lock, ms: number): LoaderSignal {
   const controller = new AbortController();
-  const lockSignal = lock.signal;
-  if (lockSignal.aborted) controller.abort(lockSignal.reason);
-  else lockSignal.addEventListener('abort', () => controller.abort(lockSignal.reason), { once: true });
+  const stopWatching = lock.watchLoss((error) => controller.abort(error));
   const timer = setTimeout(() => controller.abort(new DOMException(`the fill took longer than fillTimeout (${String(ms)} ms were left)`, 'TimeoutError')), ms);
-  return { signal: controller.signal, done: () => clearTimeout(timer) };
+  return {
+    signal: controller.signal,
+    done() {
+      clearTimeout(timer);
+      stopWatching();
+    },
+    released: () => controller.abort(new LockReleasedError()),
+  };
 }
 
 /** The fenced write of a loaded value; never rejects (a failed write is counted). */

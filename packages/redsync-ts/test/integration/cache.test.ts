@@ -243,6 +243,22 @@ describe('cache on 3 nodes (ioredis)', () => {
     await rs.close();
   });
 
+  test("the loader's signal aborts with the fill lock's loss", async () => {
+    const rs = new Redsync(cluster.nodes);
+    const cache = rs.cache<string>({ ttl: 60_000, lock: { ttl: 1000 } });
+    const key = uniqueName('lost');
+    const lockKey = `{cache:${key}}:fill`;
+    // Someone else's value on every node: the next renewal finds the lock gone.
+    const loader = (signal: AbortSignal): Promise<string> =>
+      new Promise((_, reject) => {
+        signal.addEventListener('abort', () => reject(signal.reason as Error));
+        void Promise.all(other.map((c) => c.set(lockKey, 'intruder', 'PX', 60_000)));
+      });
+    await assert.rejects(cache.get(key, loader), { name: 'LockLostError', reason: 'renewal-failed' });
+    await Promise.all(other.map((c) => c.del(lockKey)));
+    await rs.close();
+  });
+
   test('a caller timeout stops only that caller; bad input is refused before any I/O', async () => {
     const rs = new Redsync(cluster.nodes);
     const cache = rs.cache<string>({ ttl: 60_000 });
