@@ -149,8 +149,8 @@ interface LoaderSignal {
  * loader runs, with a `TimeoutError` after `ms`, and with a `LockReleasedError` once the fill is
  * over. One controller, the lock's loss callback and a timer: `AbortSignal.any([lock.signal,
  * AbortSignal.timeout(ms)])` cost the winner 0.31-0.54 ms of CPU from the lock's reply to its
- * loader's start, this 0.17-0.34 ms (cold bursts of bench:cache's harness, 3-4 each); and reading
- * `lock.signal` at all cost each fill about 60 µs of CPU (see `Lock.watchLoss`).
+ * loader's start, this 0.17-0.34 ms (cold bursts of bench:cache's harness, 3-4 each); reading
+ * `lock.signal` at all cost each fill 20-30 µs more CPU (see `Lock.watchLoss`).
  */
 function loaderSignal(lock: Lock, ms: number): LoaderSignal {
   const controller = new AbortController();
