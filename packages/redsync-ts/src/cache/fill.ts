@@ -227,7 +227,7 @@ async function waitForArrival<T>(setup: FillSetup<T>, request: FillRequest<T>, d
 }
 
 function onMessage<T>(setup: FillSetup<T>, request: FillRequest<T>, heard: string): FillResult<T> | undefined | 'look' {
-  if (heard === 'timeout' || heard === 'a') return undefined;
+  if (heard === 'timeout') return undefined;
   if (heard === 'u') return { value: undefined, source: 'arrived' };
   if (heard.startsWith('e')) {
     const stale = staleStandIn(request, Date.now());
