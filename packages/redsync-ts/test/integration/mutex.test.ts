@@ -96,6 +96,8 @@ for (const adapter of ADAPTERS) {
         assert.deepEqual(error.nodes, Array.from({ length: n }, (_, i) => i));
         await Promise.all(cluster.admin.map((a) => a.del(name)));
         const lock = await mutex.acquire();
+        // The round settles at a quorum: the other nodes' SETs may still be on their way.
+        await heldEverywhere(cluster, name, lock.value);
         const raw = await Promise.all(cluster.admin.map((a) => a.set(name, 'go-redsync-value', 'PX', 60_000, 'NX')));
         assert.deepEqual(raw, Array(n).fill(null));
         await lock.release();
