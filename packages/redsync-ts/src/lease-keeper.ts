@@ -243,3 +243,16 @@ function fireTask(task: KeeperTask): void {
 
 /** The process-wide keeper every lock uses. */
 export const leaseKeeper = new LeaseKeeper();
+
+/**
+ * Stops renewing `lease` and waits for the rounds in flight for its value (a renewal, an explicit
+ * `extend` passed as `extending`) to settle, so that every command they still send goes out before
+ * the release and lands before it on each node's connection: a lock never comes back after its
+ * release. Undefined when nothing is in flight (the usual case: no promise hop).
+ */
+export function quiesce(lease: Lease | undefined, extending: Promise<unknown> | undefined): Promise<unknown> | undefined {
+  const renewal = lease === undefined ? undefined : leaseKeeper.forget(lease);
+  const settled = extending?.catch(() => undefined);
+  if (settled === undefined) return renewal;
+  return renewal === undefined ? settled : Promise.all([renewal, settled]);
+}

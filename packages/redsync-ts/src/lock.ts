@@ -1,6 +1,7 @@
 import { LockLostError, LockReleasedError } from './errors.js';
 import { Lease, type LeaseOwner } from './lease.js';
-import { leaseKeeper } from './lease-keeper.js';
+import { LockEnding } from './lock-ending.js';
+import { leaseKeeper, quiesce } from './lease-keeper.js';
 import { handOff, passOn, reserveWaiter } from './handoff.js';
 import type { ValueOwner } from './late-writes.js';
 import { extendFailure, extendRound, isWon, releaseRound, throwIfUndecided, type LockContext } from './lock-ops.js';
@@ -21,12 +22,10 @@ export class Lock implements AsyncDisposable, LeaseOwner {
   #releasing: Promise<boolean> | undefined;
   #released = false;
   #lost: LockLostError | undefined;
-  /** Created on first access to `signal`, so locks nobody watches cost no AbortController. */
-  #controller: AbortController | undefined;
-  /** Internal layers' loss callbacks (see `watchLoss`). */
-  #lossWatchers: Set<(error: LockLostError) => void> | undefined;
+  /** Its `signal` and loss callbacks. */
+  readonly #ending = new LockEnding();
   #lease: Lease | undefined;
-  /** An explicit `extend()` round in flight: a release waits for it (see `#quiesce`). */
+  /** An explicit `extend()` round in flight: a release waits for it (see `quiesce`). */
   #extending: Promise<unknown> | undefined;
   /**
    * The value may be known outside the library, so it is never passed on (see `release()`): it was
@@ -115,16 +114,9 @@ export class Lock implements AsyncDisposable, LeaseOwner {
    * a blocked event loop) it is already aborted before any timer had the chance to run.
    */
   get signal(): AbortSignal {
-    if (this.#controller === undefined) {
-      this.#controller = new AbortController();
-      const ended = this.#lost ?? (this.#released || this.#releasing !== undefined ? new LockReleasedError() : undefined);
-      if (ended !== undefined) this.#controller.abort(ended);
-      else if (this.#lease === undefined) this.#watch(false, 0);
-    }
-    const { signal } = this.#controller;
-    // No timer fires while the process is stopped or its event loop blocked: read the clock, so
-    // that code checking `lock.signal.aborted` after such a pause learns the truth at once.
-    if (!signal.aborted && this.#releasing === undefined && this.remaining() <= 0) this.#expireNow();
+    if (!this.#ending.made) this.#ending.signal(this.#lost ?? (this.#released || this.#releasing !== undefined ? new LockReleasedError() : undefined));
+    const signal = this.#ending.signal();
+    if (!signal.aborted && this.#releasing === undefined) this.#watchEnd();
     return signal;
   }
 
@@ -140,17 +132,25 @@ export class Lock implements AsyncDisposable, LeaseOwner {
       if (this.#lost !== undefined) onLoss(this.#lost);
       return () => undefined;
     }
-    (this.#lossWatchers ??= new Set()).add(onLoss);
-    if (this.#lease === undefined) this.#watch(false, 0);
-    // As `signal` does: after a pause past the validity no timer has run yet.
-    if (this.remaining() <= 0) this.#expireNow();
-    return () => void this.#lossWatchers?.delete(onLoss);
+    const stop = this.#ending.watch(onLoss);
+    this.#watchEnd();
+    return stop;
   }
 
-  #expireNow(): void {
+  /**
+   * A watched lock that does not renew needs a timer on its validity; and no timer fires while the
+   * process is stopped or its loop blocked, so the clock is read: after a pause the truth is known.
+   */
+  #watchEnd(): void {
+    if (this.#lease === undefined) this.#watch(false, 0);
+    if (this.remaining() <= 0) this.#loseNow(new LockLostError('the lock validity ran out', 'expired'));
+  }
+
+  /** Lost, found here rather than by the lease keeper: its watch stops too. */
+  #loseNow(error: LockLostError): void {
     const lease = this.#lease;
     if (lease !== undefined) void leaseKeeper.forget(lease);
-    this.lost(new LockLostError('the lock validity ran out', 'expired'));
+    this.lost(error);
   }
 
   /**
@@ -172,7 +172,12 @@ export class Lock implements AsyncDisposable, LeaseOwner {
     const result = await extending.finally(() => {
       if (this.#extending === extending) this.#extending = undefined;
     });
-    if (!isWon(this.#ctx, result)) throw this.#extendFailure(result.round);
+    if (!isWon(this.#ctx, result)) {
+      // When a quorum denies the lock, it is lost for good.
+      const { error, lost } = extendFailure(this.#ctx, result.round);
+      if (lost) this.#loseNow(error);
+      throw error;
+    }
     this.#validUntil = result.validUntil;
     if (this.#lease !== undefined) leaseKeeper.update(this.#lease);
     return result.validUntil;
@@ -197,7 +202,7 @@ export class Lock implements AsyncDisposable, LeaseOwner {
   #release(): Promise<boolean> {
     if (this.#released) return Promise.resolve(false);
     if (this.#releasing === undefined) {
-      if (this.#lost === undefined) this.#controller?.abort(new LockReleasedError());
+      if (this.#lost === undefined) this.#ending.released();
       const lease = this.#lease;
       this.#validUntil = this.validUntil; // keep what the cohort confirmed before leaving it
       this.#lease = undefined;
@@ -210,7 +215,7 @@ export class Lock implements AsyncDisposable, LeaseOwner {
         return Promise.resolve(this.#markReleased(true));
       }
       this.#owner?.sweep();
-      const quiet = this.#quiesce(lease);
+      const quiet = quiesce(lease, this.#extending);
       if (handover === 'transfer' && reservation !== undefined) {
         const handing = quiet === undefined ? handOff(ctx, this.#value, reservation) : quiet.then(() => handOff(ctx, this.#value, reservation));
         // Only once the transfer settled: a reap of late writes racing it would take its votes away.
@@ -228,19 +233,6 @@ export class Lock implements AsyncDisposable, LeaseOwner {
       }
     }
     return this.#releasing;
-  }
-
-  /**
-   * Stops renewal and waits for the rounds in flight for this value (a renewal, an explicit
-   * extend) to settle, so that every command they still send goes out before the release and
-   * lands before it on each node's connection: a lock never comes back after its release.
-   * Undefined when nothing is in flight (the usual case: no promise hop).
-   */
-  #quiesce(lease: Lease | undefined): Promise<unknown> | undefined {
-    const renewal = lease === undefined ? undefined : leaseKeeper.forget(lease);
-    const extending = this.#extending?.catch(() => undefined);
-    if (extending === undefined) return renewal;
-    return renewal === undefined ? extending : Promise.all([renewal, extending]);
   }
 
   /**
@@ -279,9 +271,7 @@ export class Lock implements AsyncDisposable, LeaseOwner {
     if (lostChannel.hasSubscribers) lostChannel.publish({ name: this.#ctx.name, reason: error.reason });
     this.#validUntil = this.validUntil; // keep what the cohort last confirmed: validUntil never goes back
     this.#lease = undefined;
-    this.#controller?.abort(error);
-    for (const onLoss of this.#lossWatchers ?? []) onLoss(error);
-    this.#lossWatchers = undefined;
+    this.#ending.lost(error);
   }
 
   #afterRelease(round: QuorumRound): boolean {
@@ -299,17 +289,6 @@ export class Lock implements AsyncDisposable, LeaseOwner {
     this.#released = true;
     this.#validUntil = 0;
     return released;
-  }
-
-  /** The error for a failed extend; when a quorum denies the lock, it is lost for good. */
-  #extendFailure(round: QuorumRound): LockLostError {
-    const { error, lost } = extendFailure(this.#ctx, round);
-    if (lost) {
-      const lease = this.#lease;
-      if (lease !== undefined) void leaseKeeper.forget(lease);
-      this.lost(error);
-    }
-    return error;
   }
 
   /** Hands the lock to the lease keeper: renewal with `autoExtend`, else just the validity deadline. */

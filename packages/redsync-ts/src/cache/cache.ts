@@ -49,20 +49,15 @@ export class Cache<T = unknown> implements AsyncDisposable {
     // first thing (a map holds only keys that passed validation): in the cold burst each process
     // makes 250 such calls at once, from cold caches, and their CPU went 1.38-1.46 -> 1.03 ms per
     // process (a bare map lookup per call: 0.80 ms; bench:cache's harness, 4 processes).
-    if (options === undefined && !traceOn && typeof loader === 'function') {
-      const { policy } = this.#options;
-      const joined = this.#join(key, policy);
+    const plain = options === undefined && !traceOn && typeof loader === 'function';
+    if (plain) {
+      const joined = this.#join(key, this.#options.policy);
       if (joined !== undefined) return joined;
-      try {
-        checkName('key', key, false);
-      } catch (error) {
-        return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-      }
-      return this.#read(key, loader, policy);
     }
     let call: ReturnType<typeof resolveGetOptions>;
     try {
       checkName('key', key, false);
+      if (plain) return this.#read(key, loader, this.#options.policy);
       checkFunction('loader', loader);
       call = resolveGetOptions(options, this.#options.policy);
       call.signal?.throwIfAborted();
