@@ -56,7 +56,12 @@ function reclaimOn(attempt: Attempt<unknown>, node: number): Promise<AnswerVerdi
   );
 }
 
-const sendSetNX = (node: number, attempt: Attempt<unknown>): Promise<unknown> => nodeAt(attempt.ctx, node).setNX(attempt.ctx.key, attempt.value, attempt.ctx.options.ttl);
+const sendSetNX = (node: number, attempt: Attempt<unknown>): Promise<unknown> => {
+  const { ctx } = attempt;
+  const standIn = ctx.setNXStandIn;
+  if (standIn !== undefined && standIn.node === node) return standIn.send(nodeAt(ctx, node), ctx.key, attempt.value, ctx.ttlArg, attempt);
+  return nodeAt(ctx, node).setNX(ctx.key, attempt.value, ctx.options.ttl);
+};
 const setNXLanded = (reply: unknown, _node: number, attempt: Attempt<unknown>): void => {
   if (reply === 'OK') attempt.owner?.landed(attempt.ctx, attempt.sentAt);
 };

@@ -1,6 +1,6 @@
 import type { EvictionGate } from './eviction.js';
 import { splitsSlots } from './keys.js';
-import { roundsFor, type LockContext, type LockProfile } from './lock-ops.js';
+import { roundsFor, type LockContext, type LockProfile, type SetNXStandIn } from './lock-ops.js';
 import type { RedisNode } from './node.js';
 import { OptionCache } from './option-cache.js';
 import type { MutexOptions, ResolvedMutexOptions } from './options.js';
@@ -42,8 +42,8 @@ export class LockContexts {
   }
 
   /** The context of a mutex named `name` with `options` over the defaults (resolved once per content). */
-  mutex(name: string, options: MutexOptions | undefined): LockContext {
-    return this.#context(name, options === undefined ? this.#defaults : this.#options.resolve(options));
+  mutex(name: string, options: MutexOptions | undefined, setNXStandIn?: SetNXStandIn): LockContext {
+    return this.#context(name, options === undefined ? this.#defaults : this.#options.resolve(options), setNXStandIn);
   }
 
   /** The options of `options` over the defaults. @throws TypeError / RangeError for a bad option */
@@ -71,7 +71,7 @@ export class LockContexts {
   }
 
   /** The context of a named lock (or primitive): name-specific fields over a shared profile. */
-  #context(name: string, resolved: ResolvedMutexOptions): LockContext {
+  #context(name: string, resolved: ResolvedMutexOptions, setNXStandIn?: SetNXStandIn): LockContext {
     const checked = checkName('name', name, false);
     const key = this.key('name', checked);
     // Only the name-specific fields are per mutex; the rest is shared through the prototype, so
@@ -80,6 +80,7 @@ export class LockContexts {
     const ctx = Object.create(this.#profileFor(resolved)) as { -readonly [K in keyof LockContext]: LockContext[K] };
     ctx.name = checked;
     ctx.key = key;
+    ctx.setNXStandIn = setNXStandIn; // set on every context: one shape, with or without
     return ctx;
   }
 

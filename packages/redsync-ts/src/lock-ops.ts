@@ -39,6 +39,20 @@ export interface LockContext extends LockProfile {
   readonly name: string;
   /** The Redis key: prefix + name. */
   readonly key: string;
+  /** What a first attempt sends in place of `SET NX PX` on one node, if anything. */
+  readonly setNXStandIn?: SetNXStandIn | undefined;
+}
+
+/**
+ * @internal A command a layer above sends in place of an attempt's `SET NX PX` on one node, to do
+ * more in the same step (a cache's fill lock reads its entry there). It must set the key exactly
+ * as `SET key value NX PX ttl` would and resolve to the same reply ('OK', or null when the key is
+ * held), and must never be sent once `attempt.over` (see `Script.late`).
+ */
+export interface SetNXStandIn {
+  /** The node's index in the context's nodes. */
+  readonly node: number;
+  send(node: RedisNode, key: string, value: string, ttlArg: string, attempt: Operation): Promise<'OK' | null>;
 }
 
 /** A round plus the validity it would grant if it was won. */

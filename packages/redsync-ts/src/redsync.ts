@@ -159,14 +159,15 @@ export class Redsync implements AsyncDisposable {
     const lockTtl = this.#contexts.resolve(lockOptions).ttl;
     const store = resolved.store ?? this.#nodes.at(0);
     if (store === undefined) throw new RangeError('nodes must contain at least one Redis node');
-    const storeIsLockNode = this.#nodes.includes(store);
+    const storeIndex = this.#nodes.indexOf(store);
     const fillName = (entryKey: string): string => companionKey(entryKey, ':fill');
     const cache = new Cache<T>(
       {
         store,
         lockTtl,
-        fillLock: (entryKey) => this.mutex(fillName(entryKey), lockOptions),
-        fillLockKeyOnStore: (entryKey) => (storeIsLockNode ? this.#contexts.key('key', fillName(entryKey)) : undefined),
+        storeIndex,
+        fillLock: (entryKey, attempt) => new Mutex(this.#contexts.mutex(fillName(entryKey), lockOptions, attempt)),
+        fillLockKeyOnStore: (entryKey) => (storeIndex >= 0 ? this.#contexts.key('key', fillName(entryKey)) : undefined),
       },
       resolved,
     );

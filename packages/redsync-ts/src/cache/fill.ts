@@ -11,8 +11,8 @@ import type { Mutex } from '../mutex.js';
 import { decodeEntry, envelopeTail, isTombstone, jittered, type Entry } from './envelope.js';
 import { CacheFillError, CacheTimeoutError } from './errors.js';
 import type { ChannelFeed } from '../channel-feed.js';
+import type { FillAttempt } from './fill-attempt.js';
 import type { EntryPolicy, Serializer } from './options.js';
-import type { CacheReadReply } from '../scripts/cache-read.js';
 import type { CacheStore } from './store.js';
 import type { CacheCounters } from './stats.js';
 
@@ -31,6 +31,8 @@ export interface FillSetup<T> {
   /** The fill lock of this key (renewing), and its key when the store is one of its nodes. */
   readonly lock: Mutex;
   readonly lockKeyOnStore: string | undefined;
+  /** The fill lock's attempt on the store node, when the store is one of its nodes. */
+  readonly attempt: FillAttempt | undefined;
   /** The fill lock's ttl: how long a waiter waits when it cannot read the holder's. */
   readonly lockTtl: number;
   readonly fillTimeout: number;
@@ -64,12 +66,8 @@ export interface FillResult<T> {
 export async function fill<T>(setup: FillSetup<T>, request: FillRequest<T>): Promise<FillResult<T>> {
   const deadline = performance.now() + setup.fillTimeout;
   for (;;) {
-    const acquiring = setup.lock.tryAcquire();
-    // The re-read a winner needs, sent beside the attempt instead of after it: it counts only if
-    // it shows the winner's own value on the store node (it ran after the winning SET there).
-    const beside = setup.lockKeyOnStore === undefined ? undefined : setup.store.read(request.key, setup.lockKeyOnStore).catch(() => undefined);
-    const lock = await acquiring;
-    if (lock !== null) return fillUnder(setup, request, lock, deadline, beside);
+    const lock = await setup.lock.tryAcquire();
+    if (lock !== null) return fillUnder(setup, request, lock, deadline);
     if (request.onlyIfFree === true) return { value: undefined, source: 'skipped' };
     setup.counters.waits += 1;
     const arrived = await waitForArrival(setup, request, deadline);
@@ -77,11 +75,11 @@ export async function fill<T>(setup: FillSetup<T>, request: FillRequest<T>): Pro
   }
 }
 
-async function fillUnder<T>(setup: FillSetup<T>, request: FillRequest<T>, lock: Lock, deadline: number, beside: Promise<CacheReadReply | undefined> | undefined): Promise<FillResult<T>> {
+async function fillUnder<T>(setup: FillSetup<T>, request: FillRequest<T>, lock: Lock, deadline: number): Promise<FillResult<T>> {
   let bound: LoaderSignal | undefined;
   try {
-    const early = await beside;
-    const read = early !== undefined && early.lockHolder === lock.value ? early : await setup.store.read(request.key, setup.lockKeyOnStore);
+    // Someone may have filled meanwhile: the read made with the attempt (see FillAttempt), else one now.
+    const read = (await setup.attempt?.readFor(lock.value)) ?? (await setup.store.read(request.key, setup.lockKeyOnStore));
     const current = decodeEntry(read.entry);
     const done = settled(request, current, Date.now());
     if (done) return request.onlyIfFree !== true && current !== undefined ? { value: setup.serializer.decode(current.payload), source: 'arrived' } : { value: undefined, source: 'skipped' };

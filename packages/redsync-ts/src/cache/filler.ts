@@ -9,6 +9,7 @@ import { cacheChannels, traced, type CacheTraceContext } from '../tracing.js';
 import type { CacheBackend, Loader } from './backend.js';
 import type { Entry } from './envelope.js';
 import { CacheStoreError } from './errors.js';
+import { FillAttempt } from './fill-attempt.js';
 import { fill, type FillRequest, type FillResult, type FillSetup } from './fill.js';
 import type { Flights } from './flights.js';
 import type { EntryPolicy, ResolvedCacheOptions } from './options.js';
@@ -92,7 +93,9 @@ export class Filler<T> {
       this.#releases.add(release);
       void release.finally(() => this.#releases.delete(release));
     };
-    return { store: this.#store, feed: this.#feed, serializer, counters: this.#counters, lock: backend.fillLock(entryKey), lockKeyOnStore: backend.fillLockKeyOnStore(entryKey), lockTtl: backend.lockTtl, fillTimeout, releasing };
+    const lockKeyOnStore = backend.fillLockKeyOnStore(entryKey);
+    const attempt = lockKeyOnStore === undefined ? undefined : new FillAttempt(backend.storeIndex, this.#store, entryKey);
+    return { store: this.#store, feed: this.#feed, serializer, counters: this.#counters, lock: backend.fillLock(entryKey, attempt), lockKeyOnStore, attempt, lockTtl: backend.lockTtl, fillTimeout, releasing };
   }
 }
 

@@ -32,7 +32,7 @@ export class CacheStore {
     } catch (error) {
       sent = Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
-    return this.#bounded('GET', sent);
+    return this.bounded('GET', sent);
   }
 
   /** The entry with the store's clock and, given `lockKey`, the fill lock's pttl on this node. */
@@ -63,10 +63,11 @@ export class CacheStore {
     } catch (error) {
       sent = Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
-    return this.#bounded(script.name, sent);
+    return this.bounded(script.name, sent);
   }
 
-  #bounded<R>(what: string, sent: Promise<R>): Promise<R> {
+  /** `sent`, failing with a `CacheStoreError` when the store does not answer `what` within the timeout. */
+  bounded<R>(what: string, sent: Promise<R>): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       // The process-wide deadline queue, not a timer per command: the hit path is one GET.
       const deadline = scheduleDeadline(this.#timeout, () => reject(new CacheStoreError(`the cache store did not answer ${what} within ${String(this.#timeout)} ms`)));

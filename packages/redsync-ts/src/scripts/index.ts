@@ -1,3 +1,4 @@
+import { cacheAttempt } from './cache-attempt.js';
 import { cacheFill } from './cache-fill.js';
 import { cacheNotify } from './cache-notify.js';
 import { cacheRead } from './cache-read.js';
@@ -23,7 +24,7 @@ import { semaphoreAcquire } from './semaphore-acquire.js';
 import { semaphoreExtend } from './semaphore-extend.js';
 import { semaphoreRelease } from './semaphore-release.js';
 
-export { cacheFill, cacheNotify, cacheRead, cacheSet, fairAcquire, fairRelease, fenceCommit, fencedSet, lockAcquireFenced, lockExtend, lockExtendMany, lockExtendOrSet, lockReclaim, lockRelease, lockTransfer, multiAcquire, multiExtend, multiRelease, rwExtend, rwRead, rwRelease, rwWrite, semaphoreAcquire, semaphoreExtend, semaphoreRelease };
+export { cacheAttempt, cacheFill, cacheNotify, cacheRead, cacheSet, fairAcquire, fairRelease, fenceCommit, fencedSet, lockAcquireFenced, lockExtend, lockExtendMany, lockExtendOrSet, lockReclaim, lockRelease, lockTransfer, multiAcquire, multiExtend, multiRelease, rwExtend, rwRead, rwRelease, rwWrite, semaphoreAcquire, semaphoreExtend, semaphoreRelease };
 
 /** Every script the library runs; tests check each SHA1 against `SCRIPT LOAD`. */
-export const ALL_SCRIPTS = [lockReclaim, lockRelease, lockExtend, lockExtendOrSet, lockExtendMany, lockAcquireFenced, fenceCommit, fencedSet, lockTransfer, cacheRead, cacheFill, cacheSet, cacheNotify, semaphoreAcquire, semaphoreRelease, semaphoreExtend, rwRead, rwWrite, rwRelease, rwExtend, multiAcquire, multiRelease, multiExtend, fairAcquire, fairRelease] as const;
+export const ALL_SCRIPTS = [lockReclaim, lockRelease, lockExtend, lockExtendOrSet, lockExtendMany, lockAcquireFenced, fenceCommit, fencedSet, lockTransfer, cacheRead, cacheAttempt, cacheFill, cacheSet, cacheNotify, semaphoreAcquire, semaphoreRelease, semaphoreExtend, rwRead, rwWrite, rwRelease, rwExtend, multiAcquire, multiRelease, multiExtend, fairAcquire, fairRelease] as const;

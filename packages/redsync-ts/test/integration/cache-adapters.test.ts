@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Redsync } from '../../src/index.js';
+import { Redsync, type RedisNode } from '../../src/index.js';
+import { cacheAttempt, cacheFill, lockRelease } from '../../src/scripts/index.js';
 import { ADAPTERS, nth, startCluster, uniqueName, until, type TestCluster, lacks } from '../support/cluster.js';
 import { gate } from '../support/gate.js';
 
@@ -41,6 +42,32 @@ for (const adapter of ADAPTERS) {
       assert.equal(stats.misses, 51); // every caller of the cold burst read the store, and after the delete
       assert.equal(stats.waits, 49);
       await rs.close();
+    });
+
+    test('an entry filled between the miss and the fill lock comes with the lock: no loader call, no second read', async () => {
+      const [node] = cluster.nodes as [RedisNode];
+      const elsewhere = new Redsync(cluster.nodes);
+      const other = elsewhere.cache<string>({ ttl: 60_000 });
+      const key = uniqueName('meanwhile');
+      const scripts: string[] = [];
+      // The store's node as the cache sees it: the first GET of the entry misses, and someone else
+      // fills the key before its answer arrives.
+      const seen: RedisNode = {
+        get: async () => {
+          await other.set(key, 'theirs');
+          return null;
+        },
+        setNX: (k, value, ttl) => node.setNX(k, value, ttl),
+        evalsha: (sha, keys, args) => (scripts.push(sha), node.evalsha(sha, keys, args)),
+        eval: (source, keys, args) => node.eval(source, keys, args),
+      };
+      const rs = new Redsync([seen]);
+      const cache = rs.cache<string>({ ttl: 60_000 });
+      assert.equal(await cache.get(key, () => 'ours'), 'theirs');
+      assert.equal(cache.stats().fills, 0);
+      // One script on the way: the fill lock's attempt, which read the entry beside its SET NX.
+      assert.deepEqual(scripts.filter((sha) => sha !== cacheFill.sha1 && sha !== lockRelease.sha1), [cacheAttempt.sha1]);
+      await Promise.all([rs.close(), elsewhere.close()]);
     });
 
     test('a waiter of another process is woken with the value when it is written', { skip: lacks(adapter, 'feed') }, async () => {

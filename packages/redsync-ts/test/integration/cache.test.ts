@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { CacheFillError, CacheTimeoutError, Redsync, fromIoredis, type Cache } from '../../src/index.js';
+import { CacheFillError, CacheTimeoutError, Redsync, fromIoredis, type Cache, type RedisNode } from '../../src/index.js';
+import { cacheAttempt, cacheRead } from '../../src/scripts/index.js';
 import { decodeEntry } from '../../src/cache/envelope.js';
 import { nth, startCluster, uniqueName, until, type TestCluster } from '../support/cluster.js';
 import { gate } from '../support/gate.js';
@@ -35,6 +36,24 @@ describe('cache on 3 nodes (ioredis)', () => {
     const rs = new Redsync(other.map((c) => fromIoredis(c)));
     return { rs, cache: rs.cache<T>(options as never) };
   }
+
+  test('a store that is not the first lock node: the fill lock reads the entry on it, and only there', async () => {
+    const sent: string[] = [];
+    const nodes = cluster.nodes.map((node, i): RedisNode => ({
+      get: (key) => node.get?.(key) ?? Promise.resolve(null),
+      setNX: (key, value, ttl) => (sent.push(`${String(i)} SET NX`), node.setNX(key, value, ttl)),
+      evalsha: (sha, keys, args) => (sent.push(`${String(i)} ${sha === cacheAttempt.sha1 ? 'attempt' : sha === cacheRead.sha1 ? 'read' : 'other'}`), node.evalsha(sha, keys, args)),
+      eval: (source, keys, args) => node.eval(source, keys, args),
+    }));
+    const rs = new Redsync(nodes);
+    const cache = rs.cache<string>({ ttl: 60_000, store: nth(nodes, 2) });
+    const key = uniqueName('third');
+    assert.equal(await cache.get(key, () => 'loaded'), 'loaded');
+    const attempt = sent.filter((line) => !line.endsWith('other')).sort();
+    assert.deepEqual(attempt, ['0 SET NX', '1 SET NX', '2 attempt']);
+    assert.equal(await cache.get(key, () => 'not again'), 'loaded');
+    await rs.close();
+  });
 
   test('a loader slower than 3 fill-lock ttls is still called once', async () => {
     const key = uniqueName('slow');
