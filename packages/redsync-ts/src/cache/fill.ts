@@ -5,8 +5,8 @@
  * takes over only when the filler vanished. Never a retry delay, never a second loader while the
  * first one lives.
  */
-import { LockReleasedError } from '../errors.js';
 import type { Lock } from '../lock.js';
+import { loaderSignal, type LoaderSignal } from './loader-signal.js';
 import type { Mutex } from '../mutex.js';
 import { decodeEntry, envelopeTail, isTombstone, jittered, type Entry } from './envelope.js';
 import { CacheFillError, CacheTimeoutError } from './errors.js';
@@ -77,6 +77,7 @@ export async function fill<T>(setup: FillSetup<T>, request: FillRequest<T>): Pro
 
 async function fillUnder<T>(setup: FillSetup<T>, request: FillRequest<T>, lock: Lock, deadline: number): Promise<FillResult<T>> {
   let bound: LoaderSignal | undefined;
+  const ending: FillEnding = { notice: undefined };
   try {
     // Someone may have filled meanwhile: the read made with the attempt (see FillAttempt), else one now.
     const read = (await setup.attempt?.readFor(lock.value)) ?? (await setup.store.read(request.key, setup.lockKeyOnStore));
@@ -84,7 +85,7 @@ async function fillUnder<T>(setup: FillSetup<T>, request: FillRequest<T>, lock: 
     const done = settled(request, current, Date.now());
     if (done) return request.onlyIfFree !== true && current !== undefined ? { value: setup.serializer.decode(current.payload), source: 'arrived' } : { value: undefined, source: 'skipped' };
     bound = loaderSignal(lock, Math.max(1, Math.floor(deadline - performance.now())));
-    const loaded = await runLoader(setup, request, bound);
+    const loaded = await runLoader(setup, request, bound, ending);
     if (loaded.source === 'stale' || loaded.value === undefined) return loaded;
     await write(setup, request, lock, read.now, encodeValue(setup.serializer, loaded.value), loaded.delta);
     return { value: loaded.value, source: 'loaded' };
@@ -96,12 +97,25 @@ async function fillUnder<T>(setup: FillSetup<T>, request: FillRequest<T>, lock: 
       new Promise<void>((resolve) =>
         setImmediate(() => {
           bound?.released();
-          void lock.release().then(() => resolve(), () => resolve());
+          const released = lock.release().then(noop, noop);
+          // A fill that wrote nothing tells waiters so once its lock is gone: a waiter that
+          // subscribed after the message then finds no holder and tries the lock, instead of
+          // waiting out the lock's ttl for a message that came before it listened.
+          const { notice } = ending;
+          const told = notice === undefined ? released : released.then(() => setup.store.notify(request.key, notice)).then(noop, noop);
+          void told.then(resolve);
         }),
       ),
     );
   }
 }
+
+/** What a fill that wrote nothing tells the waiters of other processes: `u` (undefined) or `e<error>`. */
+interface FillEnding {
+  notice: string | undefined;
+}
+
+function noop(): void {}
 
 /** True when there is nothing to fill: someone filled meanwhile (or refreshed what we meant to). */
 function settled(request: FillRequest<unknown>, current: Entry | undefined, now: number): boolean {
@@ -110,20 +124,20 @@ function settled(request: FillRequest<unknown>, current: Entry | undefined, now:
   return current.expiresAt > now && (request.stale === undefined || current.stamp !== request.stale.stamp);
 }
 
-async function runLoader<T>(setup: FillSetup<T>, request: FillRequest<T>, bound: LoaderSignal): Promise<FillResult<T> & { delta: number }> {
+async function runLoader<T>(setup: FillSetup<T>, request: FillRequest<T>, bound: LoaderSignal, ending: FillEnding): Promise<FillResult<T> & { delta: number }> {
   const started = performance.now();
   setup.counters.fills += 1;
   request.loaderCalled = true;
   try {
     const value = await request.loader(bound.signal);
     if (value === undefined) {
-      await setup.store.notify(request.key, 'u').catch(() => undefined);
+      ending.notice = 'u';
       return { value: undefined, source: 'loaded', delta: 0 };
     }
     return { value, source: 'loaded', delta: performance.now() - started };
   } catch (error) {
     setup.counters.errors += 1;
-    await setup.store.notify(request.key, `e${describeError(error)}`).catch(() => undefined);
+    ending.notice = `e${describeError(error)}`;
     const stale = staleStandIn(request, Date.now());
     if (stale === undefined) throw error;
     setup.counters.staleServed += 1;
@@ -131,37 +145,6 @@ async function runLoader<T>(setup: FillSetup<T>, request: FillRequest<T>, bound:
   } finally {
     bound.done();
   }
-}
-
-/** A loader's signal, and how its fill tells it that the loader is done and the lock released. */
-interface LoaderSignal {
-  readonly signal: AbortSignal;
-  /** The loader returned or threw: no timeout, no loss to report any more. */
-  done(): void;
-  /** The fill lock is being released: work the loader left running can stop. */
-  released(): void;
-}
-
-/**
- * The loader's signal: aborts with the fill lock's `LockLostError` when it is lost while the
- * loader runs, with a `TimeoutError` after `ms`, and with a `LockReleasedError` once the fill is
- * over. One controller, the lock's loss callback and a timer: `AbortSignal.any([lock.signal,
- * AbortSignal.timeout(ms)])` cost the winner 0.31-0.54 ms of CPU from the lock's reply to its
- * loader's start, this 0.17-0.34 ms (cold bursts of bench:cache's harness, 3-4 each); reading
- * `lock.signal` at all cost each fill 20-30 µs more CPU (see `Lock.watchLoss`).
- */
-function loaderSignal(lock: Lock, ms: number): LoaderSignal {
-  const controller = new AbortController();
-  const stopWatching = lock.watchLoss((error) => controller.abort(error));
-  const timer = setTimeout(() => controller.abort(new DOMException(`the fill took longer than fillTimeout (${String(ms)} ms were left)`, 'TimeoutError')), ms);
-  return {
-    signal: controller.signal,
-    done() {
-      clearTimeout(timer);
-      stopWatching();
-    },
-    released: () => controller.abort(new LockReleasedError()),
-  };
 }
 
 /** The fenced write of a loaded value; never rejects (a failed write is counted). */

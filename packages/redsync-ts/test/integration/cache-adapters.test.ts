@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Redsync, type RedisNode } from '../../src/index.js';
-import { cacheAttempt, cacheFill, lockRelease } from '../../src/scripts/index.js';
+import { cacheAttempt, cacheFill, cacheNotify, lockRelease } from '../../src/scripts/index.js';
 import { ADAPTERS, nth, startCluster, uniqueName, until, type TestCluster, lacks } from '../support/cluster.js';
 import { gate } from '../support/gate.js';
 
@@ -68,6 +68,30 @@ for (const adapter of ADAPTERS) {
       // One script on the way: the fill lock's attempt, which read the entry beside its SET NX.
       assert.deepEqual(scripts.filter((sha) => sha !== cacheFill.sha1 && sha !== lockRelease.sha1), [cacheAttempt.sha1]);
       await Promise.all([rs.close(), elsewhere.close()]);
+    });
+
+    test('a fill that wrote nothing tells waiters elsewhere only once its lock is gone', async () => {
+      const [node] = cluster.nodes as [RedisNode];
+      const events: string[] = [];
+      // A waiter that subscribed after the message re-reads the store: it must find no holder
+      // there (and try the lock), not a finished filler's lock to wait out.
+      const seen: RedisNode = {
+        get: (key) => node.get?.(key) ?? Promise.resolve(null),
+        setNX: (key, value, ttl) => node.setNX(key, value, ttl),
+        evalsha: async (sha, keys, args) => {
+          if (sha === cacheNotify.sha1) events.push(`told ${String(args[0]).slice(0, 1)}`);
+          const reply = await node.evalsha(sha, keys, args);
+          if (sha === lockRelease.sha1) events.push('released');
+          return reply;
+        },
+        eval: (source, keys, args) => node.eval(source, keys, args),
+      };
+      const rs = new Redsync([seen]);
+      const cache = rs.cache<string>({ ttl: 60_000 });
+      assert.equal(await cache.get(uniqueName('nothing'), () => undefined), undefined);
+      await assert.rejects(cache.get(uniqueName('failing'), () => Promise.reject(new Error('db down'))), /db down/);
+      await rs.close(); // waits for the releases and what follows them
+      assert.deepEqual(events, ['released', 'told u', 'released', 'told e']);
     });
 
     test('a waiter of another process is woken with the value when it is written', { skip: lacks(adapter, 'feed') }, async () => {
