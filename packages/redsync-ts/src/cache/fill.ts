@@ -6,12 +6,12 @@
  * first one lives.
  */
 import type { Lock } from '../lock.js';
-import { loaderSignal, type LoaderSignal } from './loader-signal.js';
 import type { Mutex } from '../mutex.js';
 import { decodeEntry, envelopeTail, isTombstone, jittered, type Entry } from './envelope.js';
 import { CacheFillError, CacheTimeoutError } from './errors.js';
 import type { ChannelFeed } from '../channel-feed.js';
 import type { FillAttempt } from './fill-attempt.js';
+import { loaderSignal, type LoaderSignal } from './loader-signal.js';
 import type { EntryPolicy, Serializer } from './options.js';
 import type { CacheStore } from './store.js';
 import type { CacheCounters } from './stats.js';
