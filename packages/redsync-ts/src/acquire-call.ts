@@ -1,6 +1,8 @@
 import { LockNotAcquiredError, LockTakenError, failureSummary } from './errors.js';
 import type { LockContext, TimedRound } from './lock-ops.js';
-import { MAX_TIMER_MS, checkBoolean, checkDelay, checkOptionsObject, checkSignal } from './validate.js';
+import type { ValueOwner } from './late-writes.js';
+import { MAX_TIMER_MS, checkBoolean, checkDelay, checkOptionsObject, checkSignal, describeValue } from './validate.js';
+import type { Turn } from './wait-line.js';
 
 /** Per-call options of `acquire()` and `tryAcquire()`. */
 export interface AcquireOptions {
@@ -126,4 +128,27 @@ export function patienceRanOut(ctx: LockContext, result: TimedRound | undefined,
   if (result !== undefined) return failureOf(ctx, result, attempts);
   const { tries } = ctx.options;
   return new LockNotAcquiredError(`lock not acquired: the waits ${String(tries)} tries allow ran out, queued behind this process's other waiters`, attempts, []);
+}
+
+/** The state of one waiting `acquire()` across its attempts. */
+export interface Waiting {
+  readonly call: Call;
+  /** The call's value (a fresh one after an attempt a node did not answer), and what lands late for it. */
+  own: ValueOwner;
+  readonly turn: Turn | undefined;
+  readonly patience: Patience;
+  /** Until when the holder's key lives, by the last reading (for polling without a wait line). */
+  holderUntil: number;
+  attempts: number;
+  /** The attempt at the end of the patience was made. */
+  lastTry: boolean;
+}
+
+/** A fresh value from the context's `genValue`. @throws TypeError when it is not a non-empty string */
+export function newValue(ctx: LockContext): string {
+  const value: unknown = ctx.options.genValue();
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new TypeError(`genValue must return a non-empty string, got ${describeValue(value)}`);
+  }
+  return value;
 }

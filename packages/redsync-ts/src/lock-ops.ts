@@ -80,6 +80,17 @@ export function shorterHolderTtl(shortest: number | undefined, pttl: number): nu
   return pttl >= 0 && pttl < known ? pttl : known;
 }
 
+/**
+ * False when every node answered that another value holds the key: then the attempt set nothing
+ * anywhere, and the clean-up round (one round trip per node, on every loser of a hot key) can be
+ * skipped. Any vote for us, error, timeout or missing answer (a command that may still land)
+ * needs it.
+ */
+export function mayHaveLeftKeys(ctx: LockContext, result: TimedRound): boolean {
+  // Counting answers, not outcomes: a round that settled early has nodes that never answered.
+  return result.round.taken < ctx.nodes.length;
+}
+
 /** True when the round gathered a quorum and left some validity when it settled. */
 export function isWon(ctx: LockContext, result: TimedRound): boolean {
   return result.round.ok >= ctx.quorum && result.validUntil > result.round.settledAt;

@@ -1,13 +1,12 @@
-import { Patience, failureOf, patienceRanOut, readCall, timedOut, type AcquireOptions, type Call } from './acquire-call.js';
+import { Patience, failureOf, newValue, patienceRanOut, readCall, timedOut, type AcquireOptions, type Call, type Waiting } from './acquire-call.js';
 import { delay } from './delay.js';
 import { RedisConfigError, hasConfigurationProblem } from './errors.js';
 import { Lock } from './lock.js';
 import { acquireRound, type AttemptKind } from './acquire-round.js';
-import { cleanUpRound, isWon, releaseRound, type LockContext, type TimedRound } from './lock-ops.js';
+import { cleanUpRound, isWon, mayHaveLeftKeys, releaseRound, type LockContext, type TimedRound } from './lock-ops.js';
 import { fencedAcquireRound } from './fenced-acquire.js';
 import { ValueOwner } from './late-writes.js';
-import type { Turn } from './wait-line.js';
-import { checkDelay, checkName, describeValue } from './validate.js';
+import { checkDelay, checkName } from './validate.js';
 import { lockChannels, lockSummary, traceContext, traced } from './tracing.js';
 import { defaultGenValue } from './options.js';
 
@@ -54,7 +53,7 @@ export class Mutex {
     try {
       call = readCall(options, 'acquire', this.#ctx);
       call.signal?.throwIfAborted();
-      own = new ValueOwner(this.#newValue());
+      own = new ValueOwner(newValue(this.#ctx));
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
@@ -147,7 +146,7 @@ export class Mutex {
     // wins. The next attempt takes a fresh value; what lands late for this one is reaped.
     if (result.round.errors > 0) {
       waiting.own.retire();
-      waiting.own = new ValueOwner(this.#newValue());
+      waiting.own = new ValueOwner(newValue(this.#ctx));
     }
     waiting.call.signal?.throwIfAborted();
     if (hasConfigurationProblem(result.round.outcomes)) throw new RedisConfigError(result.round.outcomes);
@@ -214,7 +213,7 @@ export class Mutex {
   async #tryAcquire(options?: AcquireOptions): Promise<Lock | null> {
     const call = readCall(options, 'tryAcquire', this.#ctx);
     call.signal?.throwIfAborted();
-    const own = new ValueOwner(this.#newValue());
+    const own = new ValueOwner(newValue(this.#ctx));
     const admitted = this.#ctx.eviction?.admit();
     if (admitted !== undefined) await admitted;
     const result = await this.#attempt(own, call);
@@ -252,37 +251,4 @@ export class Mutex {
     call.signal?.throwIfAborted();
     return result;
   }
-
-  #newValue(): string {
-    const value: unknown = this.#ctx.options.genValue();
-    if (typeof value !== 'string' || value.length === 0) {
-      throw new TypeError(`genValue must return a non-empty string, got ${describeValue(value)}`);
-    }
-    return value;
-  }
-}
-
-/** The state of one waiting `acquire()` across its attempts. */
-interface Waiting {
-  readonly call: Call;
-  /** The call's value (a fresh one after an attempt a node did not answer), and what lands late for it. */
-  own: ValueOwner;
-  readonly turn: Turn | undefined;
-  readonly patience: Patience;
-  /** Until when the holder's key lives, by the last reading (for polling without a wait line). */
-  holderUntil: number;
-  attempts: number;
-  /** The attempt at the end of the patience was made. */
-  lastTry: boolean;
-}
-
-/**
- * False when every node answered that another value holds the key: then the attempt set nothing
- * anywhere, and the clean-up round (one round trip per node, on every loser of a hot key) can be
- * skipped. Any vote for us, error, timeout or missing answer (a command that may still land)
- * needs it.
- */
-function mayHaveLeftKeys(ctx: LockContext, result: TimedRound): boolean {
-  // Counting answers, not outcomes: a round that settled early has nodes that never answered.
-  return result.round.taken < ctx.nodes.length;
 }
