@@ -2,7 +2,8 @@
  * Locks on a real Redis Cluster (3 masters, a replica each, from the test kit) through ioredis
  * `Cluster`: every key a lock, a primitive or a cache entry touches shares its key's slot; names
  * whose braces would split them are refused before any I/O; locks exclude and waiters are woken
- * across the Cluster; and a master failed over mid-hold leaves calls that succeed or fail typed.
+ * across the Cluster (a cache's waiters too); and a master failed over mid-hold leaves calls that
+ * succeed or fail typed.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -12,6 +13,7 @@ import { LockError, LockNotAcquiredError, Redsync, ReplicasNotConfirmedError, fr
 import { companionKey, releaseChannelOf, shardChannelOf } from '../../src/keys.js';
 import { startCluster, type RedisCluster } from '../../src/testing/index.js';
 import { uniqueName, until } from '../support/cluster.js';
+import { gate } from '../support/gate.js';
 
 function clusterClient(cluster: RedisCluster): Cluster {
   const client = new Cluster(cluster.addresses, { redisOptions: { maxRetriesPerRequest: 2 }, clusterRetryStrategy: () => 50 });
@@ -120,6 +122,26 @@ describe('Redis Cluster (ioredis Cluster, 3 masters with a replica each)', () =>
     await second.release();
     const permit = await a.semaphore(uniqueName('sem'), { limit: 1 }).acquire();
     await permit.release();
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  test('a cache over the Cluster: one fill, a waiter elsewhere woken by the value on its sharded channel, then hits', async () => {
+    const [a, b] = [new Redsync([fromIoredis(open())]), new Redsync([fromIoredis(open())])];
+    const [filler, waiter] = [a.cache<string>({ ttl: 60_000 }), b.cache<string>({ ttl: 60_000 })];
+    const key = uniqueName('cached');
+    const release = gate<string>();
+    let loading = false;
+    const filling = filler.get(key, () => {
+      loading = true;
+      return release.promise;
+    });
+    await until(() => loading, 'the filler to load');
+    const waiting = waiter.get(key, () => 'the waiter must not load');
+    await until(async () => (await subscribers(shardChannelOf(`cache:${key}`, ':filled')))[0] === 1, 'the waiter subscribed with SSUBSCRIBE');
+    release.open('filled');
+    assert.deepEqual(await Promise.all([filling, waiting]), ['filled', 'filled']);
+    assert.equal(await waiter.get(key, () => 'not again'), 'filled');
+    assert.deepEqual([filler.stats().fills, waiter.stats().fills, waiter.stats().hits], [1, 0, 1]);
     await Promise.all([a.close(), b.close()]);
   });
 
