@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { Redsync, type RedisNode } from '../../src/index.js';
 import { cacheAttempt, cacheFill, cacheNotify, lockRelease } from '../../src/scripts/index.js';
 import { ADAPTERS, nth, startCluster, uniqueName, until, type TestCluster, lacks } from '../support/cluster.js';
-import { gate } from '../support/gate.js';
+import { fillBeside } from '../support/gate.js';
 
 for (const adapter of ADAPTERS) {
   describe(`cache basics (${adapter}, 1 node)`, () => {
@@ -99,17 +99,8 @@ for (const adapter of ADAPTERS) {
       const waiter = new Redsync(await cluster.connect());
       const [a, b] = [filler.cache<string>({ ttl: 60_000 }), waiter.cache<string>({ ttl: 60_000 })];
       const key = uniqueName('woken');
-      const release = gate<string>();
-      let loading = false;
-      const filling = a.get(key, () => {
-        loading = true;
-        return release.promise;
-      });
-      await until(() => loading, 'the filler to load');
-      const waiting = b.get(key, () => 'the waiter must not load');
-      await until(async () => Number((await nth(cluster.admin, 0).pubsub('NUMSUB', `cache:${key}:filled`))[1]) > 0, 'the waiter to listen');
-      release.open('filled');
-      assert.deepEqual(await Promise.all([filling, waiting]), ['filled', 'filled']);
+      const listening = (): Promise<void> => until(async () => Number((await nth(cluster.admin, 0).pubsub('NUMSUB', `cache:${key}:filled`))[1]) > 0, 'the waiter to listen');
+      assert.deepEqual(await fillBeside(a, b, key, 'filled', listening), ['filled', 'filled']);
       assert.equal(b.stats().fills, 0);
       await Promise.all([filler.close(), waiter.close()]);
     });

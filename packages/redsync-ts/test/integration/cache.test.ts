@@ -11,7 +11,7 @@ import { CacheFillError, CacheTimeoutError, Redsync, fromIoredis, type Cache, ty
 import { cacheAttempt, cacheRead } from '../../src/scripts/index.js';
 import { decodeEntry } from '../../src/cache/envelope.js';
 import { nth, startCluster, uniqueName, until, type TestCluster } from '../support/cluster.js';
-import { gate } from '../support/gate.js';
+import { gate, heldLoader } from '../support/gate.js';
 
 
 describe('cache on 3 nodes (ioredis)', () => {
@@ -184,15 +184,11 @@ describe('cache on 3 nodes (ioredis)', () => {
     const key = uniqueName('set-vs-fill');
     const rs = new Redsync(cluster.nodes);
     const cache = rs.cache<string>({ ttl: 60_000 });
-    const release = gate<string>();
-    let started = false;
-    const filling = cache.get(key, () => {
-      started = true;
-      return release.promise;
-    });
-    await until(() => started, 'the loader to start');
+    const loader = heldLoader<string>();
+    const filling = cache.get(key, loader.load);
+    await loader.started;
     await cache.set(key, 'fresh from set');
-    release.open('read before the set');
+    loader.open('read before the set');
     assert.equal(await filling, 'read before the set'); // its own callers get what it loaded
     assert.equal(cache.stats().refusedWrites, 1);
     assert.equal(await cache.get(key, () => 'unexpected'), 'fresh from set');

@@ -13,7 +13,7 @@ import { LockError, LockNotAcquiredError, Redsync, ReplicasNotConfirmedError, fr
 import { companionKey, releaseChannelOf, shardChannelOf } from '../../src/keys.js';
 import { startCluster, type RedisCluster } from '../../src/testing/index.js';
 import { uniqueName, until } from '../support/cluster.js';
-import { gate } from '../support/gate.js';
+import { fillBeside } from '../support/gate.js';
 
 function clusterClient(cluster: RedisCluster): Cluster {
   const client = new Cluster(cluster.addresses, { redisOptions: { maxRetriesPerRequest: 2 }, clusterRetryStrategy: () => 50 });
@@ -129,17 +129,8 @@ describe('Redis Cluster (ioredis Cluster, 3 masters with a replica each)', () =>
     const [a, b] = [new Redsync([fromIoredis(open())]), new Redsync([fromIoredis(open())])];
     const [filler, waiter] = [a.cache<string>({ ttl: 60_000 }), b.cache<string>({ ttl: 60_000 })];
     const key = uniqueName('cached');
-    const release = gate<string>();
-    let loading = false;
-    const filling = filler.get(key, () => {
-      loading = true;
-      return release.promise;
-    });
-    await until(() => loading, 'the filler to load');
-    const waiting = waiter.get(key, () => 'the waiter must not load');
-    await until(async () => (await subscribers(shardChannelOf(`cache:${key}`, ':filled')))[0] === 1, 'the waiter subscribed with SSUBSCRIBE');
-    release.open('filled');
-    assert.deepEqual(await Promise.all([filling, waiting]), ['filled', 'filled']);
+    const listening = (): Promise<void> => until(async () => (await subscribers(shardChannelOf(`cache:${key}`, ':filled')))[0] === 1, 'the waiter subscribed with SSUBSCRIBE');
+    assert.deepEqual(await fillBeside(filler, waiter, key, 'filled', listening), ['filled', 'filled']);
     assert.equal(await waiter.get(key, () => 'not again'), 'filled');
     assert.deepEqual([filler.stats().fills, waiter.stats().fills, waiter.stats().hits], [1, 0, 1]);
     await Promise.all([a.close(), b.close()]);
