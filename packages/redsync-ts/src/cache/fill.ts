@@ -19,6 +19,12 @@ import type { CacheCounters } from './stats.js';
 /** Largest envelope published whole: bigger values are announced, and waiters GET them. */
 const PUBLISH_WHOLE_MAX = 64 * 1024;
 
+/**
+ * What tells waiters to read the store again: the fill script's announcement of a value too big to
+ * publish whole, sent by the filler itself when its write failed.
+ */
+const LOOK_AGAIN = 'v';
+
 /** How long a waiter waits before trying the lock again when the store node shows no fill lock. */
 const NO_HOLDER_WAIT_MS = 50;
 
@@ -87,7 +93,7 @@ async function fillUnder<T>(setup: FillSetup<T>, request: FillRequest<T>, lock: 
     bound = loaderSignal(lock, Math.max(1, Math.floor(deadline - performance.now())));
     const loaded = await runLoader(setup, request, bound, ending);
     if (loaded.source === 'stale' || loaded.value === undefined) return loaded;
-    await write(setup, request, lock, read.now, encodeValue(setup.serializer, loaded.value), loaded.delta);
+    if (!(await write(setup, request, lock, read.now, encodeValue(setup.serializer, loaded.value), loaded.delta))) ending.notice = LOOK_AGAIN;
     return { value: loaded.value, source: 'loaded' };
   } finally {
     // After the callers have their value (setImmediate runs once the microtasks that wake them
@@ -110,7 +116,7 @@ async function fillUnder<T>(setup: FillSetup<T>, request: FillRequest<T>, lock: 
   }
 }
 
-/** What a fill that wrote nothing tells the waiters of other processes: `u` (undefined) or `e<error>`. */
+/** What a fill that wrote nothing tells the waiters of other processes: `u` (undefined), `e<error>` or {@link LOOK_AGAIN}. */
 interface FillEnding {
   notice: string | undefined;
 }
@@ -147,8 +153,8 @@ async function runLoader<T>(setup: FillSetup<T>, request: FillRequest<T>, bound:
   }
 }
 
-/** The fenced write of a loaded value; never rejects (a failed write is counted). */
-async function write(setup: FillSetup<unknown>, request: FillRequest<unknown>, lock: Lock, stamp: number, payload: string, delta: number): Promise<void> {
+/** The fenced write of a loaded value: false when the store failed it. Never rejects (a failed write is counted). */
+async function write(setup: FillSetup<unknown>, request: FillRequest<unknown>, lock: Lock, stamp: number, payload: string, delta: number): Promise<boolean> {
   const { policy } = request;
   const ttl = jittered(policy.ttl, policy.jitter);
   const tail = envelopeTail(Date.now() + ttl, delta, payload);
@@ -160,10 +166,13 @@ async function write(setup: FillSetup<unknown>, request: FillRequest<unknown>, l
   try {
     const outcome = await setup.store.fill(request.key, lockKey, stamp, lock.value, tail, px, tail.length <= PUBLISH_WHOLE_MAX);
     if (outcome !== 'written') setup.counters.refusedWrites += 1;
+    return true;
   } catch {
-    // The value stands for this fill's callers; the next miss fills again. Waiters elsewhere
-    // hear nothing and take over when the fill lock is released.
+    // The value stands for this fill's callers; the next miss fills again. Waiters elsewhere are
+    // told to look again once the fill lock is released: they find no value and no holder, and
+    // one takes over (the write may also have landed, its reply lost: then they find it).
     setup.counters.storeErrors += 1;
+    return false;
   }
 }
 

@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { CacheFillError, CacheTimeoutError, Redsync, fromIoredis, type Cache, type RedisNode } from '../../src/index.js';
-import { cacheAttempt, cacheRead } from '../../src/scripts/index.js';
+import { cacheAttempt, cacheFill, cacheRead } from '../../src/scripts/index.js';
 import { decodeEntry } from '../../src/cache/envelope.js';
 import { nth, startCluster, uniqueName, until, type TestCluster } from '../support/cluster.js';
-import { gate, heldLoader } from '../support/gate.js';
+import { fillBeside, gate, heldLoader } from '../support/gate.js';
 
 
 describe('cache on 3 nodes (ioredis)', () => {
@@ -53,6 +53,27 @@ describe('cache on 3 nodes (ioredis)', () => {
     assert.deepEqual(attempt, ['0 SET NX', '1 SET NX', '2 attempt']);
     assert.equal(await cache.get(key, () => 'not again'), 'loaded');
     await rs.close();
+  });
+
+  test("a filler whose write the store fails tells waiters elsewhere to look again: one takes over, before the lock's ttl", { timeout: 20_000 }, async () => {
+    const key = uniqueName('write-failed');
+    // The filler's store refuses its fill script once, as a store that failed the write would.
+    let failed = false;
+    const nodes = cluster.nodes.map((node, i): RedisNode => ({
+      get: (k) => node.get?.(k) ?? Promise.resolve(null),
+      setNX: (k, value, ttl) => node.setNX(k, value, ttl),
+      evalsha: (sha, keys, args) => (i === 0 && sha === cacheFill.sha1 && !failed ? ((failed = true), Promise.reject(new Error('connection reset'))) : node.evalsha(sha, keys, args)),
+      eval: (source, keys, args) => node.eval(source, keys, args),
+    }));
+    const rs = new Redsync(nodes);
+    // A fill lock of a minute: waiting it out would fail the test by its timeout.
+    const filler = rs.cache<string>({ ttl: 60_000, lock: { ttl: 60_000 } });
+    const b = otherCache<string>({ ttl: 60_000, lock: { ttl: 60_000 } });
+    const values = await fillBeside(filler, { get: (k) => b.cache.get(k, () => 'loaded by the waiter') }, key, 'loaded by the filler', () => filledSubscriber(key));
+    assert.deepEqual(values, ['loaded by the filler', 'loaded by the waiter']);
+    assert.equal(filler.stats().storeErrors, 1);
+    assert.equal(b.cache.stats().fills, 1);
+    await Promise.all([rs.close(), b.rs.close()]);
   });
 
   test('a loader slower than 3 fill-lock ttls is still called once', async () => {
