@@ -8,6 +8,7 @@ import { Redsync, type RedisNode } from '../../src/index.js';
 import { cacheAttempt, cacheFill, cacheNotify, lockRelease } from '../../src/scripts/index.js';
 import { ADAPTERS, nth, startCluster, uniqueName, until, type TestCluster, lacks } from '../support/cluster.js';
 import { fillBeside } from '../support/gate.js';
+import { wrapNode } from '../support/wrap-node.js';
 
 for (const adapter of ADAPTERS) {
   describe(`cache basics (${adapter}, 1 node)`, () => {
@@ -52,15 +53,13 @@ for (const adapter of ADAPTERS) {
       const scripts: string[] = [];
       // The store's node as the cache sees it: the first GET of the entry misses, and someone else
       // fills the key before its answer arrives.
-      const seen: RedisNode = {
+      const seen = wrapNode(node, {
         get: async () => {
           await other.set(key, 'theirs');
           return null;
         },
-        setNX: (k, value, ttl) => node.setNX(k, value, ttl),
         evalsha: (sha, keys, args) => (scripts.push(sha), node.evalsha(sha, keys, args)),
-        eval: (source, keys, args) => node.eval(source, keys, args),
-      };
+      });
       const rs = new Redsync([seen]);
       const cache = rs.cache<string>({ ttl: 60_000 });
       assert.equal(await cache.get(key, () => 'ours'), 'theirs');
@@ -75,17 +74,14 @@ for (const adapter of ADAPTERS) {
       const events: string[] = [];
       // A waiter that subscribed after the message re-reads the store: it must find no holder
       // there (and try the lock), not a finished filler's lock to wait out.
-      const seen: RedisNode = {
-        get: (key) => node.get?.(key) ?? Promise.resolve(null),
-        setNX: (key, value, ttl) => node.setNX(key, value, ttl),
+      const seen = wrapNode(node, {
         evalsha: async (sha, keys, args) => {
           if (sha === cacheNotify.sha1) events.push(`told ${String(args[0]).slice(0, 1)}`);
           const reply = await node.evalsha(sha, keys, args);
           if (sha === lockRelease.sha1) events.push('released');
           return reply;
         },
-        eval: (source, keys, args) => node.eval(source, keys, args),
-      };
+      });
       const rs = new Redsync([seen]);
       const cache = rs.cache<string>({ ttl: 60_000 });
       assert.equal(await cache.get(uniqueName('nothing'), () => undefined), undefined);

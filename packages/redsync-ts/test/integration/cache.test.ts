@@ -1,17 +1,17 @@
 /**
  * The cache on 3 nodes against real servers: errors shared by a fill, stale windows, early
  * refresh, set against a fill in flight, jitter and warm-up, and bad input (cache-adapters.test.ts
- * has each adapter's basics and the store down). Several Redsyncs over their own connections
- * stand in for processes where a test needs more than one (cache-fleet.test.ts uses real ones).
+ * has each adapter's basics and the store down, cache-store.test.ts the store among the lock
+ * nodes). Several Redsyncs over their own connections stand in for processes where a test needs
+ * more than one (cache-fleet.test.ts uses real ones).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { CacheFillError, CacheTimeoutError, Redsync, fromIoredis, type Cache, type RedisNode } from '../../src/index.js';
-import { cacheAttempt, cacheFill, cacheRead } from '../../src/scripts/index.js';
+import { CacheFillError, CacheTimeoutError, Redsync, fromIoredis, type Cache } from '../../src/index.js';
 import { decodeEntry } from '../../src/cache/envelope.js';
 import { nth, startCluster, uniqueName, until, type TestCluster } from '../support/cluster.js';
-import { fillBeside, gate, heldLoader } from '../support/gate.js';
+import { gate, heldLoader } from '../support/gate.js';
 
 
 describe('cache on 3 nodes (ioredis)', () => {
@@ -36,45 +36,6 @@ describe('cache on 3 nodes (ioredis)', () => {
     const rs = new Redsync(other.map((c) => fromIoredis(c)));
     return { rs, cache: rs.cache<T>(options as never) };
   }
-
-  test('a store that is not the first lock node: the fill lock reads the entry on it, and only there', async () => {
-    const sent: string[] = [];
-    const nodes = cluster.nodes.map((node, i): RedisNode => ({
-      get: (key) => node.get?.(key) ?? Promise.resolve(null),
-      setNX: (key, value, ttl) => (sent.push(`${String(i)} SET NX`), node.setNX(key, value, ttl)),
-      evalsha: (sha, keys, args) => (sent.push(`${String(i)} ${sha === cacheAttempt.sha1 ? 'attempt' : sha === cacheRead.sha1 ? 'read' : 'other'}`), node.evalsha(sha, keys, args)),
-      eval: (source, keys, args) => node.eval(source, keys, args),
-    }));
-    const rs = new Redsync(nodes);
-    const cache = rs.cache<string>({ ttl: 60_000, store: nth(nodes, 2) });
-    const key = uniqueName('third');
-    assert.equal(await cache.get(key, () => 'loaded'), 'loaded');
-    const attempt = sent.filter((line) => !line.endsWith('other')).sort();
-    assert.deepEqual(attempt, ['0 SET NX', '1 SET NX', '2 attempt']);
-    assert.equal(await cache.get(key, () => 'not again'), 'loaded');
-    await rs.close();
-  });
-
-  test("a filler whose write the store fails tells waiters elsewhere to look again: one takes over, before the lock's ttl", { timeout: 20_000 }, async () => {
-    const key = uniqueName('write-failed');
-    // The filler's store refuses its fill script once, as a store that failed the write would.
-    let failed = false;
-    const nodes = cluster.nodes.map((node, i): RedisNode => ({
-      get: (k) => node.get?.(k) ?? Promise.resolve(null),
-      setNX: (k, value, ttl) => node.setNX(k, value, ttl),
-      evalsha: (sha, keys, args) => (i === 0 && sha === cacheFill.sha1 && !failed ? ((failed = true), Promise.reject(new Error('connection reset'))) : node.evalsha(sha, keys, args)),
-      eval: (source, keys, args) => node.eval(source, keys, args),
-    }));
-    const rs = new Redsync(nodes);
-    // A fill lock of a minute: waiting it out would fail the test by its timeout.
-    const filler = rs.cache<string>({ ttl: 60_000, lock: { ttl: 60_000 } });
-    const b = otherCache<string>({ ttl: 60_000, lock: { ttl: 60_000 } });
-    const values = await fillBeside(filler, { get: (k) => b.cache.get(k, () => 'loaded by the waiter') }, key, 'loaded by the filler', () => filledSubscriber(key));
-    assert.deepEqual(values, ['loaded by the filler', 'loaded by the waiter']);
-    assert.equal(filler.stats().storeErrors, 1);
-    assert.equal(b.cache.stats().fills, 1);
-    await Promise.all([rs.close(), b.rs.close()]);
-  });
 
   test('a loader slower than 3 fill-lock ttls is still called once', async () => {
     const key = uniqueName('slow');
