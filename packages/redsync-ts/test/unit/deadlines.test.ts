@@ -20,6 +20,22 @@ describe('the shared deadline timer', () => {
     assert.deepEqual(fired, ['a', 'b', 'c']);
   });
 
+  test('deadlines of several durations that all fell due while the loop was blocked fire earliest first', async () => {
+    const fired: string[] = [];
+    await new Promise<void>((resolve) => {
+      const done = (name: string) => () => {
+        fired.push(name);
+        if (fired.length === 3) resolve();
+      };
+      scheduleDeadline(30, done('c'));
+      scheduleDeadline(1, done('a'));
+      scheduleDeadline(15, done('b'));
+      const end = performance.now() + 40;
+      while (performance.now() < end); // the loop blocked past all three
+    });
+    assert.deepEqual(fired, ['a', 'b', 'c']);
+  });
+
   test('a cancelled deadline never fires, and once all are cancelled no timer keeps the process alive', async () => {
     const before = timers();
     let fired = false;
