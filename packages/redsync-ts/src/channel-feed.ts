@@ -1,5 +1,10 @@
+import { nextArrival, pushArrival, type Arrivals, type Queue } from './arrival-queue.js';
 import { channelOf } from './keys.js';
 import type { RedisNode, ReleaseFeed } from './node.js';
+import { ProcessChannel, type Ticket } from './process-channel.js';
+
+export { POLL_MS, type Arrival, type Arrivals } from './arrival-queue.js';
+export type { Ticket } from './process-channel.js';
 
 /** How long a key's subscription outlives its last waiter (a hot key's bursts reuse it). */
 const LINGER_MS = 500;
@@ -10,28 +15,6 @@ const LINGER_MS = 500;
  * open, the cold burst's callers waited 16.7 -> 11.7 ms beyond the loader (bench:cache).
  */
 const IDLE_MS = 30_000;
-
-/** How often a waiter looks again while no subscription is confirmed. */
-export const POLL_MS = 100;
-
-/**
- * What a waiter hears: a message from the channel, `''` (look again: a feed came back and may
- * have missed a message), or `'timeout'`.
- */
-export type Arrival = string;
-
-/** One waiter's messages for one key, from the moment its subscription was confirmed. */
-export interface Arrivals {
-  /** The next message, or `'timeout'` after `ms` (shorter while the subscription is down). */
-  next(ms: number): Promise<Arrival>;
-  /** Stops listening; the subscription lingers for the next waiter. */
-  close(): void;
-  /** False while the subscription is down (messages are being missed): waiters should poll. */
-  readonly live: boolean;
-}
-
-/** A waiter's undelivered messages, and how to wake it while it waits. */
-type Queue = Arrival[] & { wake?: (() => void) | undefined };
 
 interface Channel {
   readonly queues: Set<Queue>;
@@ -54,6 +37,7 @@ export class ChannelFeed {
   #feed: ReleaseFeed | undefined;
   #idle: NodeJS.Timeout | undefined;
   readonly #channels = new Map<string, Channel>();
+  #own: ProcessChannel | undefined;
   #closed = false;
 
   constructor(node: RedisNode, suffix: string) {
@@ -81,7 +65,7 @@ export class ChannelFeed {
       get live() {
         return current.live;
       },
-      next: (ms) => this.#next(current, queue, ms),
+      next: (ms) => nextArrival(current.live, queue, ms),
       close: () => {
         current.queues.delete(queue);
         queue.wake?.();
@@ -90,38 +74,38 @@ export class ChannelFeed {
     };
   }
 
+  /**
+   * A waiter's registration on this process's own channel, subscribed once for all keys: the
+   * server publishes to it only once the waiter registered in a script (cache-attempt.ts). Undefined
+   * while that channel is not confirmed (the first call subscribes it): the waiter then listens
+   * on the key's own channel.
+   */
+  ticket(): Ticket | undefined {
+    if (!this.canListen) return undefined;
+    this.#own ??= this.#openOwn();
+    const ticket = this.#own.issue();
+    if (ticket !== undefined) clearTimeout(this.#idle);
+    return ticket;
+  }
+
+  /** True when the node can listen at all (else every waiter polls). */
+  get canListen(): boolean {
+    return !this.#closed && this.#node.listen !== undefined;
+  }
+
   /** Closes the subscriber connection and wakes every waiter (they look again). */
   async close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#idle);
     for (const channel of this.#channels.values()) {
       clearTimeout(channel.linger);
-      for (const queue of channel.queues) this.#push(queue, '');
+      for (const queue of channel.queues) pushArrival(queue, '');
     }
     this.#channels.clear();
+    this.#dropOwn();
     const feed = this.#feed;
     this.#feed = undefined;
     await feed?.close().catch(() => undefined);
-  }
-
-  #next(channel: Channel, queue: Queue, ms: number): Promise<Arrival> {
-    const queued = queue.shift();
-    if (queued !== undefined) return Promise.resolve(queued);
-    const wait = channel.live ? ms : Math.min(ms, POLL_MS);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => done('timeout'), Math.max(0, wait));
-      const done = (arrival: Arrival): void => {
-        clearTimeout(timer);
-        queue.wake = undefined;
-        resolve(arrival);
-      };
-      queue.wake = () => done(queue.shift() ?? '');
-    });
-  }
-
-  #push(queue: Queue, message: Arrival): void {
-    queue.push(message);
-    queue.wake?.();
   }
 
   #subscribe(name: string, channel: Channel): Promise<void> {
@@ -139,13 +123,18 @@ export class ChannelFeed {
     if (this.#closed || this.#node.listen === undefined) return undefined;
     this.#feed ??= this.#node.listen(
       (name, message) => {
+        if (name === this.#own?.name) {
+          this.#own.deliver(message);
+          return;
+        }
         const channel = this.#channels.get(name);
         if (channel === undefined) return;
         channel.live = true;
-        for (const queue of channel.queues) this.#push(queue, message);
+        for (const queue of channel.queues) pushArrival(queue, message);
       },
       () => {
         for (const channel of this.#channels.values()) channel.live = false;
+        this.#own?.down();
       },
     );
     return this.#feed;
@@ -156,19 +145,44 @@ export class ChannelFeed {
       if (channel.queues.size > 0 || this.#channels.get(name) !== channel) return;
       this.#channels.delete(name);
       this.#feed?.unsubscribe(name).catch(() => undefined);
-      if (this.#channels.size === 0) this.#closeWhenIdle();
+      this.#idleIfUnused();
     }, LINGER_MS);
     channel.linger.unref();
   }
 
-  #closeWhenIdle(): void {
+  #unused(): boolean {
+    return this.#channels.size === 0 && (this.#own?.unused ?? true);
+  }
+
+  #idleIfUnused(): void {
+    if (!this.#unused()) return;
     clearTimeout(this.#idle);
     this.#idle = setTimeout(() => {
-      if (this.#channels.size > 0) return;
+      if (!this.#unused()) return;
       const feed = this.#feed;
       this.#feed = undefined;
+      this.#dropOwn();
       void feed?.close().catch(() => undefined);
     }, IDLE_MS);
     this.#idle.unref();
+  }
+
+  /** Subscribes this process's own channel (see process-channel.ts). */
+  #openOwn(): ProcessChannel {
+    const own = new ProcessChannel(() => this.#idleIfUnused());
+    this.#open()?.subscribe(own.name).then(
+      () => {
+        if (this.#own === own) own.confirmed();
+      },
+      () => undefined, // not subscribed: waiters listen per key
+    );
+    this.#idleIfUnused();
+    return own;
+  }
+
+  /** Forgets the own channel (its connection is closing): its waiters look again. */
+  #dropOwn(): void {
+    this.#own?.drop();
+    this.#own = undefined;
   }
 }

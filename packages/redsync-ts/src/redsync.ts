@@ -168,6 +168,7 @@ export class Redsync implements AsyncDisposable {
         storeIndex,
         fillLock: (entryKey, attempt) => new Mutex(this.#contexts.mutex(fillName(entryKey), lockOptions, attempt)),
         fillLockKeyOnStore: (entryKey) => (storeIndex >= 0 ? this.#contexts.key('key', fillName(entryKey)) : undefined),
+        fillWaitersKeyOnStore: (entryKey) => (storeIndex >= 0 && store.cluster !== true ? companionKey(this.#contexts.key('key', fillName(entryKey)), ':waiters') : undefined),
       },
       resolved,
     );

@@ -26,7 +26,7 @@ interface Task extends ContenderTask {
 const task = JSON.parse(process.argv[2] ?? '{}') as Task;
 const KEYS = 3;
 /** SHA1 of the cache-fill script (redsync-ts/src/scripts/cache-fill.ts); a stale one makes the control show nothing, and the run fail. */
-const CACHE_FILL_SHA1 = '4213a36c9ab30f80b076fc532ea7ae75bfb89103';
+const CACHE_FILL_SHA1 = 'db13879506248eb77ea549bcded36dbb443cbf8f';
 const BLIND_FILL = `redis.call('SET', KEYS[1], 'c1|' .. ARGV[1] .. '|' .. ARGV[3], 'PX', ARGV[4])
 return 1`;
 

@@ -18,5 +18,10 @@ export interface CacheBackend {
   readonly storeIndex: number;
   /** The fill lock's Redis key when the store is one of the lock nodes, else undefined. */
   fillLockKeyOnStore(entryKey: string): string | undefined;
+  /**
+   * Where waiters of an entry register to be told of its fill (cache-attempt.ts), when the store
+   * is one of the lock nodes and a standalone server; else undefined.
+   */
+  fillWaitersKeyOnStore(entryKey: string): string | undefined;
   readonly lockTtl: number;
 }

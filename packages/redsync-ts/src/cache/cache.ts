@@ -81,7 +81,7 @@ export class Cache<T = unknown> implements AsyncDisposable {
     const payload = encodeValue(this.#options.serializer, value);
     const ttl = jittered(policy.ttl, policy.jitter);
     const tail = envelopeTail(Date.now() + ttl, 0, payload);
-    await this.#store.set(entryKey, tail, ttl + Math.max(policy.staleWhileRevalidate, policy.staleIfError), tail.length <= 64 * 1024 ? '1' : '0');
+    await this.#store.set(entryKey, tail, ttl + Math.max(policy.staleWhileRevalidate, policy.staleIfError), tail.length <= 64 * 1024 ? '1' : '0', this.#backend.fillWaitersKeyOnStore(entryKey));
     this.#flights.forget(key); // later gets read what was set, not a fill that began before
   }
 
@@ -91,7 +91,7 @@ export class Cache<T = unknown> implements AsyncDisposable {
    */
   async delete(key: string): Promise<void> {
     const entryKey = this.#key(key);
-    await this.#store.set(entryKey, TOMBSTONE_TAIL, this.#options.fillTimeout + this.#backend.lockTtl, '-');
+    await this.#store.set(entryKey, TOMBSTONE_TAIL, this.#options.fillTimeout + this.#backend.lockTtl, '-', undefined);
     this.#flights.forget(key);
   }
 

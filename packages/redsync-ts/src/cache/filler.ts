@@ -94,8 +94,9 @@ export class Filler<T> {
       void release.finally(() => this.#releases.delete(release));
     };
     const lockKeyOnStore = backend.fillLockKeyOnStore(entryKey);
-    const attempt = lockKeyOnStore === undefined ? undefined : new FillAttempt(backend.storeIndex, this.#store, entryKey);
-    return { store: this.#store, feed: this.#feed, serializer, counters: this.#counters, lock: backend.fillLock(entryKey, attempt), lockKeyOnStore, attempt, lockTtl: backend.lockTtl, fillTimeout, releasing };
+    const waitersKey = backend.fillWaitersKeyOnStore(entryKey);
+    const attempt = lockKeyOnStore === undefined ? undefined : new FillAttempt(backend.storeIndex, this.#store, entryKey, waitersKey);
+    return { store: this.#store, feed: this.#feed, serializer, counters: this.#counters, lock: backend.fillLock(entryKey, attempt), lockKeyOnStore, attempt, waitersKey, lockTtl: backend.lockTtl, fillTimeout, releasing };
   }
 }
 

@@ -40,20 +40,23 @@ export class CacheStore {
     return this.#script(cacheRead, lockKey === undefined ? [key] : [key, lockKey], []);
   }
 
-  /** The fenced write of a fill (see cache-fill.ts). */
-  fill(key: string, lockKey: string | undefined, stamp: number, lockValue: string, tail: string, px: number, publishWhole: boolean): Promise<CacheFillReply> {
-    const keys = lockKey === undefined ? [key] : [key, lockKey];
-    return this.#script(cacheFill, keys, [String(stamp), lockValue, tail, String(px), publishWhole ? '1' : '0']);
+  /**
+   * The fenced write of a fill (see cache-fill.ts): refused while `lockKey` holds another value,
+   * when `checkLock`; registered waiters in `waiters` are told.
+   */
+  fill(key: string, lock: { readonly key: string | undefined; readonly check: boolean; readonly waiters: string | undefined }, stamp: number, lockValue: string, tail: string, px: number, publishWhole: boolean): Promise<CacheFillReply> {
+    const keys = lock.key === undefined ? [key] : lock.waiters === undefined ? [key, lock.key] : [key, lock.key, lock.waiters];
+    return this.#script(cacheFill, keys, [String(stamp), lockValue, tail, String(px), publishWhole ? '1' : '0', lock.check && lock.key !== undefined ? '1' : '0']);
   }
 
   /** A direct write, or a tombstone (`publish: '-'`); resolves to its stamp. */
-  set(key: string, tail: string, px: number, publish: '1' | '0' | '-'): Promise<string> {
-    return this.#script(cacheSet, [key], [tail, String(px), publish]);
+  set(key: string, tail: string, px: number, publish: '1' | '0' | '-', waiters: string | undefined): Promise<string> {
+    return this.#script(cacheSet, waiters === undefined ? [key] : [key, waiters], [tail, String(px), publish]);
   }
 
-  /** Tells waiters how a fill ended when it wrote nothing. */
-  notify(key: string, message: string): Promise<number> {
-    return this.#script(cacheNotify, [key], [message]);
+  /** Tells waiters (those registered in `waiters` too) how a fill ended when it wrote nothing. */
+  notify(key: string, message: string, waiters: string | undefined): Promise<number> {
+    return this.#script(cacheNotify, waiters === undefined ? [key] : [key, waiters], [message]);
   }
 
   #script<R>(script: Script<R>, keys: string[], args: string[]): Promise<R> {
