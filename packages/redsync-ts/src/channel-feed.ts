@@ -36,6 +36,7 @@ export class ChannelFeed {
   readonly #suffix: string;
   #feed: ReleaseFeed | undefined;
   #idle: NodeJS.Timeout | undefined;
+  #lastUsed = 0;
   readonly #channels = new Map<string, Channel>();
   #own: ProcessChannel | undefined;
   #closed = false;
@@ -55,7 +56,6 @@ export class ChannelFeed {
     }
     if (channel.linger !== undefined) clearTimeout(channel.linger);
     channel.linger = undefined;
-    clearTimeout(this.#idle);
     const queue: Queue = [];
     channel.queues.add(queue);
     channel.confirmed ??= this.#subscribe(name, channel);
@@ -84,7 +84,6 @@ export class ChannelFeed {
     if (!this.canListen) return undefined;
     this.#own ??= this.#openOwn();
     const ticket = this.#own.issue();
-    if (ticket !== undefined) clearTimeout(this.#idle);
     return ticket;
   }
 
@@ -154,16 +153,30 @@ export class ChannelFeed {
     return this.#channels.size === 0 && (this.#own?.unused ?? true);
   }
 
+  /**
+   * Closes the connection once nothing used it for {@link IDLE_MS}. One timer, armed when the feed
+   * falls unused and pushed back when it fires early: a fill closes a ticket every time.
+   */
   #idleIfUnused(): void {
     if (!this.#unused()) return;
-    clearTimeout(this.#idle);
+    this.#lastUsed = performance.now();
+    if (this.#idle === undefined) this.#armIdle(IDLE_MS);
+  }
+
+  #armIdle(ms: number): void {
     this.#idle = setTimeout(() => {
-      if (!this.#unused()) return;
+      this.#idle = undefined;
+      if (!this.#unused()) return; // used again: armed anew when it falls unused
+      const left = this.#lastUsed + IDLE_MS - performance.now();
+      if (left > 0) {
+        this.#armIdle(left);
+        return;
+      }
       const feed = this.#feed;
       this.#feed = undefined;
       this.#dropOwn();
       void feed?.close().catch(() => undefined);
-    }, IDLE_MS);
+    }, ms);
     this.#idle.unref();
   }
 

@@ -95,11 +95,13 @@ export class LockContexts {
       order: resolved.shufflePools ? shuffle([...this.#order]) : this.#order,
       quorum: quorumOf(this.#nodes.length),
       timeout: Math.max(1, Math.floor(resolved.ttl * resolved.timeoutFactor)),
+      renewalGroup: '',
       options: resolved,
       clock: monotonicNow,
       notifier: this.#notifier,
       eviction: this.#eviction,
     };
+    shared.renewalGroup = `${shared.ttlArg}/${String(resolved.autoExtendFactor)}/${String(shared.timeout)}/${String(resolved.driftFactor)}/${String(resolved.setNXOnExtend)}`;
     const profile: LockProfile = Object.freeze({ ...shared, ...roundsFor(shared) });
     if (!resolved.shufflePools) this.#profiles.set(resolved, profile);
     return profile;

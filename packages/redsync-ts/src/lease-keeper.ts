@@ -99,7 +99,7 @@ export class LeaseKeeper {
     // a holder of this process (see handoff.ts) is renewed as soon as it is a period old, so that
     // it keeps the rest of its ttl for retries, as a fresh one does.
     const renewAt = Math.min(this.now() + period, lease.owner.validUntil - validUntil(0, ttl, driftFactor) + period);
-    const group = `${ctx.ttlArg}/${String(ctx.options.autoExtendFactor)}/${String(ctx.timeout)}/${String(ctx.options.driftFactor)}/${String(ctx.options.setNXOnExtend)}`;
+    const group = ctx.renewalGroup;
     let cohorts = this.#open.get(ctx.nodes);
     if (cohorts === undefined) {
       cohorts = new Map<string, Cohort<Lease>>();

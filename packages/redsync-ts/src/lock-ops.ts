@@ -19,6 +19,8 @@ export interface LockProfile {
   readonly quorum: number;
   /** Per-node deadline in ms: ttl * timeoutFactor, at least 1. */
   readonly timeout: number;
+  /** What renewing locks must share to be renewed together (lease-keeper.ts), built once. */
+  readonly renewalGroup: string;
   readonly options: ResolvedMutexOptions;
   readonly clock: Clock;
   /** Release notifications for waiters; undefined when no node can listen. */

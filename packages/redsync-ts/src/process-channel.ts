@@ -50,28 +50,27 @@ export class ProcessChannel {
   /** A new waiter's ticket; undefined while the channel is not confirmed. */
   issue(): Ticket | undefined {
     if (!this.#live) return undefined;
-    const id = ++this.#count;
-    const queue: Queue = [];
-    this.#queues.set(id, queue);
-    const epoch = this.#epoch;
-    const channel = this.name;
-    const close = (): void => {
-      if (this.#queues.get(id) !== queue) return;
-      this.#queues.delete(id);
-      queue.wake?.();
-      if (this.#queues.size === 0) this.#onEmpty();
-    };
-    const live = (): boolean => this.#live;
-    return {
-      id,
-      channel,
-      get live() {
-        return live();
-      },
-      unbroken: () => this.#live && this.#epoch === epoch,
-      next: (ms) => nextArrival(this.#live, queue, ms),
-      close,
-    };
+    const ticket = new ChannelTicket(this, ++this.#count, this.#epoch);
+    this.#queues.set(ticket.id, ticket.queue);
+    return ticket;
+  }
+
+  /** @internal For {@link ChannelTicket}. */
+  get live(): boolean {
+    return this.#live;
+  }
+
+  /** @internal For {@link ChannelTicket}: true while no break happened since `epoch`. */
+  unbrokenSince(epoch: number): boolean {
+    return this.#live && this.#epoch === epoch;
+  }
+
+  /** @internal For {@link ChannelTicket}. */
+  close(id: number, queue: Queue): void {
+    if (this.#queues.get(id) !== queue) return;
+    this.#queues.delete(id);
+    queue.wake?.();
+    if (this.#queues.size === 0) this.#onEmpty();
   }
 
   /**
@@ -100,5 +99,39 @@ export class ProcessChannel {
   drop(): void {
     this.down();
     for (const queue of this.#queues.values()) pushArrival(queue, '');
+  }
+}
+
+/** One waiter's ticket: a class, as one is issued before every fill lock attempt. */
+class ChannelTicket implements Ticket {
+  readonly queue: Queue = [];
+  readonly #channel: ProcessChannel;
+  readonly id: number;
+  readonly #epoch: number;
+
+  constructor(channel: ProcessChannel, id: number, epoch: number) {
+    this.#channel = channel;
+    this.id = id;
+    this.#epoch = epoch;
+  }
+
+  get channel(): string {
+    return this.#channel.name;
+  }
+
+  get live(): boolean {
+    return this.#channel.live;
+  }
+
+  unbroken(): boolean {
+    return this.#channel.unbrokenSince(this.#epoch);
+  }
+
+  next(ms: number): Promise<string> {
+    return nextArrival(this.#channel.live, this.queue, ms);
+  }
+
+  close(): void {
+    this.#channel.close(this.id, this.queue);
   }
 }

@@ -42,6 +42,7 @@ function setup(behaviors: Behavior[], options: Partial<ResolvedMutexOptions> = {
       order: nodes.map((_, i) => i),
       quorum: Math.floor(nodes.length / 2) + 1,
       timeout: Math.floor(resolved.ttl * resolved.timeoutFactor),
+      renewalGroup: 'one group', // every lease of a setup has the same options
       options: resolved,
       clock: () => clock.now(),
       notifier: undefined,

@@ -18,6 +18,7 @@ function contextWithClock(ttl: number, driftFactor: number): { ctx: LockContext;
     order: [0, 1, 2],
     quorum: 2,
     timeout: 60_000,
+    renewalGroup: 'v',
     options: { ...MUTEX_DEFAULTS, ttl, driftFactor },
     clock: () => now,
     notifier: undefined,
