@@ -76,15 +76,21 @@ export class ChannelFeed {
 
   /**
    * A waiter's registration on this process's own channel, subscribed once for all keys: the
-   * server publishes to it only once the waiter registered in a script (cache-attempt.ts). Undefined
-   * while that channel is not confirmed (the first call subscribes it): the waiter then listens
-   * on the key's own channel.
+   * server publishes to it only once the waiter registered in a script (cache-attempt.ts).
+   * Undefined until {@link openTickets} subscribed that channel and the server confirmed it: the
+   * waiter then listens on the key's own channel.
    */
   ticket(): Ticket | undefined {
-    if (!this.canListen) return undefined;
-    this.#own ??= this.#openOwn();
-    const ticket = this.#own.issue();
-    return ticket;
+    return this.#own?.issue();
+  }
+
+  /**
+   * Subscribes this process's own channel for later waiters, if not yet. Called by a waiter that
+   * had to listen on its key's channel: a process that only ever fills opens no subscriber
+   * connection for it.
+   */
+  openTickets(): void {
+    if (this.canListen) this.#own ??= this.#openOwn();
   }
 
   /** True when the node can listen at all (else every waiter polls). */

@@ -27,8 +27,12 @@ export async function waitForArrival<T>(setup: FillSetup<T>, request: FillReques
     for (;;) {
       const left = deadline - performance.now();
       if (left <= 0) throw new CacheTimeoutError(`no value for this key arrived within fillTimeout (${setup.fillTimeout} ms)`);
-      // Listen first, then look: a value that arrived before the subscription was heard is there.
-      arrivals ??= await setup.feed.listen(request.key);
+      if (arrivals === undefined) {
+        // Registered next time (the process's channel is subscribed once).
+        if (setup.waitersKey !== undefined) setup.feed.openTickets();
+        // Listen first, then look: a value that arrived before the subscription was heard is there.
+        arrivals = await setup.feed.listen(request.key);
+      }
       const read = found ?? (await setup.store.read(request.key, setup.lockKeyOnStore));
       found = undefined;
       const entry = decodeEntry(read.entry);

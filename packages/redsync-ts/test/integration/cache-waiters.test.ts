@@ -126,6 +126,17 @@ for (const adapter of ADAPTERS) {
       await close();
     });
 
+    test('a process that only fills subscribes no channel of its own', async () => {
+      const processChannels = async (): Promise<string[]> => (await nth(cluster.admin, 0).pubsub('CHANNELS', 'redsync-ts:waiters:*')) as string[];
+      const before = new Set(await processChannels());
+      const rs = new Redsync(await cluster.connect());
+      const cache = rs.cache<string>({ ttl: 60_000 });
+      for (const name of ['a', 'b', 'c']) assert.equal(await cache.get(uniqueName(name), () => name), name);
+      assert.equal(cache.stats().fills, 3);
+      assert.deepEqual((await processChannels()).filter((channel) => !before.has(channel)), []);
+      await rs.close();
+    });
+
     test("a fill whose write a delete refused sends waiters to look again: one loads, before the lock's ttl", { timeout: 20_000 }, async () => {
       // Fill locks of a minute: a waiter left to the lock's ttl would fail by the test's timeout.
       const filler = new Redsync(cluster.nodes);

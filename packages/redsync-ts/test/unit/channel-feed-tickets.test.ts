@@ -50,6 +50,10 @@ describe('tickets on the process channel', () => {
   test('none until the channel is confirmed; then each message reaches the waiter it names, once', async () => {
     const fake = fakeNode();
     const feed = new ChannelFeed(fake.node, ':filled');
+    assert.equal(feed.ticket(), undefined, 'not subscribed');
+    assert.equal(fake.subscribed.length, 0, 'a ticket alone subscribes nothing');
+    feed.openTickets();
+    feed.openTickets();
     assert.equal(feed.ticket(), undefined, 'not confirmed yet');
     assert.equal(fake.subscribed.length, 1);
     const [channel] = fake.subscribed as [string];
@@ -73,7 +77,7 @@ describe('tickets on the process channel', () => {
   test('a break: tickets issued before it are broken and told to look again; later ones are not', async () => {
     const fake = fakeNode();
     const feed = new ChannelFeed(fake.node, ':filled');
-    feed.ticket();
+    feed.openTickets();
     const [channel] = fake.subscribed as [string];
     fake.confirm();
     await tick();
