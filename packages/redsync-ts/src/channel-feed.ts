@@ -28,8 +28,9 @@ interface Channel {
  * the first waiter), subscribed to `<key><suffix>` (sharded on a Cluster node: keys.ts
  * `channelOf`) for each key a waiter listens on. The cache's
  * fills publish on `<entry key>:filled` (a waiter takes the value from the message), semaphore
- * releases on `<key>:released`. A node that cannot listen gets no feed: its waiters look again
- * every {@link POLL_MS}.
+ * releases on `<key>:released`. Beside those, once a waiter asked for it, the process's own
+ * channel (process-channel.ts), where a script tells waiters that registered in it. A node that
+ * cannot listen gets no feed: its waiters look again every {@link POLL_MS}.
  */
 export class ChannelFeed {
   readonly #node: RedisNode;

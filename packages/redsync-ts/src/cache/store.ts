@@ -41,8 +41,8 @@ export class CacheStore {
   }
 
   /**
-   * The fenced write of a fill (see cache-fill.ts): refused while `lockKey` holds another value,
-   * when `checkLock`; registered waiters in `waiters` are told.
+   * The fenced write of a fill (see cache-fill.ts): with `lock.check`, refused while `lock.key`
+   * holds another value; the waiters registered in `lock.waiters` are told.
    */
   fill(key: string, lock: { readonly key: string | undefined; readonly check: boolean; readonly waiters: string | undefined }, stamp: number, lockValue: string, tail: string, px: number, publishWhole: boolean): Promise<CacheFillReply> {
     const keys = lock.key === undefined ? [key] : lock.waiters === undefined ? [key, lock.key] : [key, lock.key, lock.waiters];
