@@ -156,40 +156,32 @@ for (const adapter of ADAPTERS) {
       assert.equal(await a.get(key, () => 'not this'), 'reloaded');
       await Promise.all([filler.close(), waiter.close()]);
     });
+
+    test('an ioredis keyPrefix: the registered channel carries it as the subscription does; told, no read', { skip: adapter !== 'ioredis' && 'an ioredis option' }, async () => {
+      const clients = [0, 1].map(() => new Redis({ path: nth(cluster.servers, 0).socket, keyPrefix: 'app:' }));
+      const filler = new Redsync([fromIoredis(nth(clients, 0))]);
+      const seen = watched(fromIoredis(nth(clients, 1)));
+      const waiter = new Redsync([seen.node]);
+      const [a, b] = [filler.cache<string>({ ttl: 60_000 }), waiter.cache<string>({ ttl: 60_000 })];
+      for (const [round, value] of ['first', 'second'].entries()) {
+        const key = uniqueName(value);
+        const readsBefore = seen.reads();
+        const loader = heldLoader<string>();
+        const filling = a.get(key, loader.load);
+        await loader.started;
+        const waiting = b.get(key, () => 'not this');
+        // The first wait subscribes per key (and the process channel); the second is registered.
+        if (round === 0) await until(() => seen.reads() === readsBefore + 1, 'the first waiter to read after listening');
+        else await until(async () => (await nth(cluster.admin, 0).keys(`app:*${key}*:waiters`)).length === 1, 'the waiter to be registered');
+        loader.open(value);
+        assert.deepEqual(await Promise.all([filling, waiting]), [value, value]);
+        if (round === 0) {
+          await seen.processChannel;
+          await new Promise((resolve) => setImmediate(resolve));
+        } else assert.equal(seen.reads(), readsBefore, 'told on its channel: no read');
+      }
+      await Promise.all([filler.close(), waiter.close()]);
+      for (const client of clients) client.disconnect();
+    });
   });
 }
-
-describe('cache waiters registered by their attempt, ioredis with a keyPrefix', () => {
-  let cluster: TestCluster;
-  before(async () => {
-    cluster = await startCluster('ioredis', 1);
-  });
-  after(() => cluster.close());
-
-  test('the registered channel carries the prefix as the subscription does: told, no read', async () => {
-    const clients = [0, 1].map(() => new Redis({ path: nth(cluster.servers, 0).socket, keyPrefix: 'app:' }));
-    const filler = new Redsync([fromIoredis(nth(clients, 0))]);
-    const seen = watched(fromIoredis(nth(clients, 1)));
-    const waiter = new Redsync([seen.node]);
-    const [a, b] = [filler.cache<string>({ ttl: 60_000 }), waiter.cache<string>({ ttl: 60_000 })];
-    for (const [round, value] of ['first', 'second'].entries()) {
-      const key = uniqueName(value);
-      const readsBefore = seen.reads();
-      const loader = heldLoader<string>();
-      const filling = a.get(key, loader.load);
-      await loader.started;
-      const waiting = b.get(key, () => 'not this');
-      // The first wait subscribes per key (and the process channel); the second is registered.
-      if (round === 0) await until(() => seen.reads() === readsBefore + 1, 'the first waiter to read after listening');
-      else await until(async () => (await nth(cluster.admin, 0).keys(`app:*${key}*:waiters`)).length === 1, 'the waiter to be registered');
-      loader.open(value);
-      assert.deepEqual(await Promise.all([filling, waiting]), [value, value]);
-      if (round === 0) {
-        await seen.processChannel;
-        await new Promise((resolve) => setImmediate(resolve));
-      } else assert.equal(seen.reads(), readsBefore, 'told on its channel: no read');
-    }
-    await Promise.all([filler.close(), waiter.close()]);
-    for (const client of clients) client.disconnect();
-  });
-});
