@@ -91,12 +91,7 @@ export class ChannelFeed {
    * connection for it.
    */
   openTickets(): void {
-    if (this.canListen) this.#own ??= this.#openOwn();
-  }
-
-  /** True when the node can listen at all (else every waiter polls). */
-  get canListen(): boolean {
-    return !this.#closed && this.#node.listen !== undefined;
+    if (!this.#closed && this.#node.listen !== undefined) this.#own ??= this.#openOwn();
   }
 
   /** Closes the subscriber connection and wakes every waiter (they look again). */

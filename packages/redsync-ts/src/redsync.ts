@@ -161,14 +161,18 @@ export class Redsync implements AsyncDisposable {
     if (store === undefined) throw new RangeError('nodes must contain at least one Redis node');
     const storeIndex = this.#nodes.indexOf(store);
     const fillName = (entryKey: string): string => companionKey(entryKey, ':fill');
+    const fillLockKeyOnStore = (entryKey: string): string | undefined => (storeIndex >= 0 ? this.#contexts.key('key', fillName(entryKey)) : undefined);
     const cache = new Cache<T>(
       {
         store,
         lockTtl,
         storeIndex,
         fillLock: (entryKey, attempt) => new Mutex(this.#contexts.mutex(fillName(entryKey), lockOptions, attempt)),
-        fillLockKeyOnStore: (entryKey) => (storeIndex >= 0 ? this.#contexts.key('key', fillName(entryKey)) : undefined),
-        fillWaitersKeyOnStore: (entryKey) => (storeIndex >= 0 && store.cluster !== true ? companionKey(this.#contexts.key('key', fillName(entryKey)), ':waiters') : undefined),
+        fillLockKeyOnStore,
+        fillWaitersKeyOnStore: (entryKey) => {
+          const lockKey = store.cluster === true ? undefined : fillLockKeyOnStore(entryKey);
+          return lockKey === undefined ? undefined : companionKey(lockKey, ':waiters');
+        },
       },
       resolved,
     );

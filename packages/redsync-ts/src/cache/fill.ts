@@ -29,13 +29,10 @@ export async function fill<T>(setup: FillSetup<T>, request: FillRequest<T>): Pro
     // Registered by the attempt should it lose (no SUBSCRIBE and no read of its own then).
     const ticket = setup.waitersKey === undefined || request.onlyIfFree === true ? undefined : setup.feed.ticket();
     setup.attempt?.registerAs(ticket);
-    let lock: Lock | null;
-    try {
-      lock = await setup.lock.tryAcquire();
-    } catch (error) {
+    const lock = await setup.lock.tryAcquire().catch((error: unknown) => {
       ticket?.close();
       throw error;
-    }
+    });
     if (lock !== null) {
       ticket?.close();
       return fillUnder(setup, request, lock, deadline);

@@ -5,35 +5,28 @@ import { cancelDeadline, scheduleDeadline } from '../../src/deadlines.js';
 const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
 
 describe('the shared deadline timer', () => {
-  test('deadlines fire once each, earliest first, across different durations', async () => {
+  /** Schedules deadlines of 30, 1 and 15 ms, optionally blocking the loop past all three; resolves to the order they fired in. */
+  const firingOrder = (blockMs: number): Promise<string[]> => {
     const fired: string[] = [];
-    const all = new Promise<void>((resolve) => {
+    return new Promise((resolve) => {
       const done = (name: string) => () => {
         fired.push(name);
-        if (fired.length === 3) resolve();
+        if (fired.length === 3) resolve(fired);
       };
       scheduleDeadline(30, done('c'));
       scheduleDeadline(1, done('a'));
       scheduleDeadline(15, done('b'));
+      const end = performance.now() + blockMs;
+      while (performance.now() < end); // the loop blocked
     });
-    await all;
-    assert.deepEqual(fired, ['a', 'b', 'c']);
+  };
+
+  test('deadlines fire once each, earliest first, across different durations', async () => {
+    assert.deepEqual(await firingOrder(0), ['a', 'b', 'c']);
   });
 
   test('deadlines of several durations that all fell due while the loop was blocked fire earliest first', async () => {
-    const fired: string[] = [];
-    await new Promise<void>((resolve) => {
-      const done = (name: string) => () => {
-        fired.push(name);
-        if (fired.length === 3) resolve();
-      };
-      scheduleDeadline(30, done('c'));
-      scheduleDeadline(1, done('a'));
-      scheduleDeadline(15, done('b'));
-      const end = performance.now() + 40;
-      while (performance.now() < end); // the loop blocked past all three
-    });
-    assert.deepEqual(fired, ['a', 'b', 'c']);
+    assert.deepEqual(await firingOrder(40), ['a', 'b', 'c']);
   });
 
   test('a cancelled deadline never fires, and once all are cancelled no timer keeps the process alive', async () => {
